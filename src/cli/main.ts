@@ -1,0 +1,33 @@
+import yargs from 'yargs';
+import { commands } from './commands/index.js';
+import { reportError } from './output.js';
+import { UsageError } from '../errors/index.js';
+
+/** Entry point: parses argv, runs one command, sets the exit code. Only cli/ prints or exits. */
+export async function main(args: string[]): Promise<void> {
+  const parser = yargs(args)
+    .scriptName('dv')
+    .usage('dv <command> [options]\n\nContent-addressed version control for data.')
+    .command(commands)
+    .demandCommand(1, 'name a command; `dv --help` lists them')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version(false)
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .epilogue('Every read command takes --json. Exit codes: 0 success, 1 failure, 2 bad usage.')
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    });
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`dv: ${err.message}\nhint: run \`dv ${args[0] && !args[0].startsWith('-') ? args[0] + ' ' : ''}--help\` for usage\n`);
+      process.exitCode = 2;
+      return;
+    }
+    process.exitCode = reportError(err);
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * Storage: one LMDB environment per repository (`.dv/store.mdb`) holding the object
+ * database and the small databases that refs, index, config and locks use. Objects are
+ * verified against their id on every read.
+ */
+export * from './environment.js';
+export * from './record.js';
+export * from './object-store.js';
+export * from './content-writer.js';
+export * from './writer-lease.js';

@@ -1,0 +1,4 @@
+/** Small helpers with no dependencies: bytes, repository paths, clock. */
+export * from './bytes.js';
+export * from './repo-path.js';
+export * from './clock.js';

@@ -1,0 +1,65 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+export const DV = path.join(ROOT, 'bin', 'dv');
+
+export interface RunResult { code: number; stdout: string; stderr: string }
+
+/** Fixed identity and time so ids are reproducible across runs. */
+export const TEST_ENV: NodeJS.ProcessEnv = {
+  DV_AUTHOR_NAME: 'Test User',
+  DV_AUTHOR_EMAIL: 'test@example.com',
+};
+
+/** Runs the real `bin/dv` and returns its exit code and output. */
+export function dv(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): RunResult {
+  const r = spawnSync(process.execPath, [DV, ...args], {
+    cwd,
+    env: { ...process.env, ...TEST_ENV, ...opts.env },
+    input: opts.input,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs dv and fails the test unless it exits 0; returns stdout. */
+export function dvOk(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): string {
+  const r = dv(cwd, args, opts);
+  if (r.code !== 0) throw new Error(`dv ${args.join(' ')} exited ${r.code}\n${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+/** A fresh temporary directory, removed when the process exits. */
+export function tmpDir(prefix = 'dv-test-'): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  process.on('exit', () => fs.rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+/** Writes files from an object literal (path → content) under `dir`. */
+export function writeFiles(dir: string, files: Record<string, string | Buffer>): void {
+  for (const [p, content] of Object.entries(files)) {
+    const abs = path.join(dir, p);
+    fs.mkdirSync(path.dirname(abs), { recursive: true });
+    fs.writeFileSync(abs, content);
+  }
+}
+
+/** A new repository with the given files written (not added). */
+export function makeRepo(files: Record<string, string | Buffer> = {}): string {
+  const dir = tmpDir();
+  dvOk(dir, ['init']);
+  writeFiles(dir, files);
+  return dir;
+}
+
+/** A snapshot of the repository's store files, to check a failed command left it untouched. */
+export function storeSnapshot(dir: string): string {
+  const r = dv(dir, ['rev-parse', 'HEAD']);
+  const s = dv(dir, ['status', '--json']);
+  return JSON.stringify({ head: r.stdout, status: s.stdout });
+}
