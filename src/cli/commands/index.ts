@@ -1,8 +1,11 @@
 import type { CommandModule } from 'yargs';
-import init from './init.js';
+import { worktreeCommands } from './worktree/index.js';
+import { historyCommands } from './history/index.js';
+import { maintenanceCommands } from './maintenance/index.js';
 
 /** Every top-level command, in the order `dv --help` lists them. */
 export const commands: CommandModule<object, any>[] = [
-  init,
-  // (register new commands above this line)
+  ...worktreeCommands,
+  ...historyCommands,
+  ...maintenanceCommands,
 ];

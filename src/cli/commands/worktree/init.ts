@@ -1,5 +1,5 @@
-import { plainCommand } from '../command.js';
-import { printResult } from '../output.js';
+import { plainCommand } from '../../command.js';
+import { printResult } from '../../output.js';
 
 export default plainCommand({
   command: 'init [dir]',
@@ -11,7 +11,7 @@ export default plainCommand({
     .example('$0 init', 'make the current directory a repository')
     .example('$0 init --bare /srv/data.dv', 'create a bare repository to push to'),
   run: async (argv) => {
-    const { initRepository } = await import('../../repo/index.js');
+    const { initRepository } = await import('../../../repo/index.js');
     const repo = initRepository(argv.dir as string, { bare: argv.bare });
     const result = { path: repo.dvDir, bare: repo.bare, branch: 'main' };
     await repo.close();

@@ -1,0 +1,4 @@
+import type { CommandModule } from 'yargs';
+
+/** Commands that check and repair the repository, and search history: fsck, gc, bisect. */
+export const maintenanceCommands: CommandModule<object, any>[] = [];

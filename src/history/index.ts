@@ -1,0 +1,5 @@
+/**
+ * History: reading trees by path, resolving revisions, walking commits (log), and
+ * describing objects (show).
+ */
+export * from './tree-walk.js';
