@@ -257,9 +257,18 @@ function listFiles(dir, rel = '') {
   return out.sort();
 }
 
+/** Byte comparison in-process: one `cmp` per file would cost minutes on 50,000 files. */
 function sameFile(a, b) {
   if (!fs.existsSync(b) || fs.statSync(a).size !== fs.statSync(b).size) return false;
-  return spawnSync('cmp', ['-s', a, b]).status === 0;
+  const fa = fs.openSync(a, 'r'), fb = fs.openSync(b, 'r');
+  const ba = Buffer.allocUnsafe(1 << 20), bb = Buffer.allocUnsafe(1 << 20);
+  try {
+    for (let pos = 0; ; pos += ba.length) {
+      const n = fs.readSync(fa, ba, 0, ba.length, pos);
+      if (n !== fs.readSync(fb, bb, 0, bb.length, pos) || !ba.subarray(0, n).equals(bb.subarray(0, n))) return false;
+      if (n < ba.length) return true;
+    }
+  } finally { fs.closeSync(fa); fs.closeSync(fb); }
 }
 
 /** The correction as a list of paths under data/ to (re)write from v2, and paths to delete. */
@@ -295,7 +304,7 @@ function prepareData(cfg, scen) {
     // clustered reuses bigcsv's v1 (same bytes), so generate that first
     const bigV1 = scen === 'clustered' ? prepareData(cfg, 'bigcsv').v1 : null;
     fs.mkdirSync(v1, { recursive: true }); fs.mkdirSync(v2, { recursive: true });
-    if (bigV1) run('cp', ['-a', path.join(bigV1, 'data.csv'), path.join(v1, 'data.csv')]);
+    if (bigV1) fs.linkSync(path.join(bigV1, 'data.csv'), path.join(v1, 'data.csv')); // never written: share it
     else {
       log(`generating bigcsv: ${cfg.bigMb} MiB`);
       genInfo.v1 = gen(cfg, ['bigcsv', '--out', path.join(v1, 'data.csv'), '--mb', String(cfg.bigMb), '--seed', '1']);
@@ -328,6 +337,26 @@ function verifyRestore(data, F) {
 
 // ---------------------------------------------------------------- measurement
 
+/** The last lines a failed op wrote to the log, so that a failure explains itself on stderr and in the JSON. */
+function readTail(file, from, lines) {
+  const fd = fs.openSync(file, 'r');
+  const len = Math.min(fs.fstatSync(fd).size - from, 64 * 1024);
+  const buf = Buffer.alloc(Math.max(0, len));
+  fs.readSync(fd, buf, 0, buf.length, Math.max(from, fs.fstatSync(fd).size - buf.length));
+  fs.closeSync(fd);
+  return buf.toString('utf8').split('\n').filter((l) => l.trim()).slice(-lines);
+}
+
+// the op in progress: it runs in its own process group (for the timeout), so Ctrl-C must be passed on
+let runningOp = null;
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    if (runningOp) try { process.kill(-runningOp.pid, 'SIGKILL'); } catch { /* already gone */ }
+    process.stderr.write(`bench: interrupted (${sig}); partial results are in the results JSON\n`);
+    process.exit(130);
+  });
+}
+
 /**
  * Runs one op under GNU time, after an untimed `sync` so that a previous step's dirty pages are not
  * charged to it. Wall time comes from the monotonic clock (GNU time's %e has 10 ms resolution, too
@@ -339,21 +368,26 @@ async function timeOp(cfg, env, cmd) {
   const tf = path.join(cfg.work, `time.${process.pid}.txt`);
   const logFd = fs.openSync(cfg.logFile, 'a');
   fs.writeSync(logFd, `\n$ ${cmd}\n`);
+  const logStart = fs.fstatSync(logFd).size;
   const t0 = process.hrtime.bigint();
   const child = spawn('/usr/bin/time', ['-f', '%e %M', '-o', tf, 'bash', '-c', cmd],
     { env, stdio: ['ignore', logFd, logFd], detached: true });
+  runningOp = child;
   let timedOut = false;
   const timer = setTimeout(() => { timedOut = true; try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ } },
     cfg.opTimeoutSecs * 1000);
   const rc = await new Promise((resolve) => child.on('close', (code, sig) => resolve(code ?? (sig ? 128 : 1))));
   clearTimeout(timer);
+  runningOp = null;
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   fs.closeSync(logFd);
   // on a non-zero exit GNU time writes "Command exited with non-zero status N" first: take the last line
   const last = fs.existsSync(tf) ? fs.readFileSync(tf, 'utf8').trim().split('\n').pop() : '';
   fs.rmSync(tf, { force: true });
   const rssKb = Number(last.split(' ')[1]) || null;
-  return { secs, rssKb, rc: timedOut ? 124 : rc, timedOut };
+  const m = { secs, rssKb, rc: timedOut ? 124 : rc, timedOut };
+  if (m.rc !== 0) m.outputTail = readTail(cfg.logFile, logStart, 3);
+  return m;
 }
 
 // ---------------------------------------------------------------- one pipeline
@@ -380,7 +414,7 @@ async function runPipeline(ctx, tool, scen, rep) {
     const m = await timeOp(cfg, env, cmdFn(a));
     res.samples.push({ tool, scen, rep, op: name, ...m });
     log(`${tag} ${name}: ${fmtSecs(m.secs)} s, ${m.rssKb ? (m.rssKb / 1024).toFixed(0) : '?'} MB${m.rc ? `, FAILED rc=${m.rc}${m.timedOut ? ' (timeout)' : ''}` : ''}`);
-    if (m.rc !== 0) state.failed = true;
+    if (m.rc !== 0) { state.failed = true; for (const l of m.outputTail) log(`${tag} ${name}|   ${l}`); }
     if (counts && m.secs >= cfg.maxRepSecs) state.slow = true;
     return m;
   };
@@ -442,7 +476,7 @@ function summarize(res, scen, tool) {
     return s.bytes - before.bytes;
   }));
   const rssOps = ['add', 'status', 'recommit', 'restore'].map((op) =>
-    median(samples.filter((s) => s.op === op && s.rssKb).map((s) => s.rssKb)));
+    median(samples.filter((s) => s.op === op && s.rc === 0 && s.rssKb).map((s) => s.rssKb)));
   const verify = res.verify.filter((v) => v.scen === scen && v.tool === tool);
   const storeAfterAdd = sizeOf('store_after_add');
   return {
@@ -493,6 +527,14 @@ function cellText(row, sum) {
   return row.key === 'restore' && sum.verified === false ? `${txt} WRONG` : txt;
 }
 
+/** What gen.mjs says its correction did, in words. */
+function correctionText(c) {
+  if (!c) return '';
+  if (c.kind === 'correct-bigcsv') return ` (${c.edited} rows edited, ${c.deleted} deleted, ${c.inserted} inserted: ${c.touchedPct}% of ${c.rowsIn})`;
+  if (c.kind === 'correct-manyfiles') return ` (${c.modified} files edited, ${c.added} added)`;
+  return '';
+}
+
 /** The markdown report: one table per scenario, then the notes a reader needs to trust the ratios. */
 function renderReport(ctx) {
   const { cfg, res } = ctx;
@@ -513,7 +555,7 @@ function renderReport(ctx) {
     p(`## ${SCENARIO_TITLES[scen]}`);
     p();
     p(`v1 ${fmtBytes(d.v1Bytes)} in ${d.files} file(s); v2 ${fmtBytes(d.v2Bytes)}, ` +
-      `${d.correction.changed} path(s) changed or added, ${d.correction.deleted} deleted.`);
+      `${d.correction.changed} path(s) changed or added, ${d.correction.deleted} deleted${correctionText(d.gen.correct)}.`);
     p();
     const head = ['operation', ...tools.map((t) => TOOL_LABELS[t]), ...(withDv ? ['dv / best peer'] : [])];
     p(`| ${head.join(' | ')} |`);
