@@ -3,3 +3,4 @@
  * describing objects (show).
  */
 export * from './tree-walk.js';
+export * from './rev-parse.js';

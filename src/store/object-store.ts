@@ -105,8 +105,8 @@ export class ObjectStore {
     throw new NotFoundError(`object ${id} is a ${obj.kind}, not file content`, { data: { id } });
   }
 
-  /** Resolves a hex prefix (at least 4 characters) to the one full id it names. */
-  resolvePrefix(prefix: string): Oid[] {
+  /** Ids starting with a hex prefix (at least 4 characters), stopping after `limit` matches. */
+  resolvePrefix(prefix: string, limit = 2): Oid[] {
     const p = prefix.toLowerCase();
     if (p.length < MIN_PREFIX_LENGTH || !/^[0-9a-f]+$/.test(p)) return [];
     const lo = Buffer.from(p.padEnd(64, '0'), 'hex');
@@ -114,7 +114,7 @@ export class ObjectStore {
     const found: Oid[] = [];
     for (const key of this.env.objects.getKeys({ start: lo, end: Buffer.concat([hi, Buffer.from([0])]) })) {
       found.push(oidFromBytes(key as Buffer));
-      if (found.length > 1) break;
+      if (found.length >= limit) break;
     }
     return found;
   }
