@@ -10,6 +10,7 @@ export async function main(args: string[]): Promise<void> {
     .usage('dv <command> [options]\n\nContent-addressed version control for data.')
     .command(commands)
     .demandCommand(1, 'name a command; `dv --help` lists them')
+    .parserConfiguration({ 'populate--': true })
     .strict()
     .recommendCommands()
     .help()

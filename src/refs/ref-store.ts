@@ -79,6 +79,16 @@ export class RefStore {
     });
   }
 
+  /** Points a ref (HEAD when detaching) straight at an object, replacing a symbolic value. */
+  setDetached(name: string, oid: Oid, message: string): void {
+    this.env.root.transactionSync(() => {
+      const before = this.resolve(name) ?? null;
+      this.env.refs.putSync(name, { oid });
+      this.appendLog({ ref: name, old: before, new: oid, who: this.who(), ms: Date.now(), message });
+      bumpGeneration(this.env);
+    });
+  }
+
   /** Applies one compare-and-swap update (see updateMany). */
   update(u: RefUpdate): void {
     this.updateMany([u]);

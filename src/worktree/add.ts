@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { InvalidInputError, NotFoundError } from '../errors/index.js';
+import type { Repository } from '../repo/index.js';
+import { storeBytes, storeFile, withWriterLease } from '../store/index.js';
+import { toRepoPath, type RepoPath } from '../util/index.js';
+import { loadIgnoreRules } from './ignore-rules.js';
+import type { IndexEntry } from './index-entry.js';
+import { readIndex, writeIndex } from './index-store.js';
+import { assertInsideWorktree, scanWorktree, statPath, type FileStat } from './scan.js';
+import { statMatches } from './stat-match.js';
+
+export interface AddOptions {
+  /** Paths as the user gave them, relative to `cwd`. */
+  paths: string[];
+  cwd: string;
+  /** Add explicitly named files even when `.dvignore` ignores them. */
+  force?: boolean;
+  /** Called once with the bytes to read, then with each amount read. */
+  onStart?: (totalBytes: number, files: number) => void;
+  onBytes?: (n: number) => void;
+}
+
+export interface AddResult {
+  added: RepoPath[];
+  modified: RepoPath[];
+  removed: RepoPath[];
+  /** Files whose stat data changed but whose content did not. */
+  refreshed: number;
+  bytesRead: number;
+  newChunks: number;
+}
+
+/** What `add` will do, decided before any byte is stored. */
+interface AddPlan {
+  toStore: Array<{ path: RepoPath; stat: FileStat; previous: IndexEntry | undefined }>;
+  toRemove: Set<RepoPath>;
+}
+
+/**
+ * Stages paths: new and changed files are stored (chunked, hashed, compressed) and
+ * entered in the index; index entries under a named directory whose files are gone are
+ * removed. Unchanged files (by stat data) are not read. The index changes in one
+ * transaction, after every object it names is stored.
+ */
+export async function add(repo: Repository, opts: AddOptions): Promise<AddResult> {
+  const root = repo.worktree();
+  const plan = planAdd(repo, root, opts);
+  const result: AddResult = { added: [], modified: [], removed: [...plan.toRemove].sort(), refreshed: 0, bytesRead: 0, newChunks: 0 };
+  opts.onStart?.(plan.toStore.reduce((s, f) => s + f.stat.size, 0), plan.toStore.length);
+
+  await withWriterLease(repo.env, () => {
+    const batch = repo.objects.batch();
+    const put = new Map<RepoPath, IndexEntry>();
+    for (const { path: p, stat, previous } of plan.toStore) {
+      const abs = path.join(root, p);
+      const stored = stat.kind === 'symlink'
+        ? storeBytes(batch, Buffer.from(readLink(abs, p)))
+        : storeFile(batch, abs, p, (n) => { result.bytesRead += n; opts.onBytes?.(n); });
+      result.newChunks += stored.newChunks;
+      put.set(p, { id: stored.id, kind: stat.kind, size: stored.size, mtime: stat.mtime, ctime: stat.ctime, ino: stat.ino, dev: stat.dev });
+      if (!previous) result.added.push(p);
+      else if (previous.id !== stored.id || previous.kind !== stat.kind) result.modified.push(p);
+      else result.refreshed++;
+    }
+    batch.flush();
+    writeIndex(repo, { put, remove: plan.toRemove });
+  });
+  return result;
+}
+
+function planAdd(repo: Repository, root: string, opts: AddOptions): AddPlan {
+  const rules = loadIgnoreRules(root);
+  const toStore: AddPlan['toStore'] = [];
+  const toRemove = new Set<RepoPath>();
+  const seen = new Set<RepoPath>();
+  for (const userPath of opts.paths) {
+    const rel = toRepoPath(root, opts.cwd, userPath);
+    assertInsideWorktree(root, rel);
+    const top = statPath(path.join(root, rel));
+    const explicitFile = top !== undefined && top !== 'dir';
+    if (explicitFile && rules.ignores(rel, false) && !opts.force) {
+      throw new InvalidInputError(`${rel} is ignored by .dvignore`, { hint: 'use `dv add --force` to add it anyway' });
+    }
+    const files = explicitFile && opts.force ? new Map([[rel, top]]) : scanWorktree(root, rel, rules);
+    const index = readIndex(repo, rel);
+    if (files.size === 0 && index.entries.size === 0) {
+      if (top === undefined) throw new NotFoundError(`pathspec '${userPath}' did not match any files`, { data: { path: userPath } });
+      continue; // an empty or wholly ignored directory stages nothing
+    }
+    for (const [p, st] of files) {
+      if (seen.has(p)) continue;
+      seen.add(p);
+      const entry = index.entries.get(p);
+      if (entry && statMatches(entry, st, index.stamp)) continue;
+      toStore.push({ path: p, stat: st, previous: entry });
+    }
+    for (const p of index.entries.keys()) if (!files.has(p)) toRemove.add(p);
+  }
+  return { toStore, toRemove };
+}
+
+function readLink(abs: string, display: string): string {
+  try {
+    return fs.readlinkSync(abs);
+  } catch (err) {
+    throw new InvalidInputError(`file vanished while being added: ${display}`, { cause: err });
+  }
+}

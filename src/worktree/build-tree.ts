@@ -1,0 +1,52 @@
+import type { Oid } from '../hash/index.js';
+import { encodeTree, type TreeEntry } from '../objects/index.js';
+import type { WriteBatch } from '../store/index.js';
+import type { RepoPath } from '../util/index.js';
+
+/** A leaf to place in a tree: what the index or a transform says a path holds. */
+export interface Leaf {
+  id: Oid;
+  kind: Exclude<TreeEntry['kind'], 'tree'>;
+  size: number;
+}
+
+interface DirNode {
+  files: Map<string, Leaf>;
+  dirs: Map<string, DirNode>;
+}
+
+/**
+ * Writes the nested trees for a flat set of leaves into the batch and returns the root
+ * tree's id and total size. Identical directories get identical ids, so unchanged
+ * subtrees keep their id from commit to commit.
+ */
+export function buildTree(batch: WriteBatch, leaves: Iterable<[RepoPath, Leaf]>): { id: Oid; size: number } {
+  const root: DirNode = { files: new Map(), dirs: new Map() };
+  for (const [p, leaf] of leaves) {
+    const parts = p.split('/');
+    let node = root;
+    for (let i = 0; i < parts.length - 1; i++) {
+      const name = parts[i]!;
+      let next = node.dirs.get(name);
+      if (!next) { next = { files: new Map(), dirs: new Map() }; node.dirs.set(name, next); }
+      node = next;
+    }
+    node.files.set(parts[parts.length - 1]!, leaf);
+  }
+  return writeNode(batch, root);
+}
+
+function writeNode(batch: WriteBatch, node: DirNode): { id: Oid; size: number } {
+  const entries: TreeEntry[] = [];
+  let size = 0;
+  for (const [name, leaf] of node.files) {
+    entries.push({ name, kind: leaf.kind, id: leaf.id, size: leaf.size });
+    size += leaf.size;
+  }
+  for (const [name, child] of node.dirs) {
+    const sub = writeNode(batch, child);
+    entries.push({ name, kind: 'tree', id: sub.id, size: sub.size });
+    size += sub.size;
+  }
+  return { id: batch.putStructured('tree', encodeTree({ entries })), size };
+}

@@ -1,0 +1,98 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { InvalidInputError } from '../errors/index.js';
+import type { TreeLeaf } from '../history/index.js';
+import type { ObjectStore } from '../store/index.js';
+import { statPath, type FileStat } from './scan.js';
+
+/**
+ * Writes tree leaves into a directory. Each file goes to a temporary name first and is
+ * renamed into place only after its content verified against its id, so a corrupt
+ * object never replaces a good file. Parent directories are checked to lie inside the
+ * destination (a symlinked directory cannot redirect a write).
+ */
+export class Materializer {
+  private readonly realRoot: string;
+  private readonly checkedDirs = new Set<string>();
+
+  constructor(private readonly objects: ObjectStore, private readonly root: string) {
+    this.realRoot = fs.realpathSync(root);
+  }
+
+  /** Writes one leaf at its path and returns the new file's stat data. */
+  write(leaf: TreeLeaf, onBytes?: (n: number) => void): FileStat {
+    const abs = path.join(this.root, leaf.path);
+    this.prepareParent(path.dirname(abs));
+    const tmp = `${abs}.dv-tmp-${crypto.randomBytes(4).toString('hex')}`;
+    try {
+      if (leaf.kind === 'symlink') {
+        const target = this.objects.readContentBuffer(leaf.id).toString();
+        fs.symlinkSync(target, tmp);
+      } else {
+        const fd = fs.openSync(tmp, 'wx', leaf.kind === 'exec' ? 0o755 : 0o644);
+        try {
+          for (const piece of this.objects.readContentSync(leaf.id)) {
+            let off = 0;
+            while (off < piece.length) off += fs.writeSync(fd, piece, off, piece.length - off);
+            onBytes?.(piece.length);
+          }
+        } finally {
+          fs.closeSync(fd);
+        }
+      }
+      this.removeExisting(abs);
+      fs.renameSync(tmp, abs);
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      throw err;
+    }
+    const st = statPath(abs);
+    if (!st || st === 'dir') throw new InvalidInputError(`could not write ${leaf.path}`);
+    return st;
+  }
+
+  /** Stat data of a working-tree file, or undefined when it is absent. */
+  statIfPresent(relPath: string): FileStat | undefined {
+    const st = statPath(path.join(this.root, relPath));
+    return st && st !== 'dir' ? st : undefined;
+  }
+
+  /** Removes a working-tree file and any directories it leaves empty (up to the root). */
+  remove(relPath: string): void {
+    const abs = path.join(this.root, relPath);
+    fs.rmSync(abs, { force: true });
+    let dir = path.dirname(abs);
+    while (dir !== this.root && dir.startsWith(this.root)) {
+      try {
+        fs.rmdirSync(dir);
+      } catch {
+        break; // not empty, or already gone
+      }
+      dir = path.dirname(dir);
+    }
+  }
+
+  private removeExisting(abs: string): void {
+    const st = statPath(abs);
+    if (st === 'dir') fs.rmSync(abs, { recursive: true, force: true });
+  }
+
+  private prepareParent(dir: string): void {
+    if (this.checkedDirs.has(dir)) return;
+    // A file or symlink where a directory must go is replaced (it belongs to the old tree).
+    const rel = path.relative(this.root, dir);
+    let cur = this.root;
+    for (const part of rel === '' ? [] : rel.split(path.sep)) {
+      cur = path.join(cur, part);
+      const st = statPath(cur);
+      if (st === undefined) fs.mkdirSync(cur);
+      else if (st !== 'dir') { fs.rmSync(cur, { force: true }); fs.mkdirSync(cur); }
+    }
+    const real = fs.realpathSync(dir);
+    if (real !== this.realRoot && !real.startsWith(this.realRoot + path.sep)) {
+      throw new InvalidInputError(`refusing to write outside the working tree through ${path.relative(this.root, dir)}`);
+    }
+    this.checkedDirs.add(dir);
+  }
+}
