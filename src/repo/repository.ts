@@ -96,6 +96,12 @@ export function openRepository(cwd: string = process.cwd()): Repository {
 /** Opens a repository whose directories are known. */
 export function openRepositoryAt(root: string | null, dvDir: string): Repository {
   const env = openStoreEnv(dvDir);
+  // A newer format may store things this version would misread or damage: refuse it.
+  const format = env.meta.get('format');
+  if (typeof format === 'number' && format > STORE_FORMAT_VERSION) {
+    void env.close();
+    throw new ConflictError(`repository format ${format} is newer than this dv supports (${STORE_FORMAT_VERSION})`, { hint: 'upgrade dv to open this repository' });
+  }
   const bare = env.config.get('core.bare') === true;
   return new Repository(bare ? null : root, dvDir, env);
 }
