@@ -4,3 +4,5 @@
  */
 export * from './tree-walk.js';
 export * from './rev-parse.js';
+export * from './rev-walk.js';
+export * from './describe.js';
