@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import fsck from './fsck.js';
 
 /** Commands that check and repair the repository, and search history: fsck, gc, bisect. */
-export const maintenanceCommands: CommandModule<object, any>[] = [];
+export const maintenanceCommands: CommandModule<object, any>[] = [fsck];

@@ -1,0 +1,34 @@
+import { formatBytes } from '../../../util/index.js';
+import { repoCommand, withJson } from '../../command.js';
+import { note, printResult } from '../../output.js';
+import { startProgress, type Progress } from '../../progress.js';
+
+export default repoCommand({
+  command: 'fsck',
+  describe: "verify every object's hash and connectivity",
+  builder: (y) => withJson(y)
+    .example('$0 fsck', 're-hash every object and check nothing reachable is missing')
+    .example('$0 fsck --json', 'the same, as one JSON document'),
+  run: async (repo, argv) => {
+    const { fsck, describeProblems } = await import('../../../maintenance/index.js');
+    let progress: Progress | undefined;
+    let last = 0;
+    const report = fsck(repo, {
+      onProgress: (done, total) => {
+        progress ??= startProgress('checking objects', total, 'items');
+        progress.tick(done - last);
+        last = done;
+      },
+    });
+    progress?.done();
+    printResult(argv, report, (r) => [
+      `checked ${r.objects} objects (${formatBytes(r.bytes)}): ${r.reachable} reachable, ${r.dangling} dangling`,
+      ...r.corrupt.map((c) => `corrupt ${c.id}: ${c.message}`),
+      ...r.missing.map((m) => `missing ${m.id} (referenced by ${m.referencedBy.join(', ')})`),
+      ...r.badLinks.map((b) => `bad link to ${b.id}: ${b.message}`),
+    ]);
+    if (report.ok) return 0;
+    note(`dv: ${describeProblems(report)}`);
+    return 1;
+  },
+});

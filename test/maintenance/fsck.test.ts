@@ -1,0 +1,161 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { oidToBytes, type Oid } from '../../src/hash/index.js';
+import { encodeFileObject } from '../../src/objects/index.js';
+import { encodeRecord } from '../../src/store/index.js';
+import { fsck } from '../../src/maintenance/index.js';
+import type { Repository } from '../../src/repo/index.js';
+import { flattenTree } from '../../src/history/index.js';
+import { commitOnHead, newRepo, noise } from './build.js';
+
+/** Overwrites a stored record with the same bytes except one flipped bit in the payload. */
+function flipByte(repo: Repository, id: Oid, at = 0): void {
+  const rec = Buffer.from(repo.objects.getRecord(id)!);
+  rec[2 + at] ^= 0x01;
+  repo.env.objects.putSync(oidToBytes(id), rec);
+}
+
+function fileId(repo: Repository, commit: Oid, path: string): Oid {
+  const leaf = flattenTree(repo.objects, repo.objects.readCommit(commit).tree).get(path as never);
+  assert.ok(leaf, `${path} exists`);
+  return leaf.id;
+}
+
+test('a clean repository passes, with every object verified and reachable', async () => {
+  const { repo } = newRepo();
+  commitOnHead(repo, { 'data/a.csv': 'k,v\n1,2\n', 'big.bin': noise(700_000) }, 'first');
+  commitOnHead(repo, { 'data/a.csv': 'k,v\n1,3\n', 'big.bin': noise(700_000, 7) }, 'second');
+  const r = fsck(repo);
+  assert.equal(r.ok, true);
+  assert.deepEqual([r.corrupt, r.missing, r.badLinks], [[], [], []]);
+  assert.equal(r.dangling, 0);
+  assert.equal(r.reachable, r.objects);
+  assert.ok(r.objects > 10, 'multi-chunk files add chunk objects');
+  await repo.close();
+});
+
+test('an empty repository passes', async () => {
+  const { repo } = newRepo();
+  const r = fsck(repo);
+  assert.equal(r.ok, true);
+  assert.equal(r.objects, 0);
+  await repo.close();
+});
+
+test('a flipped byte in a blob is reported as corrupt, naming the id', async () => {
+  const { repo } = newRepo();
+  const c = commitOnHead(repo, { 'a.csv': 'k,v\n1,2\n', 'b.csv': 'k,v\n3,4\n' }, 'first');
+  const id = fileId(repo, c, 'a.csv');
+  flipByte(repo, id);
+  const r = fsck(repo);
+  assert.equal(r.ok, false);
+  assert.deepEqual(r.corrupt.map((x) => x.id), [id]);
+  assert.match(r.corrupt[0]!.message, new RegExp(id));
+  assert.deepEqual(r.missing, []);
+  await repo.close();
+});
+
+test('corrupt trees and commits are reported', async () => {
+  const { repo } = newRepo();
+  const c = commitOnHead(repo, { 'a.csv': 'x\n' }, 'first');
+  const tree = repo.objects.readCommit(c).tree;
+  flipByte(repo, tree, 3);
+  let r = fsck(repo);
+  assert.deepEqual(r.corrupt.map((x) => x.id), [tree]);
+  // Garbage bytes in place of a commit.
+  repo.env.objects.putSync(oidToBytes(c), encodeRecord('commit', Buffer.from('not a commit'), false));
+  r = fsck(repo);
+  assert.ok(r.corrupt.some((x) => x.id === c), 'the commit is named');
+  await repo.close();
+});
+
+test('a corrupt chunk of a multi-chunk file is named', async () => {
+  const { repo } = newRepo();
+  const c = commitOnHead(repo, { 'big.bin': noise(900_000, 3) }, 'big');
+  const file = repo.objects.readKind(fileId(repo, c, 'big.bin'), 'file').file;
+  assert.ok(file.chunks.length > 2);
+  const chunk = file.chunks[1]!.id;
+  flipByte(repo, chunk, 100);
+  const r = fsck(repo);
+  assert.equal(r.ok, false);
+  assert.deepEqual(r.corrupt.map((x) => x.id), [chunk]);
+  await repo.close();
+});
+
+test('a file object whose chunks no longer add up to its content hash is corrupt', async () => {
+  const { repo } = newRepo();
+  const c = commitOnHead(repo, { 'big.bin': noise(900_000, 4) }, 'big');
+  const id = fileId(repo, c, 'big.bin');
+  const file = repo.objects.readKind(id, 'file').file;
+  // Swap two chunks: every chunk is intact, but the content they make is not the file.
+  const swapped = { size: file.size, chunks: [file.chunks[1]!, file.chunks[0]!, ...file.chunks.slice(2)] };
+  repo.env.objects.putSync(oidToBytes(id), encodeRecord('file', encodeFileObject(swapped), false));
+  const r = fsck(repo);
+  assert.deepEqual(r.corrupt.map((x) => x.id), [id]);
+  assert.match(r.corrupt[0]!.message, /content hashes to/);
+  await repo.close();
+});
+
+test('a missing object is reported with who refers to it', async () => {
+  const { repo } = newRepo();
+  const c = commitOnHead(repo, { 'data/a.csv': 'x\n', 'data/b.csv': 'y\n' }, 'first');
+  const id = fileId(repo, c, 'data/b.csv');
+  repo.env.objects.removeSync(oidToBytes(id));
+  const r = fsck(repo);
+  assert.equal(r.ok, false);
+  assert.equal(r.missing.length, 1);
+  assert.equal(r.missing[0]!.id, id);
+  assert.match(r.missing[0]!.referencedBy.join(), /entry 'b\.csv'/);
+  await repo.close();
+});
+
+test('a missing parent commit and a missing chunk are both reported', async () => {
+  const { repo } = newRepo();
+  const first = commitOnHead(repo, { 'a.csv': 'x\n' }, 'first');
+  const second = commitOnHead(repo, { 'a.csv': 'y\n', 'big.bin': noise(900_000, 5) }, 'second');
+  const big = repo.objects.readKind(fileId(repo, second, 'big.bin'), 'file').file;
+  const chunk = big.chunks.at(-1)!.id;
+  repo.env.objects.removeSync(oidToBytes(chunk));
+  repo.env.objects.removeSync(oidToBytes(first));
+  const r = fsck(repo);
+  const byId = new Map(r.missing.map((m) => [m.id, m.referencedBy.join()]));
+  assert.match(byId.get(first) ?? '', /commit .* parent/);
+  assert.match(byId.get(chunk) ?? '', /chunk/);
+  assert.deepEqual(r.corrupt, []);
+  await repo.close();
+});
+
+test('objects reachable only from the reflog and the index count as reachable; others as dangling', async () => {
+  const { repo } = newRepo();
+  const first = commitOnHead(repo, { 'a.csv': 'x\n' }, 'first');
+  const second = commitOnHead(repo, { 'a.csv': 'y\n' }, 'second');
+  repo.refs.update({ name: 'HEAD', new: first, expect: second, message: 'reset' });
+  const b = repo.objects.batch();
+  const { storeBytes } = await import('../../src/store/index.js');
+  const staged = storeBytes(b, Buffer.from('staged\n'));
+  const loose = storeBytes(b, Buffer.from('nobody refers to me\n'));
+  b.flush();
+  repo.env.index.putSync('s.csv', { id: staged.id, kind: 'file', size: staged.size, mtimeNs: 0, ctimeNs: 0, ino: 0, dev: 0 });
+  const r = fsck(repo);
+  assert.equal(r.ok, true);
+  assert.equal(r.dangling, 1);
+  assert.equal(r.reachable, r.objects - 1);
+  // A dangling object is verified too.
+  flipByte(repo, loose.id);
+  assert.deepEqual(fsck(repo).corrupt.map((x) => x.id), [loose.id]);
+  await repo.close();
+});
+
+test('a tree entry naming an object of the wrong kind is a bad link', async () => {
+  const { repo } = newRepo();
+  const c = commitOnHead(repo, { 'a.csv': 'x\n' }, 'first');
+  const tree = repo.objects.writeTree({ entries: [{ name: 'sub', kind: 'tree', id: fileId(repo, c, 'a.csv'), size: 2 }] });
+  const sig = { name: 't', email: 't@e', ms: 1, tz: 0 };
+  const bad = repo.objects.writeCommit({ tree, parents: [c], author: sig, committer: sig, message: 'bad', meta: {} });
+  repo.refs.update({ name: 'refs/heads/bad', new: bad, message: 'test' });
+  const r = fsck(repo);
+  assert.equal(r.ok, false);
+  assert.equal(r.badLinks.length, 1);
+  assert.match(r.badLinks[0]!.message, /a blob, not a tree/);
+  await repo.close();
+});
