@@ -1,0 +1,91 @@
+// Pins the on-disk encodings spec/storage.md, spec/refs.md and spec/layout.md describe,
+// byte for byte, including the parts lmdb-js decides (key and value encodings), so an
+// upgrade of a storage dependency that changes them fails here first.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { decompress } from 'zstd-napi';
+import { initRepository } from '../src/repo/index.js';
+import { storeBytes } from '../src/store/index.js';
+import { hashBytes, oidToBytes } from '../src/hash/index.js';
+import { decodeCanonical } from '../src/codec/index.js';
+import { tmpDir } from './helpers.js';
+
+/** The spec's xorshift32 byte stream (spec/chunking.md). */
+function specInput(n: number, seed: number): Uint8Array {
+  const b = new Uint8Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    b[i] = s & 0xff;
+  }
+  return b;
+}
+
+test('a new repository: FORMAT, meta, HEAD and its first reflog entry, byte for byte', async () => {
+  const dir = tmpDir();
+  const repo = initRepository(dir);
+  try {
+    assert.equal(fs.readFileSync(path.join(dir, '.dv', 'FORMAT'), 'utf8'), 'dv repository format 1\n');
+    assert.ok(fs.existsSync(path.join(dir, '.dv', 'store.mdb')));
+    const raw = (name: string) => repo.env.root.openDB<Buffer, unknown>({ name, encoding: 'binary', keyEncoding: 'binary' });
+    const text = (s: string) => Buffer.from(s).toString('hex');
+
+    assert.equal(raw('meta').getBinary(Buffer.from('format'))?.toString('hex'), '01');
+    assert.equal(raw('config').getBinary(Buffer.from('core.bare'))?.toString('hex'), 'c2');
+    // HEAD = {symbolic: 'refs/heads/main'} through msgpackr's record extension.
+    assert.equal(raw('refs').getBinary(Buffer.from('HEAD'))?.toString('hex'),
+      `d4724091a8${text('symbolic')}af${text('refs/heads/main')}`);
+
+    // Reflog key [HEAD, 0] in ordered-binary; value {ref, old, new, who, ms, message}.
+    const keys = [...raw('reflog').getKeys()].map((k) => Buffer.from(k as Uint8Array).toString('hex'));
+    assert.deepEqual(keys, [`${text('HEAD')}00100000000000000000`]);
+    const entry = repo.refs.reflog('HEAD');
+    assert.equal(entry.length, 1);
+    assert.deepEqual({ ...entry[0], who: '', ms: 0 }, { ref: 'HEAD', old: null, new: null, who: '', ms: 0, message: 'init' });
+    const value = raw('reflog').getBinary(Buffer.from(`${text('HEAD')}00100000000000000000`, 'hex'))!;
+    assert.equal(value.subarray(0, 3).toString('hex'), 'd47240');
+  } finally {
+    await repo.close();
+  }
+});
+
+test('stored records: [kind][encoding][payload], zstd only when it saves 10%, file objects under the content id', async () => {
+  const dir = tmpDir();
+  const repo = initRepository(dir);
+  try {
+    const batch = repo.objects.batch();
+    const small = storeBytes(batch, Buffer.from('hello\n'));
+    const text = storeBytes(batch, Buffer.alloc(1000, 'a'));
+    const big = specInput(1 << 20, 1);
+    const multi = storeBytes(batch, big);
+    batch.flush();
+
+    assert.equal(repo.objects.getRecord(small.id)?.toString('hex'), '010068656c6c6f0a');
+
+    const rec = repo.objects.getRecord(text.id)!;
+    assert.equal(rec.subarray(0, 2).toString('hex'), '0101');
+    assert.equal(rec.subarray(2, 6).toString('hex'), '28b52ffd', 'a zstd frame');
+    assert.deepEqual(decompress(rec.subarray(2)), Buffer.alloc(1000, 'a'));
+
+    // 1 MiB of random bytes: 14 chunks (spec/chunking.md vector 1), none compressible.
+    assert.equal(multi.id, hashBytes(big));
+    const file = repo.objects.getRecord(multi.id)!;
+    assert.equal(file[0], 2, 'kind file');
+    const payload = file[1] === 1 ? decompress(file.subarray(2)) : file.subarray(2);
+    const decoded = decodeCanonical(payload) as { t: string; s: number; c: Array<[Uint8Array, number]> };
+    assert.equal(decoded.t, 'file');
+    assert.equal(decoded.s, 1 << 20);
+    assert.equal(decoded.c.length, 14);
+    assert.notEqual(hashBytes(payload), multi.id, 'stored under the content id, not the hash of its encoding');
+    const first = repo.objects.getRecord(hashBytes(big.subarray(0, 82787)))!;
+    assert.equal(first.subarray(0, 2).toString('hex'), '0100', 'random bytes stay raw');
+    assert.deepEqual(Buffer.from(decoded.c[0]![0]), oidToBytes(hashBytes(big.subarray(0, 82787))));
+    assert.ok((repo.env.meta.get('generation') as number) >= 2, 'every write transaction bumps the generation');
+  } finally {
+    await repo.close();
+  }
+});
