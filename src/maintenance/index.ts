@@ -1,7 +1,10 @@
 /**
  * Maintenance: `fsck` verifies every stored object and the connectivity from refs,
- * reflogs, the index and config.
+ * reflogs, the index and config; `gc` drops what none of them reach, never racing a
+ * concurrent writer (generation check and writer leases).
  */
 export * from './links.js';
 export * from './roots.js';
+export * from './mark.js';
 export * from './fsck.js';
+export * from './gc.js';

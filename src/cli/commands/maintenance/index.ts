@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import fsck from './fsck.js';
+import gc from './gc.js';
 
 /** Commands that check and repair the repository, and search history: fsck, gc, bisect. */
-export const maintenanceCommands: CommandModule<object, any>[] = [fsck];
+export const maintenanceCommands: CommandModule<object, any>[] = [fsck, gc];

@@ -1,0 +1,91 @@
+import { ConflictError } from '../errors/index.js';
+import { oidToBytes, type Oid } from '../hash/index.js';
+import type { Repository } from '../repo/index.js';
+import { bumpGeneration, liveLeases, readGeneration, type StoreEnv } from '../store/index.js';
+import { markReachable } from './mark.js';
+import { collectRoots } from './roots.js';
+
+/** What gc removed (or, with dryRun, would remove). */
+export interface GcResult {
+  dryRun: boolean;
+  /** Objects stored before, removed, and kept. */
+  objects: number;
+  removed: number;
+  kept: number;
+  /** Stored (possibly compressed) bytes of the removed objects. */
+  bytesRemoved: number;
+  /** Mark passes needed because other processes wrote meanwhile. */
+  attempts: number;
+}
+
+export interface GcOptions {
+  dryRun?: boolean;
+  /** How many times to mark again when another process wrote in between (default 5). */
+  retries?: number;
+  /** First wait before a retry, doubled each time (default 100 ms). */
+  retryDelayMs?: number;
+}
+
+interface Garbage { keys: Buffer[]; bytes: number; total: number }
+
+/**
+ * Drops objects unreachable from refs, reflogs, the index and config. The mark runs
+ * under one read snapshot; the sweep is one write transaction that first re-checks that
+ * nothing was written since (generation), that no writer holds a lease (it may be writing
+ * objects no ref reaches yet), and that every root is still marked. Otherwise it marks again,
+ * and after a few tries gives up with ConflictError, having removed nothing.
+ */
+export async function gc(repo: Repository, opts: GcOptions = {}): Promise<GcResult> {
+  const env = repo.env;
+  const retries = opts.retries ?? 5;
+  let delay = opts.retryDelayMs ?? 100;
+  let reason = 'another dv process is writing';
+  for (let attempt = 1; attempt <= retries + 1; attempt++) {
+    if (attempt > 1) {
+      await sleep(delay);
+      delay *= 2;
+    }
+    if (liveLeases(env).length > 0 && !opts.dryRun) { reason = 'another dv process is writing'; continue; }
+    // Everything from here to the sweep is synchronous, so all reads share one snapshot.
+    env.root.resetReadTxn();
+    const generation = readGeneration(env);
+    const marked = markReachable(repo.objects, collectRoots(env));
+    const garbage = findGarbage(env, marked);
+    const result = { dryRun: !!opts.dryRun, objects: garbage.total, removed: garbage.keys.length, kept: garbage.total - garbage.keys.length, bytesRemoved: garbage.bytes, attempts: attempt };
+    if (opts.dryRun || garbage.keys.length === 0) return result;
+    const outcome = env.root.transactionSync(() => {
+      if (readGeneration(env) !== generation) return 'changed';
+      if (liveLeases(env).length > 0) return 'leased';
+      for (const root of collectRoots(env)) {
+        if (!marked.has(root.id) && env.objects.doesExist(oidToBytes(root.id))) return 'changed';
+      }
+      for (const key of garbage.keys) env.objects.removeSync(key);
+      bumpGeneration(env);
+      return 'swept';
+    });
+    if (outcome === 'swept') return result;
+    reason = 'another dv process is writing';
+  }
+  throw new ConflictError(`${reason}; try again`, {
+    hint: 'gc removes nothing while other dv commands are adding or committing data',
+  });
+}
+
+/** Stored objects not in `marked`, with their stored sizes. */
+function findGarbage(env: StoreEnv, marked: Set<Oid>): Garbage {
+  const keys: Buffer[] = [];
+  let bytes = 0;
+  let total = 0;
+  for (const key of env.objects.getKeys()) {
+    total++;
+    const k = key as Buffer;
+    if (marked.has(k.toString('hex') as Oid)) continue;
+    keys.push(Buffer.from(k));
+    bytes += env.objects.getBinaryFast(k)?.length ?? 0;
+  }
+  return { keys, bytes, total };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,150 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConflictError } from '../../src/errors/index.js';
+import { fsck, gc } from '../../src/maintenance/index.js';
+import { storeBytes, withWriterLease } from '../../src/store/index.js';
+import type { Repository } from '../../src/repo/index.js';
+import { commitOnHead, newRepo, noise, writeCommitOf, writeFilesTree } from './build.js';
+
+function allIds(repo: Repository): Set<string> {
+  return new Set(repo.objects.allIds());
+}
+
+/** Stores objects nothing refers to; returns their ids. */
+function writeGarbage(repo: Repository): string[] {
+  const b = repo.objects.batch();
+  const blob = storeBytes(b, Buffer.from('orphan\n')).id;
+  const big = storeBytes(b, noise(600_000, 99)).id;
+  b.flush();
+  const tree = writeFilesTree(repo, { 'lost/x.csv': 'lost\n' });
+  return [blob, big, tree];
+}
+
+test('gc removes unreachable objects, keeps reachable ones, and the repository still passes fsck', async () => {
+  const { repo } = newRepo();
+  commitOnHead(repo, { 'data/a.csv': 'k,v\n1,2\n', 'big.bin': noise(700_000) }, 'first');
+  commitOnHead(repo, { 'data/a.csv': 'k,v\n1,3\n', 'big.bin': noise(700_000) }, 'second');
+  const reachable = allIds(repo);
+  const garbage = writeGarbage(repo);
+  const before = allIds(repo);
+  assert.ok(before.size > reachable.size + 5);
+
+  const dry = await gc(repo, { dryRun: true });
+  assert.equal(dry.removed, before.size - reachable.size);
+  assert.deepEqual(allIds(repo), before, 'a dry run removes nothing');
+
+  const r = await gc(repo);
+  assert.equal(r.dryRun, false);
+  assert.equal(r.removed, before.size - reachable.size);
+  assert.equal(r.kept, reachable.size);
+  assert.ok(r.bytesRemoved > 600_000, 'the big orphan counts');
+  assert.deepEqual(allIds(repo), reachable);
+  for (const g of garbage) assert.equal(repo.objects.has(g as never), false);
+  const check = fsck(repo);
+  assert.equal(check.ok, true);
+  assert.equal(check.dangling, 0);
+
+  const again = await gc(repo);
+  assert.equal(again.removed, 0);
+  await repo.close();
+});
+
+test('gc keeps what only reflogs, the index, tags, other branches or bisect state reach', async () => {
+  const { repo } = newRepo();
+  const first = commitOnHead(repo, { 'a.csv': '1\n' }, 'first');
+  const second = commitOnHead(repo, { 'a.csv': '2\n' }, 'second');
+  // Reset main back: `second` stays in the reflog only.
+  repo.refs.update({ name: 'HEAD', new: first, expect: second, message: 'reset' });
+  // A side branch and a tag of commits no other ref reaches.
+  const side = writeCommitOf(repo, { 'b.csv': 'side\n' }, [first], 'side');
+  repo.refs.update({ name: 'refs/heads/side', new: side, message: 'branch' });
+  const tagged = writeCommitOf(repo, { 'c.csv': 'tagged\n' }, [], 'tagged');
+  const sig = { name: 't', email: 't@e', ms: 1, tz: 0 };
+  const tag = repo.objects.writeTag({ object: tagged, objectKind: 'commit', name: 'v1', tagger: sig, message: 'v1' });
+  repo.refs.update({ name: 'refs/tags/v1', new: tag, message: 'tag' });
+  // A staged file and a commit named only in bisect state.
+  const b = repo.objects.batch();
+  const staged = storeBytes(b, Buffer.from('staged\n'));
+  b.flush();
+  repo.env.index.putSync('s.csv', { id: staged.id, kind: 'file', size: staged.size, mtimeNs: 0, ctimeNs: 0, ino: 0, dev: 0 });
+  const bisected = writeCommitOf(repo, { 'd.csv': 'bisect\n' }, [], 'bisect only');
+  repo.setConfig('bisect.state', { bad: bisected, good: [] });
+  const before = allIds(repo);
+  writeGarbage(repo);
+  const withGarbage = allIds(repo).size;
+
+  const r = await gc(repo);
+  assert.equal(r.removed, withGarbage - before.size);
+  assert.deepEqual(allIds(repo), before);
+  for (const id of [first, second, side, tagged, tag, staged.id, bisected]) assert.ok(repo.objects.has(id), id);
+  assert.equal(fsck(repo).ok, true);
+  await repo.close();
+});
+
+test('gc keeps run records named in commit metadata', async () => {
+  const { repo } = newRepo();
+  const out = writeFilesTree(repo, { 'x.csv': 'x\n' });
+  const run = repo.objects.writeRecord('run', { cmd: 'make', outputs: [out] });
+  commitOnHead(repo, { 'x.csv': 'x\n' }, 'produced', { runs: [run] });
+  writeGarbage(repo);
+  await gc(repo);
+  assert.ok(repo.objects.has(run));
+  assert.ok(repo.objects.has(out), 'ids a run record names are kept too');
+  assert.equal(fsck(repo).ok, true);
+  await repo.close();
+});
+
+test('gc refuses while a writer holds a lease, and removes nothing', async () => {
+  const { repo } = newRepo();
+  commitOnHead(repo, { 'a.csv': '1\n' }, 'first');
+  const reachable = allIds(repo).size;
+  writeGarbage(repo);
+  const before = allIds(repo);
+  await withWriterLease(repo.env, async () => {
+    await assert.rejects(gc(repo, { retries: 2, retryDelayMs: 5 }), (err: unknown) => {
+      assert.ok(err instanceof ConflictError);
+      assert.equal(err.message, 'another dv process is writing; try again');
+      return true;
+    });
+  });
+  assert.deepEqual(allIds(repo), before);
+  // A dry run only reads, so a lease does not stop it.
+  await withWriterLease(repo.env, async () => {
+    assert.equal((await gc(repo, { dryRun: true })).removed, before.size - reachable);
+  });
+  await repo.close();
+});
+
+test('gc retries once the writer has finished, and keeps what the writer made reachable', async () => {
+  const { repo } = newRepo();
+  commitOnHead(repo, { 'a.csv': '1\n' }, 'first');
+  const reachable = allIds(repo).size;
+  writeGarbage(repo);
+  const garbage = allIds(repo).size - reachable;
+  let written = '';
+  const writer = withWriterLease(repo.env, async () => {
+    await new Promise((r) => setTimeout(r, 60));
+    // Objects written under the lease and then committed must survive.
+    written = commitOnHead(repo, { 'a.csv': '2\n', 'new.csv': 'new\n' }, 'second');
+  });
+  await new Promise((r) => setTimeout(r, 5));
+  const r = await gc(repo, { retries: 6, retryDelayMs: 20 });
+  await writer;
+  assert.ok(r.attempts > 1, 'it waited for the lease');
+  assert.equal(r.removed, garbage);
+  assert.ok(repo.objects.has(written as never));
+  assert.equal(fsck(repo).ok, true);
+  await repo.close();
+});
+
+test('gc refuses to sweep a repository with a missing reachable object', async () => {
+  const { repo } = newRepo();
+  const first = commitOnHead(repo, { 'a.csv': '1\n' }, 'first');
+  commitOnHead(repo, { 'a.csv': '2\n' }, 'second');
+  writeGarbage(repo);
+  repo.env.objects.removeSync(Buffer.from(first, 'hex'));
+  const before = allIds(repo);
+  await assert.rejects(gc(repo), /missing; gc will not sweep/);
+  assert.deepEqual(allIds(repo), before);
+  await repo.close();
+});
