@@ -565,8 +565,8 @@ function renderReport(ctx) {
       p(`| ${[row.label, ...cells, ...(withDv ? [ratioCell(row, sums, peers)] : [])].join(' | ')} |`);
     }
     const line = (label, cells) => p(`| ${[label, ...cells, ...(withDv ? [''] : [])].join(' | ')} |`);
-    line('restore == v1 byte for byte', tools.map((t) => (!sums[t] || sums[t].verified === null ? '–' : sums[t].verified ? 'ok' : 'WRONG')));
-    line('reps (n)', tools.map((t) => String(sums[t]?.n ?? 0)));
+    line('restore == v1 byte for byte', tools.map((t) => (!sums[t] ? 'skipped' : sums[t].verified === null ? '–' : sums[t].verified ? 'ok' : 'WRONG')));
+    line('reps (n)', tools.map((t) => (sums[t] ? String(sums[t].n) : 'skipped')));
     const lfs = sums.lfs;
     if (lfs && typeof lfs.push === 'number') {
       p();
@@ -580,7 +580,7 @@ function renderReport(ctx) {
   p('Notes: `dv / best peer` divides dv\'s figure by the lowest peer figure of that row (below 1: dv is better). ' +
     'restic and borg have no status command: their "status" is a no-change backup, which writes a snapshot. ' +
     'Growth = store after re-commit − store before it. Peak RSS = GNU time `%M`, the largest single process of an op.');
-  const vers = tools.map((t) => `${TOOL_LABELS[t]} ${res.versions[t] ?? '?'}`).join('; ');
+  const vers = tools.map((t) => `${TOOL_LABELS[t]}: ${res.versions[t] ?? '?'}`).join('; ');
   p(`Tools: ${vers}.`);
   if (res.skipped.length) p(`Skipped: ${res.skipped.join('; ')}.`);
   p(`Raw samples: ${cfg.resultsFile}.`);
