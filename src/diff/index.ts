@@ -6,3 +6,4 @@
 export * from './tree-diff.js';
 export * from './diff-stat.js';
 export * from './show.js';
+export * from './diff-revisions.js';
