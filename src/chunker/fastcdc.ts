@@ -61,17 +61,27 @@ export class Chunker {
   constructor(private readonly params: ChunkParams = DEFAULT_CHUNK_PARAMS) {}
 
   push(data: Uint8Array): Uint8Array[] {
-    const buf = this.pending.length === 0 ? data : concat(this.pending, data);
     const out: Uint8Array[] = [];
     let start = 0;
+    if (this.pending.length > 0) {
+      // Only the chunk that straddles the previous push is copied, never the whole input.
+      const head = concat(this.pending, data.subarray(0, Math.min(data.length, this.params.max)));
+      const cut = findCut(head, 0, head.length, this.params, false);
+      if (cut < 0) {
+        this.pending = head.length === this.pending.length + data.length ? head : concat(this.pending, data);
+        return out;
+      }
+      out.push(head.subarray(0, cut));
+      start = cut - this.pending.length;
+    }
     for (;;) {
-      const cut = findCut(buf, start, buf.length, this.params, false);
+      const cut = findCut(data, start, data.length, this.params, false);
       if (cut < 0) break;
-      out.push(buf.subarray(start, cut));
+      out.push(data.subarray(start, cut));
       start = cut;
     }
     // Copy the tail: the caller may reuse its read buffer.
-    this.pending = start === buf.length ? new Uint8Array(0) : Uint8Array.prototype.slice.call(buf, start);
+    this.pending = start === data.length ? new Uint8Array(0) : Uint8Array.prototype.slice.call(data, start);
     return out;
   }
 

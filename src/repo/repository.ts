@@ -17,7 +17,7 @@ export class Repository {
   private identityCache: Identity | undefined;
 
   constructor(readonly root: string | null, readonly dvDir: string, readonly env: StoreEnv) {
-    this.objects = new ObjectStore(env);
+    this.objects = new ObjectStore(env, dvDir);
     this.refs = new RefStore(env, () => {
       const id = this.identity();
       return `${id.name} <${id.email}>`;
@@ -50,7 +50,10 @@ export class Repository {
     });
   }
 
-  async close(): Promise<void> { await this.env.close(); }
+  async close(): Promise<void> {
+    this.objects.close();
+    await this.env.close();
+  }
 }
 
 /** Creates a repository in `dir` (bare: `dir` itself is the repository directory). */

@@ -5,7 +5,7 @@ import { createHasher, hashBytesRaw, oidFromBytes, type Oid } from '../hash/inde
 import type { ChunkRef } from '../objects/index.js';
 import type { WriteBatch } from './object-store.js';
 
-const READ_SIZE = 1024 * 1024;
+const READ_SIZE = 4 * 1024 * 1024;
 
 /** What storing one file's content produced. */
 export interface StoredContent {
@@ -73,8 +73,9 @@ export function storeFile(batch: WriteBatch, absPath: string, displayPath: strin
   }
   try {
     const w = new ContentWriter(batch);
-    const buf = Buffer.allocUnsafe(READ_SIZE);
+    // Each read buffer is fresh: chunks handed on are views into it, consumed before the next read.
     for (;;) {
+      const buf = Buffer.allocUnsafe(READ_SIZE);
       let n: number;
       try {
         n = fs.readSync(fd, buf, 0, READ_SIZE, null);
@@ -82,7 +83,6 @@ export function storeFile(batch: WriteBatch, absPath: string, displayPath: strin
         throw fileError(err, displayPath);
       }
       if (n === 0) break;
-      // The chunker may keep views into buf until the next push; each push consumes them first.
       w.write(buf.subarray(0, n));
       onBytes?.(n);
     }

@@ -5,6 +5,7 @@
  */
 export * from './environment.js';
 export * from './record.js';
+export * from './pack-store.js';
 export * from './object-store.js';
 export * from './content-writer.js';
 export * from './writer-lease.js';

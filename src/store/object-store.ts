@@ -5,23 +5,45 @@ import {
   type Commit, type DecodedObject, type FileObject, type GenericRecord, type ObjectKind, type Tag, type Tree,
 } from '../objects/index.js';
 import { bumpGeneration, type StoreEnv } from './environment.js';
-import { decodeRecord, encodeRecord, recordKind } from './record.js';
+import { decodePayload, encodePayload, inlineRecord, locatorRecord, recordKind, recordLocation, type EncodedPayload } from './record.js';
+import { PackReader, PackWriter } from './pack-store.js';
 
-/** Flush a write batch when it holds this many payload bytes. */
-const BATCH_BYTES = 32 * 1024 * 1024;
+/** Commit a write batch's index entries when this many payload bytes were written. */
+const BATCH_BYTES = 64 * 1024 * 1024;
+/** Content payloads larger than this go to pack files; smaller ones and structured objects stay inline in LMDB. */
+const PACK_MIN_BYTES = 64;
 
 /** The object database: content-addressed, verified on every read. */
 export class ObjectStore {
-  constructor(readonly env: StoreEnv) {}
+  private readonly packs: PackReader;
+
+  constructor(readonly env: StoreEnv, readonly dvDir: string) {
+    this.packs = new PackReader(dvDir);
+  }
+
+  /** Closes pack file handles. */
+  close(): void {
+    this.packs.close();
+  }
 
   /** True when the object is stored. */
   has(id: Oid): boolean {
     return this.env.objects.doesExist(oidToBytes(id));
   }
 
-  /** The raw stored record, or undefined. */
+  /** The raw LMDB value (inline record or pack locator), or undefined. */
   getRecord(id: Oid): Buffer | undefined {
     return this.env.objects.getBinary(oidToBytes(id)) ?? undefined;
+  }
+
+  /** The stored payload of an object, read from its pack when packed (not yet verified). */
+  readPayload(id: Oid): EncodedPayload | undefined {
+    const rec = this.getRecord(id);
+    if (!rec) return undefined;
+    const kind = recordKind(rec, id);
+    const loc = recordLocation(rec, id);
+    if (loc) return { kind, encoding: rec[1]!, payload: this.packs.read(loc, id) };
+    return { kind, encoding: rec[1]!, payload: rec.subarray(2) };
   }
 
   /** The kind of a stored object, or undefined when absent. */
@@ -35,9 +57,10 @@ export class ObjectStore {
    * object's chunk list is checked for consistency (its content is verified when streamed).
    */
   read(id: Oid): DecodedObject {
-    const rec = this.getRecord(id);
-    if (!rec) throw new NotFoundError(`object ${id} is missing`, { data: { id } });
-    const { kind, bytes } = decodeRecord(rec, id);
+    const stored = this.readPayload(id);
+    if (!stored) throw new NotFoundError(`object ${id} is missing`, { data: { id } });
+    const kind = stored.kind;
+    const bytes = decodePayload(stored.encoding, stored.payload, id);
     if (kind !== 'file') {
       const actual = oidFromBytes(hashBytesRaw(bytes));
       if (actual !== id) {
@@ -134,7 +157,7 @@ export class ObjectStore {
 
   /** Starts a batch of writes committed together. */
   batch(): WriteBatch {
-    return new WriteBatch(this.env);
+    return new WriteBatch(this.env, this.dvDir);
   }
 
   /** Writes one structured object and returns its id. */
@@ -154,60 +177,83 @@ export class ObjectStore {
 }
 
 /**
- * Collects records and writes them in few LMDB transactions. Objects already stored are
- * skipped. Nothing is visible to other readers until `flush` commits.
+ * Collects objects and writes them in few LMDB transactions. Content payloads are
+ * appended to this batch's own pack file as they come (memory stays flat); their
+ * locators, like inline objects, become visible only when `flush` commits, after the
+ * pack bytes are on disk. Objects already stored are skipped.
  */
 export class WriteBatch {
   private pending: Array<[Buffer, Buffer]> = [];
+  private readonly pendingKeys = new Set<string>();
   private bytes = 0;
+  private pack: PackWriter | null = null;
   written = 0;
   writtenBytes = 0;
 
-  constructor(private readonly env: StoreEnv) {}
+  constructor(private readonly env: StoreEnv, private readonly dvDir: string) {}
 
   /** Adds a structured object (tree, commit, …); returns its id. */
   putStructured(kind: ObjectKind, bytes: Uint8Array): Oid {
     const raw = hashBytesRaw(bytes);
-    const id = oidFromBytes(raw);
-    if (!this.env.objects.doesExist(raw)) this.add(raw, encodeRecord(kind, bytes, bytes.length > 4096));
-    return id;
+    if (!this.known(raw)) this.add(raw, encodePayload(kind, bytes, bytes.length > 4096), false);
+    return oidFromBytes(raw);
   }
 
-  /** Adds a blob chunk whose raw id the caller computed; compresses when it pays. */
+  /** Adds a blob chunk whose raw id the caller computed; compresses when it pays. False if already stored. */
   putBlob(rawId: Buffer, bytes: Uint8Array): boolean {
-    if (this.env.objects.doesExist(rawId)) return false;
-    this.add(rawId, encodeRecord('blob', bytes, true));
+    if (this.known(rawId)) return false;
+    this.add(rawId, encodePayload('blob', bytes, true), true);
     return true;
   }
 
   /** Adds a multi-chunk file object under its content id. */
   putFile(id: Oid, file: FileObject): void {
     const key = oidToBytes(id);
-    if (!this.env.objects.doesExist(key)) this.add(key, encodeRecord('file', encodeFileObject(file), true));
+    if (!this.known(key)) this.add(key, encodePayload('file', encodeFileObject(file), true), true);
   }
 
-  /** Adds an already-encoded record verbatim (transfer paths that verified it). */
-  putRecord(rawId: Buffer, record: Buffer): void {
-    if (!this.env.objects.doesExist(rawId)) this.add(rawId, record);
+  /** Adds an already-encoded payload verbatim (transfer paths that verified it). */
+  putPayload(rawId: Buffer, payload: EncodedPayload): void {
+    if (!this.known(rawId)) this.add(rawId, payload, payload.kind === 'blob' || payload.kind === 'file');
   }
 
-  private add(key: Buffer, record: Buffer): void {
+  private known(key: Buffer): boolean {
+    return this.pendingKeys.has(key.toString('hex')) || this.env.objects.doesExist(key);
+  }
+
+  private add(key: Buffer, p: EncodedPayload, content: boolean): void {
+    let record: Buffer;
+    if (content && p.payload.length > PACK_MIN_BYTES) {
+      this.pack ??= new PackWriter(this.env, this.dvDir);
+      record = locatorRecord(p, this.pack.append(p.payload));
+    } else {
+      record = inlineRecord(p);
+    }
     this.pending.push([key, record]);
-    this.bytes += record.length;
-    if (this.bytes >= BATCH_BYTES) this.flush();
+    this.pendingKeys.add(key.toString('hex'));
+    this.bytes += p.payload.length;
+    this.writtenBytes += p.payload.length;
+    if (this.bytes >= BATCH_BYTES) this.commit();
   }
 
-  /** Commits everything pending in one transaction. */
+  /** Makes everything added so far durable and visible, and closes the pack file. */
   flush(): void {
+    this.commit();
+    this.pack?.close();
+    this.pack = null;
+  }
+
+  private commit(): void {
     if (this.pending.length === 0) return;
+    this.pack?.sync();
     const items = this.pending;
     this.pending = [];
+    this.pendingKeys.clear();
     this.bytes = 0;
     this.env.root.transactionSync(() => {
       for (const [k, v] of items) {
         this.env.objects.putSync(k, v);
         this.written++;
-        this.writtenBytes += v.length;
       }
       bumpGeneration(this.env);
     });

@@ -1,0 +1,113 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { CorruptObjectError } from '../errors/index.js';
+import type { StoreEnv } from './environment.js';
+
+export const PACKS_DIR = 'packs';
+const NEXT_PACK_KEY = 'pack.next';
+/** Start a new pack file when the current one reaches this size. */
+const PACK_ROLL_BYTES = 1024 * 1024 * 1024;
+
+/** Where a packed payload lives. */
+export interface PackLocation { pack: number; offset: number; length: number }
+
+/** The file name of pack number `n`. */
+export function packFileName(n: number): string {
+  return `${String(n).padStart(8, '0')}.pack`;
+}
+
+/** Pack numbers present in the packs directory. */
+export function listPacks(dvDir: string): number[] {
+  const dir = path.join(dvDir, PACKS_DIR);
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((f) => /^\d{8}\.pack$/.test(f)).map((f) => Number(f.slice(0, 8))).sort((a, b) => a - b);
+}
+
+/**
+ * Appends payloads to pack files owned by this writer. Each writer allocates fresh pack
+ * numbers in an LMDB transaction, so concurrent processes never append to the same file.
+ * `sync` makes the appended bytes durable before the caller records their locations.
+ */
+export class PackWriter {
+  private fd: number | null = null;
+  private pack = -1;
+  private offset = 0;
+  private dirty = false;
+
+  constructor(private readonly env: StoreEnv, private readonly dvDir: string) {}
+
+  /** Appends one payload and returns where it is. */
+  append(payload: Uint8Array): PackLocation {
+    if (this.fd === null || this.offset >= PACK_ROLL_BYTES) this.open();
+    let off = 0;
+    while (off < payload.length) off += fs.writeSync(this.fd!, payload, off, payload.length - off, this.offset + off);
+    const loc = { pack: this.pack, offset: this.offset, length: payload.length };
+    this.offset += payload.length;
+    this.dirty = true;
+    return loc;
+  }
+
+  /** Flushes appended bytes to disk. */
+  sync(): void {
+    if (this.fd !== null && this.dirty) fs.fdatasyncSync(this.fd);
+    this.dirty = false;
+  }
+
+  close(): void {
+    if (this.fd !== null) {
+      this.sync();
+      fs.closeSync(this.fd);
+      this.fd = null;
+    }
+  }
+
+  private open(): void {
+    this.close();
+    let n = 0;
+    this.env.root.transactionSync(() => {
+      n = (this.env.meta.get(NEXT_PACK_KEY) as number | undefined) ?? 1;
+      this.env.meta.putSync(NEXT_PACK_KEY, n + 1);
+    });
+    const dir = path.join(this.dvDir, PACKS_DIR);
+    fs.mkdirSync(dir, { recursive: true });
+    this.fd = fs.openSync(path.join(dir, packFileName(n)), 'wx');
+    this.pack = n;
+    this.offset = 0;
+  }
+}
+
+/** Reads packed payloads with positioned reads (no memory mapping of pack data). */
+export class PackReader {
+  private readonly fds = new Map<number, number>();
+  constructor(private readonly dvDir: string) {}
+
+  read(loc: PackLocation, id: string): Buffer {
+    const fd = this.fdFor(loc.pack, id);
+    const buf = Buffer.allocUnsafe(loc.length);
+    let off = 0;
+    while (off < loc.length) {
+      const n = fs.readSync(fd, buf, off, loc.length - off, loc.offset + off);
+      if (n === 0) throw new CorruptObjectError(`object ${id} is truncated in pack ${packFileName(loc.pack)}`, { data: { id, pack: loc.pack } });
+      off += n;
+    }
+    return buf;
+  }
+
+  close(): void {
+    for (const fd of this.fds.values()) fs.closeSync(fd);
+    this.fds.clear();
+  }
+
+  private fdFor(pack: number, id: string): number {
+    let fd = this.fds.get(pack);
+    if (fd === undefined) {
+      try {
+        fd = fs.openSync(path.join(this.dvDir, PACKS_DIR, packFileName(pack)), 'r');
+      } catch (err) {
+        throw new CorruptObjectError(`object ${id} is missing: pack ${packFileName(pack)} cannot be read`, { data: { id, pack }, cause: err });
+      }
+      this.fds.set(pack, fd);
+    }
+    return fd;
+  }
+}
