@@ -86,7 +86,7 @@ export function scanWorktree(root: string, under: RepoPath, rules: IgnoreRules):
 /** Refuses a path whose parent directories lead outside the working tree through a symlink. */
 export function assertInsideWorktree(root: string, rel: RepoPath): void {
   const realRoot = fs.realpathSync(root);
-  let dir = path.dirname(path.join(root, rel));
+  let dir = rel === '' ? root : path.dirname(path.join(root, rel));
   // Find the deepest existing ancestor and check where it really is.
   while (!fs.existsSync(dir)) dir = path.dirname(dir);
   const real = fs.realpathSync(dir);
