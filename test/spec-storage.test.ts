@@ -31,7 +31,7 @@ test('a new repository: FORMAT, meta, HEAD and its first reflog entry, byte for 
   try {
     assert.equal(fs.readFileSync(path.join(dir, '.dv', 'FORMAT'), 'utf8'), 'dv repository format 1\n');
     assert.ok(fs.existsSync(path.join(dir, '.dv', 'store.mdb')));
-    const raw = (name: string) => repo.env.root.openDB<Buffer, unknown>({ name, encoding: 'binary', keyEncoding: 'binary' });
+    const raw = (name: string) => repo.env.root.openDB<Buffer, Buffer>({ name, encoding: 'binary', keyEncoding: 'binary' });
     const text = (s: string) => Buffer.from(s).toString('hex');
 
     assert.equal(raw('meta').getBinary(Buffer.from('format'))?.toString('hex'), '01');
@@ -53,7 +53,7 @@ test('a new repository: FORMAT, meta, HEAD and its first reflog entry, byte for 
   }
 });
 
-test('stored records: [kind][encoding][payload], zstd only when it saves 10%, file objects under the content id', async () => {
+test('stored objects: inline [kind][encoding][payload] up to 64 payload bytes, else an 18-byte pack locator', async () => {
   const dir = tmpDir();
   const repo = initRepository(dir);
   try {
@@ -64,26 +64,44 @@ test('stored records: [kind][encoding][payload], zstd only when it saves 10%, fi
     const multi = storeBytes(batch, big);
     batch.flush();
 
+    // 6 raw bytes: inline, uncompressed.
     assert.equal(repo.objects.getRecord(small.id)?.toString('hex'), '010068656c6c6f0a');
 
+    // 1000 × 'a' compresses to a zstd frame of under 64 bytes: inline, encoding 1.
     const rec = repo.objects.getRecord(text.id)!;
     assert.equal(rec.subarray(0, 2).toString('hex'), '0101');
     assert.equal(rec.subarray(2, 6).toString('hex'), '28b52ffd', 'a zstd frame');
     assert.deepEqual(decompress(rec.subarray(2)), Buffer.alloc(1000, 'a'));
 
-    // 1 MiB of random bytes: 14 chunks (spec/chunking.md vector 1), none compressible.
+    // 1 MiB of random bytes: 14 chunks (spec/chunking.md vector 1), incompressible, packed.
+    const firstChunk = hashBytes(big.subarray(0, 82787));
+    const loc = repo.objects.getRecord(firstChunk)!;
+    assert.equal(loc.length, 18);
+    assert.equal(loc[0], 1, 'kind blob');
+    assert.equal(loc[1], 0x80, 'raw payload, packed');
+    const pack = loc.readUInt32BE(2);
+    const offset = Number(loc.readBigUInt64BE(6));
+    const length = loc.readUInt32BE(14);
+    assert.equal(length, 82787);
+    const packFile = path.join(dir, '.dv', 'packs', `${String(pack).padStart(8, '0')}.pack`);
+    const bytes = Buffer.alloc(length);
+    const fd = fs.openSync(packFile, 'r');
+    fs.readSync(fd, bytes, 0, length, offset);
+    fs.closeSync(fd);
+    assert.equal(hashBytes(bytes), firstChunk, 'the locator names the chunk bytes inside the pack');
+    assert.equal((repo.env.meta.get('pack.next') as number), pack + 1);
+
+    // The file object is stored under the content id, not the hash of its encoding.
     assert.equal(multi.id, hashBytes(big));
-    const file = repo.objects.getRecord(multi.id)!;
-    assert.equal(file[0], 2, 'kind file');
-    const payload = file[1] === 1 ? decompress(file.subarray(2)) : file.subarray(2);
+    const stored = repo.objects.readPayload(multi.id)!;
+    assert.equal(stored.kind, 'file');
+    const payload = (stored.encoding & 0x7f) === 1 ? decompress(stored.payload) : Buffer.from(stored.payload);
     const decoded = decodeCanonical(payload) as { t: string; s: number; c: Array<[Uint8Array, number]> };
     assert.equal(decoded.t, 'file');
     assert.equal(decoded.s, 1 << 20);
     assert.equal(decoded.c.length, 14);
-    assert.notEqual(hashBytes(payload), multi.id, 'stored under the content id, not the hash of its encoding');
-    const first = repo.objects.getRecord(hashBytes(big.subarray(0, 82787)))!;
-    assert.equal(first.subarray(0, 2).toString('hex'), '0100', 'random bytes stay raw');
-    assert.deepEqual(Buffer.from(decoded.c[0]![0]), oidToBytes(hashBytes(big.subarray(0, 82787))));
+    assert.notEqual(hashBytes(payload), multi.id);
+    assert.deepEqual(Buffer.from(decoded.c[0]![0]), oidToBytes(firstChunk));
     assert.ok((repo.env.meta.get('generation') as number) >= 2, 'every write transaction bumps the generation');
   } finally {
     await repo.close();
