@@ -49,7 +49,8 @@ export function compareWorktree(repo: Repository, under: RepoPath = '' as RepoPa
     const id = hashWorktreeFile(path.join(root, p), st.kind, p);
     if (id !== entry.id || st.kind !== entry.kind) {
       modified.set(p, { id, kind: st.kind, size: st.size });
-    } else if (!sameStat(entry, st) && !isRacy(st.mtime, [Math.floor(Date.now() / 1000), 0])) {
+    } else if ((!sameStat(entry, st) || isRacy(st.mtime, stamp)) && !isRacy(st.mtime, [Math.floor(Date.now() / 1000), 0])) {
+      // Also rewrite racily clean entries once they are safe: the new stamp lets the next status trust them.
       refresh.set(p, { ...entry, size: st.size, mtime: st.mtime, ctime: st.ctime, ino: st.ino, dev: st.dev });
     }
   }
