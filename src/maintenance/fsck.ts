@@ -4,6 +4,7 @@ import type { DecodedObject, ObjectKind } from '../objects/index.js';
 import { recordKind, type ObjectStore } from '../store/index.js';
 import type { Repository } from '../repo/index.js';
 import { kindMatches, objectLinks, type ObjectLink } from './links.js';
+import { packUsage, payloadSize } from './pack-usage.js';
 import { collectRoots } from './roots.js';
 
 /** An object whose stored bytes do not match its id or do not decode. */
@@ -16,7 +17,7 @@ export interface BadLinkEntry { id: Oid; from: string; message: string }
 /** What fsck found. `ok` is false when anything is corrupt, missing or badly linked. */
 export interface FsckReport {
   ok: boolean;
-  /** Stored objects checked, and their stored (possibly compressed) bytes. */
+  /** Stored objects checked, and their stored (possibly compressed) payload bytes. */
   objects: number;
   bytes: number;
   reachable: number;
@@ -24,6 +25,8 @@ export interface FsckReport {
   corrupt: CorruptEntry[];
   missing: MissingEntry[];
   badLinks: BadLinkEntry[];
+  /** Pack files: how many, their size on disk, and the payload bytes stored objects use in them (the rest is for gc). */
+  packs: { files: number; bytes: number; liveBytes: number };
 }
 
 export interface FsckOptions {
@@ -40,7 +43,10 @@ const MAX_REFERRERS = 10;
  * reachable from refs, reflogs, the index and config. Reads only; never changes the repository.
  */
 export function fsck(repo: Repository, opts: FsckOptions = {}): FsckReport {
-  return new Checker(repo.objects, opts).run(collectRoots(repo.env));
+  const report = new Checker(repo.objects, opts).run(collectRoots(repo.env));
+  const usage = packUsage(repo.env, repo.dvDir);
+  const packs = { files: usage.length, bytes: usage.reduce((s, p) => s + p.size, 0), liveBytes: usage.reduce((s, p) => s + p.live, 0) };
+  return { ...report, packs };
 }
 
 class Checker {
@@ -56,7 +62,7 @@ class Checker {
     this.total = storedCount(objects);
   }
 
-  run(roots: ObjectLink[]): FsckReport {
+  run(roots: ObjectLink[]): Omit<FsckReport, 'packs'> {
     const stack = [...roots].reverse();
     while (stack.length > 0) {
       const link = stack.pop()!;
@@ -68,7 +74,8 @@ class Checker {
     let dangling = 0;
     for (const id of this.objects.allIds()) {
       objects++;
-      bytes += this.objects.env.objects.getBinaryFast(oidToBytes(id))?.length ?? 0;
+      const rec = this.objects.env.objects.getBinaryFast(oidToBytes(id));
+      if (rec) bytes += payloadSize(rec, id);
       if (this.reachable.has(id)) continue;
       dangling++;
       if (this.verified.has(id)) continue;

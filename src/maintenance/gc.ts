@@ -2,7 +2,9 @@ import { ConflictError } from '../errors/index.js';
 import { oidToBytes, type Oid } from '../hash/index.js';
 import type { Repository } from '../repo/index.js';
 import { bumpGeneration, liveLeases, readGeneration, type StoreEnv } from '../store/index.js';
+import { compactPacks, type CompactResult } from './compact-packs.js';
 import { markReachable } from './mark.js';
+import { payloadSize } from './pack-usage.js';
 import { collectRoots } from './roots.js';
 
 /** What gc removed (or, with dryRun, would remove). */
@@ -12,8 +14,10 @@ export interface GcResult {
   objects: number;
   removed: number;
   kept: number;
-  /** Stored (possibly compressed) bytes of the removed objects. */
+  /** Stored (possibly compressed) payload bytes of the removed objects. */
   bytesRemoved: number;
+  /** How pack files were rewritten to give that space back to the disk (none on a dry run). */
+  compaction: CompactResult;
   /** Mark passes needed because other processes wrote meanwhile. */
   attempts: number;
 }
@@ -26,6 +30,8 @@ export interface GcOptions {
   retryDelayMs?: number;
 }
 
+const NO_COMPACTION: CompactResult = { packsRemoved: 0, packsWritten: 0, bytesFreed: 0, packsDeferred: 0 };
+
 interface Garbage { keys: Buffer[]; bytes: number; total: number }
 
 /**
@@ -33,7 +39,8 @@ interface Garbage { keys: Buffer[]; bytes: number; total: number }
  * under one read snapshot; the sweep is one write transaction that first re-checks that
  * nothing was written since (generation), that no writer holds a lease (it may be writing
  * objects no ref reaches yet), and that every root is still marked. Otherwise it marks again,
- * and after a few tries gives up with ConflictError, having removed nothing.
+ * and after a few tries gives up with ConflictError, having removed nothing. Finally the
+ * pack files the removed objects leave mostly empty are compacted (see compactPacks).
  */
 export async function gc(repo: Repository, opts: GcOptions = {}): Promise<GcResult> {
   const env = repo.env;
@@ -51,8 +58,12 @@ export async function gc(repo: Repository, opts: GcOptions = {}): Promise<GcResu
     const generation = readGeneration(env);
     const marked = markReachable(repo.objects, collectRoots(env));
     const garbage = findGarbage(env, marked);
-    const result = { dryRun: !!opts.dryRun, objects: garbage.total, removed: garbage.keys.length, kept: garbage.total - garbage.keys.length, bytesRemoved: garbage.bytes, attempts: attempt };
-    if (opts.dryRun || garbage.keys.length === 0) return result;
+    const result = {
+      dryRun: !!opts.dryRun, objects: garbage.total, removed: garbage.keys.length, kept: garbage.total - garbage.keys.length,
+      bytesRemoved: garbage.bytes, attempts: attempt, compaction: NO_COMPACTION,
+    };
+    if (opts.dryRun) return result;
+    if (garbage.keys.length === 0) return { ...result, compaction: await compactPacks(env, repo.dvDir) };
     const outcome = env.root.transactionSync(() => {
       if (readGeneration(env) !== generation) return 'changed';
       if (liveLeases(env).length > 0) return 'leased';
@@ -63,7 +74,7 @@ export async function gc(repo: Repository, opts: GcOptions = {}): Promise<GcResu
       bumpGeneration(env);
       return 'swept';
     });
-    if (outcome === 'swept') return result;
+    if (outcome === 'swept') return { ...result, compaction: await compactPacks(env, repo.dvDir) };
     reason = 'another dv process is writing';
   }
   throw new ConflictError(`${reason}; try again`, {
@@ -81,7 +92,8 @@ function findGarbage(env: StoreEnv, marked: Set<Oid>): Garbage {
     const k = key as Buffer;
     if (marked.has(k.toString('hex') as Oid)) continue;
     keys.push(Buffer.from(k));
-    bytes += env.objects.getBinaryFast(k)?.length ?? 0;
+    const rec = env.objects.getBinaryFast(k);
+    if (rec) bytes += payloadSize(rec, k.toString('hex'));
   }
   return { keys, bytes, total };
 }

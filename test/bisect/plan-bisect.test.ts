@@ -127,5 +127,6 @@ test('long histories plan quickly (no quadratic walk on linear runs)', () => {
   const t = Date.now();
   const plan = planBisect(graph, [commits[0]!], commits.at(-1)!, []);
   assert.equal(plan.kind === 'test' && plan.commit, 'c50000');
-  assert.ok(Date.now() - t < 2000);
+  // Quadratic counting would take minutes here; linear takes well under a second.
+  assert.ok(Date.now() - t < 10_000, `took ${Date.now() - t} ms`);
 });

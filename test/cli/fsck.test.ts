@@ -4,7 +4,7 @@ import { oidToBytes } from '../../src/hash/index.js';
 import { openRepository } from '../../src/repo/index.js';
 import { flattenTree } from '../../src/history/index.js';
 import { dv, makeRepo } from '../helpers.js';
-import { commitOnHead, noise } from '../maintenance/build.js';
+import { commitOnHead, flipStoredByte, noise } from '../maintenance/build.js';
 
 async function repoWithHistory(): Promise<{ dir: string; blob: string; commit: string }> {
   const dir = makeRepo();
@@ -32,9 +32,7 @@ test('dv fsck passes on a clean repository', async () => {
 test('dv fsck exits 1 and names a corrupt object', async () => {
   const { dir, blob } = await repoWithHistory();
   const repo = openRepository(dir);
-  const rec = Buffer.from(repo.objects.getRecord(blob as never)!);
-  rec[rec.length - 1] ^= 0xff;
-  repo.env.objects.putSync(oidToBytes(blob as never), rec);
+  flipStoredByte(repo, blob as never, 3);
   await repo.close();
   const r = dv(dir, ['fsck']);
   assert.equal(r.code, 1);

@@ -24,6 +24,12 @@ async function repoWithGarbage(): Promise<{ dir: string; reachable: number; tota
   return { dir, reachable, total };
 }
 
+/** Bytes of all pack files of the repository in `dir`. */
+function packBytes(dir: string): number {
+  const packs = path.join(dir, '.dv', 'packs');
+  return fs.readdirSync(packs).reduce((s, f) => s + fs.statSync(path.join(packs, f)).size, 0);
+}
+
 /** Writes a small module that runs `body` with the compiled library, for child processes. */
 function script(body: string): string {
   const file = path.join(tmpDir(), 'child.mjs');
@@ -37,9 +43,12 @@ test('dv gc removes unreachable objects and the repository passes fsck', async (
   const dry = JSON.parse(dvOk(dir, ['gc', '--dry-run', '--json']));
   assert.equal(dry.dryRun, true);
   assert.equal(dry.removed, total - reachable);
+  const packsBefore = packBytes(dir);
   const r = dv(dir, ['gc']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, new RegExp(`^removed ${total - reachable} unreachable objects \\(.*\\); kept ${reachable}\\n$`));
+  assert.match(r.stdout, new RegExp(`^removed ${total - reachable} unreachable objects \\(.*\\); kept ${reachable}\n`));
+  assert.match(r.stdout, /^compacted 1 pack file: .* freed on disk$/m);
+  assert.ok(packBytes(dir) <= packsBefore - 400_000, 'the orphaned content no longer takes disk space');
   const check = JSON.parse(dvOk(dir, ['fsck', '--json']));
   assert.equal(check.objects, reachable);
   assert.equal(check.dangling, 0);
@@ -53,6 +62,7 @@ test('dv gc refuses while another process holds a writer lease; a dead holder do
     const repo = repoMod.openRepository(${JSON.stringify(dir)});
     await store.withWriterLease(repo.env, async () => {
       process.stdout.write('holding\\n');
+      setInterval(() => {}, 1000);
       await new Promise(() => {});
     });
   `)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -69,6 +79,32 @@ test('dv gc refuses while another process holds a writer lease; a dead holder do
   await once(child, 'exit');
   const after = JSON.parse(dvOk(dir, ['gc', '--json']));
   assert.equal(after.removed, total - reachable);
+});
+
+test('pack files another process may still be reading from an older snapshot are removed by a later gc', async () => {
+  const { dir, reachable, total } = await repoWithGarbage();
+  const child = spawn(process.execPath, [script(`
+    const repo = repoMod.openRepository(${JSON.stringify(dir)});
+    const txn = repo.env.objects.useReadTransaction();
+    repo.env.objects.getBinary(Buffer.alloc(32), { transaction: txn });
+    process.stdout.write('reading\\n');
+    setInterval(() => {}, 1000);
+    await new Promise(() => {});
+  `)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await once(child.stdout!, 'data');
+  const first = JSON.parse(dvOk(dir, ['gc', '--json']));
+  assert.equal(first.removed, total - reachable);
+  assert.equal(first.compaction.packsRemoved, 0);
+  assert.ok(first.compaction.packsDeferred >= 1);
+  assert.equal(JSON.parse(dvOk(dir, ['fsck', '--json'])).ok, true);
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+  const second = JSON.parse(dvOk(dir, ['gc', '--json']));
+  assert.equal(second.removed, 0);
+  assert.ok(second.compaction.packsRemoved >= first.compaction.packsDeferred);
+  const check = JSON.parse(dvOk(dir, ['fsck', '--json']));
+  assert.equal(check.ok, true);
+  assert.equal(check.packs.bytes, check.packs.liveBytes);
 });
 
 test('gc running alongside a committing process never removes what the writer makes reachable', async () => {

@@ -2,7 +2,9 @@
 import type { Oid } from '../../src/hash/index.js';
 import type { TreeEntry } from '../../src/objects/index.js';
 import { initRepository, type Repository } from '../../src/repo/index.js';
-import { storeBytes } from '../../src/store/index.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { packFileName, PACKS_DIR, recordLocation, storeBytes } from '../../src/store/index.js';
 import { tmpDir } from '../helpers.js';
 
 /** Writes files (path → content) as a tree; returns the root tree id. */
@@ -74,4 +76,22 @@ export function noise(n: number, seed = 1): Buffer {
     b[i] = s & 0xff;
   }
   return b;
+}
+
+/** Flips one bit of an object's stored payload: in its pack file when packed, else in the LMDB record. */
+export function flipStoredByte(repo: Repository, id: Oid, at = 0): void {
+  const rec = Buffer.from(repo.objects.getRecord(id)!);
+  const loc = recordLocation(rec, id);
+  if (loc) {
+    const file = path.join(repo.dvDir, PACKS_DIR, packFileName(loc.pack));
+    const fd = fs.openSync(file, 'r+');
+    const b = Buffer.alloc(1);
+    fs.readSync(fd, b, 0, 1, loc.offset + at);
+    b[0] ^= 0x01;
+    fs.writeSync(fd, b, 0, 1, loc.offset + at);
+    fs.closeSync(fd);
+  } else {
+    rec[2 + at] ^= 0x01;
+    repo.env.objects.putSync(Buffer.from(id, 'hex'), rec);
+  }
 }

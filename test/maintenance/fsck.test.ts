@@ -2,17 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { oidToBytes, type Oid } from '../../src/hash/index.js';
 import { encodeFileObject } from '../../src/objects/index.js';
-import { encodeRecord } from '../../src/store/index.js';
+import { encodePayload, inlineRecord } from '../../src/store/index.js';
 import { fsck } from '../../src/maintenance/index.js';
 import type { Repository } from '../../src/repo/index.js';
 import { flattenTree } from '../../src/history/index.js';
-import { commitOnHead, newRepo, noise } from './build.js';
+import { commitOnHead, flipStoredByte, newRepo, noise } from './build.js';
 
-/** Overwrites a stored record with the same bytes except one flipped bit in the payload. */
+/** Flips one bit of an object's stored payload: in its pack file when packed, else in the LMDB record. */
 function flipByte(repo: Repository, id: Oid, at = 0): void {
-  const rec = Buffer.from(repo.objects.getRecord(id)!);
-  rec[2 + at] ^= 0x01;
-  repo.env.objects.putSync(oidToBytes(id), rec);
+  flipStoredByte(repo, id, at);
 }
 
 function fileId(repo: Repository, commit: Oid, path: string): Oid {
@@ -63,7 +61,7 @@ test('corrupt trees and commits are reported', async () => {
   let r = fsck(repo);
   assert.deepEqual(r.corrupt.map((x) => x.id), [tree]);
   // Garbage bytes in place of a commit.
-  repo.env.objects.putSync(oidToBytes(c), encodeRecord('commit', Buffer.from('not a commit'), false));
+  repo.env.objects.putSync(oidToBytes(c), inlineRecord(encodePayload('commit', Buffer.from('not a commit'), false)));
   r = fsck(repo);
   assert.ok(r.corrupt.some((x) => x.id === c), 'the commit is named');
   await repo.close();
@@ -89,7 +87,7 @@ test('a file object whose chunks no longer add up to its content hash is corrupt
   const file = repo.objects.readKind(id, 'file').file;
   // Swap two chunks: every chunk is intact, but the content they make is not the file.
   const swapped = { size: file.size, chunks: [file.chunks[1]!, file.chunks[0]!, ...file.chunks.slice(2)] };
-  repo.env.objects.putSync(oidToBytes(id), encodeRecord('file', encodeFileObject(swapped), false));
+  repo.env.objects.putSync(oidToBytes(id), inlineRecord(encodePayload('file', encodeFileObject(swapped), false)));
   const r = fsck(repo);
   assert.deepEqual(r.corrupt.map((x) => x.id), [id]);
   assert.match(r.corrupt[0]!.message, /content hashes to/);

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConflictError } from '../../src/errors/index.js';
-import { fsck, gc } from '../../src/maintenance/index.js';
-import { storeBytes, withWriterLease } from '../../src/store/index.js';
+import { compactPacks, fsck, gc, packUsage } from '../../src/maintenance/index.js';
+import { listPacks, storeBytes, withWriterLease } from '../../src/store/index.js';
 import type { Repository } from '../../src/repo/index.js';
 import { commitOnHead, newRepo, noise, writeCommitOf, writeFilesTree } from './build.js';
 
@@ -146,5 +146,67 @@ test('gc refuses to sweep a repository with a missing reachable object', async (
   const before = allIds(repo);
   await assert.rejects(gc(repo), /missing; gc will not sweep/);
   assert.deepEqual(allIds(repo), before);
+  await repo.close();
+});
+
+/** Total size of the repository's pack files. */
+function packBytes(repo: Repository): number {
+  return packUsage(repo.env, repo.dvDir).reduce((s, p) => s + p.size, 0);
+}
+
+test('gc compacts pack files: the space of removed content goes back to the disk, kept content still reads', async () => {
+  const { repo } = newRepo();
+  const keep = noise(800_000, 21);
+  const c = commitOnHead(repo, { 'keep.bin': keep }, 'keep');
+  // Garbage written in the same pack as kept content, and in a pack of its own.
+  const b = repo.objects.batch();
+  storeBytes(b, noise(900_000, 22));
+  const kept = storeBytes(b, keep);
+  b.flush();
+  writeGarbage(repo);
+  const before = packBytes(repo);
+  const r = await gc(repo);
+  assert.ok(r.compaction.packsRemoved >= 2, JSON.stringify(r.compaction));
+  assert.equal(r.compaction.packsDeferred, 0);
+  assert.ok(r.compaction.bytesFreed >= 1_400_000, `freed ${r.compaction.bytesFreed}`);
+  assert.equal(packBytes(repo), before - r.compaction.bytesFreed);
+  const usage = packUsage(repo.env, repo.dvDir);
+  assert.ok(usage.every((p) => p.live === p.size), 'every remaining pack byte is in use');
+  assert.ok(repo.objects.readContentBuffer(kept.id).equals(keep));
+  const check = fsck(repo);
+  assert.equal(check.ok, true);
+  assert.equal(check.packs.bytes, check.packs.liveBytes);
+  assert.ok(repo.objects.readCommit(c));
+  // Nothing left to do the second time.
+  assert.deepEqual((await gc(repo)).compaction, { packsRemoved: 0, packsWritten: 0, bytesFreed: 0, packsDeferred: 0 });
+  await repo.close();
+});
+
+test('compaction changes nothing while a writer holds a lease, and leaves no new pack behind', async () => {
+  const { repo } = newRepo();
+  commitOnHead(repo, { 'keep.bin': noise(300_000, 31) }, 'keep');
+  // One pack half dead (needs copying), one wholly dead (just removed): as a sweep leaves them.
+  const b = repo.objects.batch();
+  const live = storeBytes(b, noise(200_000, 32));
+  const dead = storeBytes(b, noise(200_000, 33));
+  b.flush();
+  const b2 = repo.objects.batch();
+  const dead2 = storeBytes(b2, noise(200_000, 34));
+  b2.flush();
+  for (const id of [dead.id, dead2.id]) {
+    for (const c of repo.objects.readKind(id, 'file').file.chunks) repo.env.objects.removeSync(Buffer.from(c.id, 'hex'));
+    repo.env.objects.removeSync(Buffer.from(id, 'hex'));
+  }
+  const packsBefore = listPacks(repo.dvDir);
+  await withWriterLease(repo.env, async () => {
+    const r = await compactPacks(repo.env, repo.dvDir);
+    assert.deepEqual(r, { packsRemoved: 0, packsWritten: 0, bytesFreed: 0, packsDeferred: 0 });
+  });
+  assert.deepEqual(listPacks(repo.dvDir), packsBefore, 'the copy made under the lease was dropped');
+  const r = await compactPacks(repo.env, repo.dvDir);
+  assert.equal(r.packsRemoved, 2);
+  assert.equal(r.packsWritten, 1);
+  assert.ok(repo.objects.readContentBuffer(live.id).equals(noise(200_000, 32)));
+  assert.equal(fsck(repo).ok, true);
   await repo.close();
 });

@@ -12,7 +12,12 @@ export default repoCommand({
   run: async (repo, argv) => {
     const { gc } = await import('../../../maintenance/index.js');
     const result = await gc(repo, { dryRun: argv.dryRun });
-    printResult(argv, result, (r) =>
-      `${r.dryRun ? 'would remove' : 'removed'} ${r.removed} unreachable object${r.removed === 1 ? '' : 's'} (${formatBytes(r.bytesRemoved)}); kept ${r.kept}`);
+    printResult(argv, result, (r) => {
+      const c = r.compaction;
+      const lines = [`${r.dryRun ? 'would remove' : 'removed'} ${r.removed} unreachable object${r.removed === 1 ? '' : 's'} (${formatBytes(r.bytesRemoved)}); kept ${r.kept}`];
+      if (c.packsRemoved > 0) lines.push(`compacted ${c.packsRemoved} pack file${c.packsRemoved === 1 ? '' : 's'}: ${formatBytes(c.bytesFreed)} freed on disk`);
+      if (c.packsDeferred > 0) lines.push(`${c.packsDeferred} pack file${c.packsDeferred === 1 ? ' is' : 's are'} still open in another process; the next gc removes them`);
+      return lines;
+    });
   },
 });
