@@ -12,7 +12,8 @@ const bisect: CommandModule<object, object> = {
   builder: (y) => y
     .command([start, markCommand('good'), markCommand('bad'), markCommand('skip'), run, log, reset] as CommandModule<object, any>[])
     .demandCommand(1, 'name a bisect command: start, good, bad, skip, run, log or reset')
-    .example('$0 bisect start HEAD v1 && $0 bisect run -- node check.mjs', 'find which commit broke check.mjs'),
+    .example('$0 bisect start HEAD v1', 'search the commits since v1')
+    .example('$0 bisect run -- node check.mjs', 'let check.mjs judge each one'),
   handler: () => {},
 };
 export default bisect;
