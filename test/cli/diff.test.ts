@@ -50,7 +50,7 @@ test('diff --stat: per-file byte change and a summary line', async () => {
 });
 
 test('diff --json: one document with changes, stat and summary', async () => {
-  const { dir, a, b } = await twoCommits();
+  const { dir, a } = await twoCommits();
   const d = JSON.parse(dvOk(dir, ['diff', a.slice(0, 8), 'main', '--json', '--stat']));
   assert.equal(d.from.rev, a.slice(0, 8));
   assert.equal(d.to.rev, 'main');
@@ -63,7 +63,6 @@ test('diff --json: one document with changes, stat and summary', async () => {
   assert.match(mod.old.id, /^[0-9a-f]{64}$/);
   assert.deepEqual(d.stat[1], { path: 'data/mod.csv', status: 'modified', oldSize: 5, newSize: 10, delta: 5 });
   assert.deepEqual(d.summary, { files: 4, added: 1, deleted: 1, modified: 2, typeChanged: 0, bytesAdded: 6, bytesRemoved: 3 });
-  void b;
 });
 
 test('diff failures: unknown revisions, too many arguments, paths outside, bare repositories', async () => {
