@@ -1,10 +1,12 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { oidToBytes, type Oid } from '../../src/hash/index.js';
 import { encodeFileObject } from '../../src/objects/index.js';
-import { encodePayload, inlineRecord } from '../../src/store/index.js';
+import { encodePayload, inlineRecord, listPacks, packFileName, PACKS_DIR } from '../../src/store/index.js';
 import { fsck } from '../../src/maintenance/index.js';
-import type { Repository } from '../../src/repo/index.js';
+import { openRepository, type Repository } from '../../src/repo/index.js';
 import { flattenTree } from '../../src/history/index.js';
 import { commitOnHead, flipStoredByte, newRepo, noise } from './build.js';
 
@@ -156,4 +158,27 @@ test('a tree entry naming an object of the wrong kind is a bad link', async () =
   assert.equal(r.badLinks.length, 1);
   assert.match(r.badLinks[0]!.message, /a blob, not a tree/);
   await repo.close();
+});
+
+test('a deleted or truncated pack file makes the objects in it corrupt, each named', async () => {
+  const { repo } = newRepo();
+  const c = commitOnHead(repo, { 'a.bin': noise(300_000, 41) }, 'first');
+  const file = repo.objects.readKind(fileId(repo, c, 'a.bin'), 'file').file;
+  const packs = listPacks(repo.dvDir);
+  assert.equal(packs.length, 1);
+  const packPath = path.join(repo.dvDir, PACKS_DIR, packFileName(packs[0]!));
+  fs.truncateSync(packPath, fs.statSync(packPath).size - 10);
+  let r = fsck(repo);
+  assert.equal(r.ok, false);
+  assert.ok(r.corrupt.length >= 1);
+  assert.match(r.corrupt.map((x) => x.message).join('\n'), /truncated/);
+  await repo.close();
+  fs.rmSync(packPath);
+  // A fresh handle: the old one may still hold the deleted file open.
+  const again = openRepository(path.dirname(repo.dvDir));
+  r = fsck(again);
+  const named = new Set(r.corrupt.map((x) => x.id));
+  for (const ch of file.chunks) assert.ok(named.has(ch.id), `chunk ${ch.id} is named`);
+  assert.match(r.corrupt[0]!.message, /cannot be read/);
+  await again.close();
 });
