@@ -46,13 +46,13 @@ export async function gc(repo: Repository, opts: GcOptions = {}): Promise<GcResu
   const env = repo.env;
   const retries = opts.retries ?? 5;
   let delay = opts.retryDelayMs ?? 100;
-  let reason = 'another dv process is writing';
   for (let attempt = 1; attempt <= retries + 1; attempt++) {
     if (attempt > 1) {
       await sleep(delay);
       delay *= 2;
     }
-    if (liveLeases(env).length > 0 && !opts.dryRun) { reason = 'another dv process is writing'; continue; }
+    // A dry run only reads, so a writer at work does not stop it.
+    if (liveLeases(env).length > 0 && !opts.dryRun) continue;
     // Everything from here to the sweep is synchronous, so all reads share one snapshot.
     env.root.resetReadTxn();
     const generation = readGeneration(env);
@@ -64,20 +64,19 @@ export async function gc(repo: Repository, opts: GcOptions = {}): Promise<GcResu
     };
     if (opts.dryRun) return result;
     if (garbage.keys.length === 0) return { ...result, compaction: await compactPacks(env, repo.dvDir) };
-    const outcome = env.root.transactionSync(() => {
-      if (readGeneration(env) !== generation) return 'changed';
-      if (liveLeases(env).length > 0) return 'leased';
+    const swept = env.root.transactionSync(() => {
+      if (readGeneration(env) !== generation || liveLeases(env).length > 0) return false;
+      // A root written without an object write (an index entry naming an old blob) must be kept too.
       for (const root of collectRoots(env)) {
-        if (!marked.has(root.id) && env.objects.doesExist(oidToBytes(root.id))) return 'changed';
+        if (!marked.has(root.id) && env.objects.doesExist(oidToBytes(root.id))) return false;
       }
       for (const key of garbage.keys) env.objects.removeSync(key);
       bumpGeneration(env);
-      return 'swept';
+      return true;
     });
-    if (outcome === 'swept') return { ...result, compaction: await compactPacks(env, repo.dvDir) };
-    reason = 'another dv process is writing';
+    if (swept) return { ...result, compaction: await compactPacks(env, repo.dvDir) };
   }
-  throw new ConflictError(`${reason}; try again`, {
+  throw new ConflictError('another dv process is writing; try again', {
     hint: 'gc removes nothing while other dv commands are adding or committing data',
   });
 }
