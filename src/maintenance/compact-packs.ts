@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  bumpGeneration, liveLeases, locatorRecord, packFileName, PackWriter, PACKS_DIR, PACKED,
-  readGeneration, recordKind, recordLocation, type PackLocation, type StoreEnv,
+  bumpGeneration, liveLeases, packFileName, PackWriter, PACKS_DIR,
+  readGeneration, recordLocation, relocateRecord, type PackLocation, type StoreEnv,
 } from '../store/index.js';
 import { packUsage, type PackUsage } from './pack-usage.js';
 
@@ -105,8 +105,7 @@ function copyPayloads(env: StoreEnv, dvDir: string, moves: Move[]): number[] {
       }
       const loc = writer.append(buf);
       packs.add(loc.pack);
-      const id = m.key.toString('hex');
-      m.next = locatorRecord({ kind: recordKind(m.old, id), encoding: m.old[1]! & ~PACKED }, loc);
+      m.next = relocateRecord(m.old, loc);
     }
   } finally {
     if (fd !== null) fs.closeSync(fd);

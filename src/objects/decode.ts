@@ -24,7 +24,11 @@ export function decodeObject(kind: ObjectKind, bytes: Uint8Array): DecodedObject
 function decodeFile(v: Record<string, unknown>): FileObject {
   const chunks = arr(v.c, 'file chunks').map((c) => {
     const pair = arr(c, 'chunk');
-    return { id: oid(pair[0]), size: int(pair[1], 'chunk size') };
+    const fp = pair[2];
+    if (fp !== undefined && !(fp instanceof Uint8Array && fp.length === 8)) throw new CorruptObjectError('malformed chunk fingerprint');
+    return fp === undefined
+      ? { id: oid(pair[0]), size: int(pair[1], 'chunk size') }
+      : { id: oid(pair[0]), size: int(pair[1], 'chunk size'), fp: Buffer.from(fp).toString('hex') };
   });
   return { size: int(v.s, 'file size'), chunks };
 }

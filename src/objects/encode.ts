@@ -20,7 +20,11 @@ export function encodeTree(tree: Tree): Buffer {
 
 /** Canonical bytes of a multi-chunk file object. */
 export function encodeFileObject(file: FileObject): Buffer {
-  return encodeCanonical({ t: 'file', s: file.size, c: file.chunks.map((c) => [oidToBytes(c.id), c.size]) });
+  return encodeCanonical({
+    t: 'file',
+    s: file.size,
+    c: file.chunks.map((c) => (c.fp ? [oidToBytes(c.id), c.size, Buffer.from(c.fp, 'hex')] : [oidToBytes(c.id), c.size])),
+  });
 }
 
 /** Canonical bytes of a commit. */

@@ -23,6 +23,11 @@ export interface Tree {
 export interface ChunkRef {
   id: Oid;
   size: number;
+  /**
+   * Fingerprint of the chunk's first bytes (16 hex characters), so a later version of
+   * the file can find which old chunk a changed chunk replaces without reading it.
+   */
+  fp?: string;
 }
 
 /** A file made of several chunks; its id is the BLAKE3 of the whole content. */

@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import { Chunker, DEFAULT_CHUNK_PARAMS } from '../chunker/index.js';
 import { InvalidInputError } from '../errors/index.js';
 import { createHasher, hashBytesRaw, oidFromBytes, type Oid } from '../hash/index.js';
+import type { DeltaBase } from './object-store.js';
 import type { ChunkRef } from '../objects/index.js';
-import type { WriteBatch } from './object-store.js';
+import type { ObjectStore, WriteBatch } from './object-store.js';
 
 const READ_SIZE = 4 * 1024 * 1024;
 
@@ -25,8 +26,12 @@ export class ContentWriter {
   private readonly chunks: ChunkRef[] = [];
   private size = 0;
   private newChunks = 0;
+  private readonly bases: DeltaBases | undefined;
 
-  constructor(private readonly batch: WriteBatch) {}
+  /** `previous`: the content this replaces (same path, earlier version), used as delta bases. */
+  constructor(private readonly batch: WriteBatch, previous?: { objects: ObjectStore; id: Oid }) {
+    this.bases = previous ? new DeltaBases(previous.objects, previous.id) : undefined;
+  }
 
   write(data: Uint8Array): void {
     this.whole.update(data);
@@ -48,8 +53,52 @@ export class ContentWriter {
 
   private storeChunk(c: Uint8Array): void {
     const raw = hashBytesRaw(c);
-    if (this.batch.putBlob(raw, c)) this.newChunks++;
-    this.chunks.push({ id: oidFromBytes(raw), size: c.length });
+    const fp = chunkFingerprint(c);
+    if (this.batch.putBlob(raw, c, this.bases?.baseFor(fp))) this.newChunks++;
+    this.chunks.push({ id: oidFromBytes(raw), size: c.length, fp });
+  }
+}
+
+/** Bytes a chunk fingerprint covers. */
+const FINGERPRINT_BYTES = 64;
+
+/**
+ * Fingerprint of a chunk's first 64 bytes: two 32-bit FNV-1a hashes (offset bases
+ * 0x811c9dc5 and 0x01000193), big-endian, as 16 hex characters. Chunk starts are
+ * content-defined, so an edited chunk usually starts like the chunk it replaces.
+ */
+export function chunkFingerprint(c: Uint8Array): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  const n = Math.min(c.length, FINGERPRINT_BYTES);
+  for (let i = 0; i < n; i++) {
+    a = Math.imul(a ^ c[i]!, 0x01000193);
+    b = Math.imul(b ^ c[i]!, 0x01000193) ^ (b >>> 15);
+  }
+  return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * Picks delta bases from the previous version of a file: the old chunk with the same
+ * fingerprint, else the old chunk after the last one used (edits rarely move many cuts).
+ */
+class DeltaBases {
+  private readonly chunks: ChunkRef[];
+  private readonly byFp = new Map<string, number>();
+  private last = -1;
+
+  constructor(private readonly objects: ObjectStore, previous: Oid) {
+    // A previous version that cannot be read (absent after a partial clone) just means no deltas.
+    const obj = objects.has(previous) ? objects.read(previous) : undefined;
+    this.chunks = obj?.kind === 'file' ? obj.file.chunks : obj?.kind === 'blob' ? [{ id: previous, size: obj.data.length }] : [];
+    this.chunks.forEach((c, i) => { if (c.fp && !this.byFp.has(c.fp)) this.byFp.set(c.fp, i); });
+  }
+
+  baseFor(fp: string): DeltaBase | undefined {
+    if (this.chunks.length === 0) return undefined;
+    const i = this.byFp.get(fp) ?? Math.min(this.last + 1, this.chunks.length - 1);
+    this.last = i;
+    return this.objects.deltaBase(this.chunks[i]!.id);
   }
 }
 
@@ -64,7 +113,10 @@ export function storeBytes(batch: WriteBatch, bytes: Uint8Array): StoredContent 
  * Stores a file from disk. `onBytes` reports progress. A file that vanishes or cannot be
  * read gets an InvalidInputError naming it.
  */
-export function storeFile(batch: WriteBatch, absPath: string, displayPath: string, onBytes?: (n: number) => void): StoredContent {
+export function storeFile(
+  batch: WriteBatch, absPath: string, displayPath: string, onBytes?: (n: number) => void,
+  previous?: { objects: ObjectStore; id: Oid },
+): StoredContent {
   let fd: number;
   try {
     fd = fs.openSync(absPath, 'r');
@@ -72,7 +124,7 @@ export function storeFile(batch: WriteBatch, absPath: string, displayPath: strin
     throw fileError(err, displayPath);
   }
   try {
-    const w = new ContentWriter(batch);
+    const w = new ContentWriter(batch, previous);
     // Each read buffer is fresh: chunks handed on are views into it, consumed before the next read.
     for (;;) {
       const buf = Buffer.allocUnsafe(READ_SIZE);

@@ -5,7 +5,7 @@ import {
   type Commit, type DecodedObject, type FileObject, type GenericRecord, type ObjectKind, type Tag, type Tree,
 } from '../objects/index.js';
 import { bumpGeneration, type StoreEnv } from './environment.js';
-import { decodePayload, encodePayload, inlineRecord, locatorRecord, recordKind, recordLocation, type EncodedPayload } from './record.js';
+import { decodePayload, encodeDelta, encodePayload, inlineRecord, locatorRecord, payloadDepth, recordKind, recordLocation, type EncodedPayload } from './record.js';
 import { PackReader, PackWriter } from './pack-store.js';
 
 /** Commit a write batch's index entries when this many payload bytes were written. */
@@ -60,7 +60,7 @@ export class ObjectStore {
     const stored = this.readPayload(id);
     if (!stored) throw new NotFoundError(`object ${id} is missing`, { data: { id } });
     const kind = stored.kind;
-    const bytes = decodePayload(stored.encoding, stored.payload, id);
+    const bytes = decodePayload(stored.encoding, stored.payload, id, (base) => this.readDeltaBase(oidFromBytes(base), id));
     if (kind !== 'file') {
       const actual = oidFromBytes(hashBytesRaw(bytes));
       if (actual !== id) {
@@ -78,6 +78,21 @@ export class ObjectStore {
       if (total !== obj.file.size) throw new CorruptObjectError(`object ${id} is corrupt: chunk sizes do not add up`, { data: { id } });
     }
     return obj;
+  }
+
+  private readDeltaBase(base: Oid, of: Oid): Uint8Array {
+    const obj = this.read(base);
+    if (obj.kind !== 'blob') throw new CorruptObjectError(`object ${of} has a delta base ${base} that is a ${obj.kind}`, { data: { id: of, base } });
+    return obj.data;
+  }
+
+  /** A stored blob as a delta base (its bytes and chain depth), or undefined if absent or not a blob. */
+  deltaBase(id: Oid): DeltaBase | undefined {
+    const stored = this.readPayload(id);
+    if (!stored || stored.kind !== 'blob') return undefined;
+    const obj = this.read(id);
+    if (obj.kind !== 'blob') return undefined;
+    return { id: oidToBytes(id), bytes: obj.data, depth: payloadDepth(stored) };
   }
 
   /** Reads an object that must be of `kind`. */
@@ -176,6 +191,14 @@ export class ObjectStore {
   }
 }
 
+/** A stored blob offered as the base of a delta. */
+export interface DeltaBase {
+  /** Raw 32-byte id. */
+  id: Uint8Array;
+  bytes: Uint8Array;
+  depth: number;
+}
+
 /**
  * Collects objects and writes them in few LMDB transactions. Content payloads are
  * appended to this batch's own pack file as they come (memory stays flat); their
@@ -199,10 +222,15 @@ export class WriteBatch {
     return oidFromBytes(raw);
   }
 
-  /** Adds a blob chunk whose raw id the caller computed; compresses when it pays. False if already stored. */
-  putBlob(rawId: Buffer, bytes: Uint8Array): boolean {
+  /**
+   * Adds a blob chunk whose raw id the caller computed; compresses when it pays, and
+   * stores a delta against `base` (a similar chunk, usually the one it replaces in the
+   * file's previous version) when that is much smaller. False if already stored.
+   */
+  putBlob(rawId: Buffer, bytes: Uint8Array, base?: DeltaBase): boolean {
     if (this.known(rawId)) return false;
-    this.add(rawId, encodePayload('blob', bytes, true), true);
+    const delta = base ? encodeDelta(bytes, base.bytes, base.id, base.depth) : undefined;
+    this.add(rawId, delta ?? encodePayload('blob', bytes, true), true);
     return true;
   }
 

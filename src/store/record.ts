@@ -1,4 +1,4 @@
-import { compress, decompress } from 'zstd-napi';
+import { compress, decompress, Compressor, Decompressor } from 'zstd-napi';
 import { CorruptObjectError } from '../errors/index.js';
 import { KIND_BY_CODE, KIND_CODES, type ObjectKind } from '../objects/index.js';
 import type { PackLocation } from './pack-store.js';
@@ -9,10 +9,19 @@ import type { PackLocation } from './pack-store.js';
  *
  * In the LMDB objects database the value is either that record inline, or a locator
  * [kind][encoding | PACKED][pack u32][offset u64][length u32] (big-endian) pointing at
- * the payload inside a pack file.
+ * the payload inside a pack file. A delta's locator is followed by a copy of the delta
+ * header (depth and base id), so gc and fsck see the base without reading the pack.
  */
 export const ENCODING_RAW = 0;
 export const ENCODING_ZSTD = 1;
+/**
+ * A delta: [depth u8][base id, 32 bytes][zstd frame compressed with the base blob's bytes
+ * as a raw-content dictionary]. `depth` is 1 + the base's depth (a plain base has depth 0).
+ */
+export const ENCODING_DELTA = 2;
+/** Longest delta chain: reading an object decodes at most this many bases. */
+export const MAX_DELTA_DEPTH = 8;
+const DELTA_HEADER = 1 + 32;
 export const PACKED = 0x80;
 const LOCATOR_LENGTH = 2 + 4 + 8 + 4;
 
@@ -32,6 +41,54 @@ export function encodePayload(kind: ObjectKind, bytes: Uint8Array, tryCompress: 
   return { kind, encoding: ENCODING_RAW, payload: bytes };
 }
 
+// One compressor for deltas: a large hash table keeps matches across the whole base chunk.
+let deltaCompressor: Compressor | undefined;
+let deltaDecompressor: Decompressor | undefined;
+
+/**
+ * Encodes `bytes` as a delta against `base` (raw bytes of the base blob). Returns
+ * undefined when the delta would not be worth it (over a quarter of the plain bytes).
+ */
+export function encodeDelta(bytes: Uint8Array, base: Uint8Array, baseId: Uint8Array, baseDepth: number): EncodedPayload | undefined {
+  if (baseDepth + 1 > MAX_DELTA_DEPTH) return undefined;
+  if (!deltaCompressor) {
+    deltaCompressor = new Compressor();
+    deltaCompressor.setParameters({ compressionLevel: ZSTD_LEVEL, hashLog: 18, windowLog: 19 });
+  }
+  deltaCompressor.loadDictionary(base);
+  const frame = deltaCompressor.compress(bytes);
+  if (frame.length > bytes.length / 4) return undefined;
+  const payload = Buffer.allocUnsafe(DELTA_HEADER + frame.length);
+  payload[0] = baseDepth + 1;
+  payload.set(baseId, 1);
+  payload.set(frame, DELTA_HEADER);
+  return { kind: 'blob', encoding: ENCODING_DELTA, payload };
+}
+
+/** The base id (32 bytes) and depth of a delta payload. */
+export function deltaBase(payload: Uint8Array, id: string): { base: Uint8Array; depth: number } {
+  if (payload.length < DELTA_HEADER || payload[0]! < 1 || payload[0]! > MAX_DELTA_DEPTH) {
+    throw new CorruptObjectError(`object ${id} has a malformed delta header`, { data: { id } });
+  }
+  return { base: payload.subarray(1, DELTA_HEADER), depth: payload[0]! };
+}
+
+/** Applies a delta payload to its base's bytes. */
+export function applyDelta(payload: Uint8Array, base: Uint8Array, id: string): Uint8Array {
+  deltaDecompressor ??= new Decompressor();
+  try {
+    deltaDecompressor.loadDictionary(base);
+    return deltaDecompressor.decompress(payload.subarray(DELTA_HEADER));
+  } catch (err) {
+    throw new CorruptObjectError(`object ${id} does not decode against its delta base`, { data: { id }, cause: err });
+  }
+}
+
+/** The delta depth of a stored payload (0 for plain encodings). */
+export function payloadDepth(p: EncodedPayload): number {
+  return (p.encoding & ~PACKED) === ENCODING_DELTA ? p.payload[0]! : 0;
+}
+
 /** The inline record for a payload. */
 export function inlineRecord(p: EncodedPayload): Buffer {
   const out = Buffer.allocUnsafe(p.payload.length + 2);
@@ -42,20 +99,42 @@ export function inlineRecord(p: EncodedPayload): Buffer {
 }
 
 /** The locator record for a packed payload. */
-export function locatorRecord(p: Omit<EncodedPayload, 'payload'>, loc: PackLocation): Buffer {
-  const out = Buffer.allocUnsafe(LOCATOR_LENGTH);
-  out[0] = KIND_CODES[p.kind];
-  out[1] = p.encoding | PACKED;
+export function locatorRecord(p: EncodedPayload, loc: PackLocation): Buffer {
+  const isDelta = (p.encoding & ~PACKED) === ENCODING_DELTA;
+  return writeLocator(KIND_CODES[p.kind], p.encoding, loc, isDelta ? p.payload.subarray(0, DELTA_HEADER) : undefined);
+}
+
+/** The same record pointing at a new location (pack compaction). */
+export function relocateRecord(old: Uint8Array, loc: PackLocation): Buffer {
+  const suffix = old.length > LOCATOR_LENGTH ? old.subarray(LOCATOR_LENGTH) : undefined;
+  return writeLocator(old[0]!, old[1]! & ~PACKED, loc, suffix);
+}
+
+function writeLocator(kindCode: number, encoding: number, loc: PackLocation, suffix: Uint8Array | undefined): Buffer {
+  const out = Buffer.allocUnsafe(LOCATOR_LENGTH + (suffix?.length ?? 0));
+  out[0] = kindCode;
+  out[1] = encoding | PACKED;
   out.writeUInt32BE(loc.pack, 2);
   out.writeBigUInt64BE(BigInt(loc.offset), 6);
   out.writeUInt32BE(loc.length, 14);
+  if (suffix) out.set(suffix, LOCATOR_LENGTH);
   return out;
+}
+
+/** The id (32 raw bytes) of a delta record's base, or undefined when the record is not a delta. */
+export function recordDeltaBase(record: Uint8Array, id: string): Uint8Array | undefined {
+  if (record.length < 2 || (record[1]! & ~PACKED) !== ENCODING_DELTA) return undefined;
+  const header = (record[1]! & PACKED) !== 0 ? record.subarray(LOCATOR_LENGTH) : record.subarray(2);
+  return deltaBase(header, id).base;
 }
 
 /** The pack location of a locator record, or undefined for an inline record. */
 export function recordLocation(record: Uint8Array, id: string): PackLocation | undefined {
   if ((record[1]! & PACKED) === 0) return undefined;
-  if (record.length !== LOCATOR_LENGTH) throw new CorruptObjectError(`object ${id} has a malformed pack locator`, { data: { id } });
+  const isDelta = (record[1]! & ~PACKED) === ENCODING_DELTA;
+  if (record.length !== LOCATOR_LENGTH + (isDelta ? DELTA_HEADER : 0)) {
+    throw new CorruptObjectError(`object ${id} has a malformed pack locator`, { data: { id } });
+  }
   const b = Buffer.from(record.buffer, record.byteOffset, record.byteLength);
   return { pack: b.readUInt32BE(2), offset: Number(b.readBigUInt64BE(6)), length: b.readUInt32BE(14) };
 }
@@ -67,9 +146,17 @@ export function recordKind(record: Uint8Array, id: string): ObjectKind {
   return kind;
 }
 
-/** Decodes a payload into uncompressed bytes (not yet verified against the id). */
-export function decodePayload(encoding: number, payload: Uint8Array, id: string): Uint8Array {
+/**
+ * Decodes a payload into uncompressed bytes (not yet verified against the id).
+ * `loadBase` returns the verified bytes of a delta's base.
+ */
+export function decodePayload(encoding: number, payload: Uint8Array, id: string, loadBase?: (baseId: Uint8Array) => Uint8Array): Uint8Array {
   switch (encoding & ~PACKED) {
+    case ENCODING_DELTA: {
+      const { base } = deltaBase(payload, id);
+      if (!loadBase) throw new CorruptObjectError(`object ${id} is a delta but no base can be read here`, { data: { id } });
+      return applyDelta(payload, loadBase(base), id);
+    }
     case ENCODING_RAW: return payload;
     case ENCODING_ZSTD:
       try {

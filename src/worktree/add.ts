@@ -56,7 +56,8 @@ export async function add(repo: Repository, opts: AddOptions): Promise<AddResult
       const abs = path.join(root, p);
       const stored = stat.kind === 'symlink'
         ? storeBytes(batch, Buffer.from(readLink(abs, p)))
-        : storeFile(batch, abs, p, (n) => { result.bytesRead += n; opts.onBytes?.(n); });
+        : storeFile(batch, abs, p, (n) => { result.bytesRead += n; opts.onBytes?.(n); },
+          previous && previous.kind !== 'symlink' ? { objects: repo.objects, id: previous.id } : undefined);
       result.newChunks += stored.newChunks;
       put.set(p, { id: stored.id, kind: stat.kind, size: stored.size, mtime: stat.mtime, ctime: stat.ctime, ino: stat.ino, dev: stat.dev });
       if (!previous) result.added.push(p);
