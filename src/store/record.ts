@@ -1,4 +1,5 @@
-import { compress, decompress, Compressor, Decompressor } from 'zstd-napi';
+import { createRequire } from 'node:module';
+import type * as Zstd from 'zstd-napi';
 import { CorruptObjectError } from '../errors/index.js';
 import { KIND_BY_CODE, KIND_CODES, type ObjectKind } from '../objects/index.js';
 import type { PackLocation } from './pack-store.js';
@@ -25,6 +26,14 @@ const DELTA_HEADER = 1 + 32;
 export const PACKED = 0x80;
 const LOCATOR_LENGTH = 2 + 4 + 8 + 4;
 
+// Loaded on first use: commands that only read refs or stat files never pay for it.
+const require = createRequire(import.meta.url);
+let zstdModule: typeof Zstd | undefined;
+function zstd(): typeof Zstd {
+  zstdModule ??= require('zstd-napi') as typeof Zstd;
+  return zstdModule;
+}
+
 /** Compressed payloads must save at least this share to be kept compressed. */
 const MIN_SAVING = 0.1;
 const ZSTD_LEVEL = 1;
@@ -35,15 +44,15 @@ export interface EncodedPayload { kind: ObjectKind; encoding: number; payload: U
 /** Encodes bytes of a kind, compressing when it pays. */
 export function encodePayload(kind: ObjectKind, bytes: Uint8Array, tryCompress: boolean): EncodedPayload {
   if (tryCompress && bytes.length >= 256) {
-    const z = compress(bytes, { compressionLevel: ZSTD_LEVEL });
+    const z = zstd().compress(bytes, { compressionLevel: ZSTD_LEVEL });
     if (z.length <= bytes.length * (1 - MIN_SAVING)) return { kind, encoding: ENCODING_ZSTD, payload: z };
   }
   return { kind, encoding: ENCODING_RAW, payload: bytes };
 }
 
 // One compressor for deltas: a large hash table keeps matches across the whole base chunk.
-let deltaCompressor: Compressor | undefined;
-let deltaDecompressor: Decompressor | undefined;
+let deltaCompressor: Zstd.Compressor | undefined;
+let deltaDecompressor: Zstd.Decompressor | undefined;
 
 /**
  * Encodes `bytes` as a delta against `base` (raw bytes of the base blob). Returns
@@ -52,7 +61,7 @@ let deltaDecompressor: Decompressor | undefined;
 export function encodeDelta(bytes: Uint8Array, base: Uint8Array, baseId: Uint8Array, baseDepth: number): EncodedPayload | undefined {
   if (baseDepth + 1 > MAX_DELTA_DEPTH) return undefined;
   if (!deltaCompressor) {
-    deltaCompressor = new Compressor();
+    deltaCompressor = new (zstd().Compressor)();
     deltaCompressor.setParameters({ compressionLevel: ZSTD_LEVEL, hashLog: 18, windowLog: 19 });
   }
   deltaCompressor.loadDictionary(base);
@@ -75,7 +84,7 @@ export function deltaBase(payload: Uint8Array, id: string): { base: Uint8Array; 
 
 /** Applies a delta payload to its base's bytes. */
 export function applyDelta(payload: Uint8Array, base: Uint8Array, id: string): Uint8Array {
-  deltaDecompressor ??= new Decompressor();
+  deltaDecompressor ??= new (zstd().Decompressor)();
   try {
     deltaDecompressor.loadDictionary(base);
     return deltaDecompressor.decompress(payload.subarray(DELTA_HEADER));
@@ -160,7 +169,7 @@ export function decodePayload(encoding: number, payload: Uint8Array, id: string,
     case ENCODING_RAW: return payload;
     case ENCODING_ZSTD:
       try {
-        return decompress(payload);
+        return zstd().decompress(payload);
       } catch (err) {
         throw new CorruptObjectError(`object ${id} does not decompress`, { data: { id }, cause: err });
       }
