@@ -23,6 +23,7 @@ export const ENCODING_DELTA = 2;
 /** Longest delta chain: reading an object decodes at most this many bases. */
 export const MAX_DELTA_DEPTH = 8;
 const DELTA_HEADER = 1 + 32;
+const ZSTD_DICT_MAGIC = 0xec30a437;
 export const PACKED = 0x80;
 const LOCATOR_LENGTH = 2 + 4 + 8 + 4;
 
@@ -60,6 +61,8 @@ let deltaDecompressor: Zstd.Decompressor | undefined;
  */
 export function encodeDelta(bytes: Uint8Array, base: Uint8Array, baseId: Uint8Array, baseDepth: number): EncodedPayload | undefined {
   if (baseDepth + 1 > MAX_DELTA_DEPTH) return undefined;
+  // zstd parses bytes that start with its dictionary magic as a formatted dictionary, not raw content.
+  if (base.length >= 4 && Buffer.from(base.buffer, base.byteOffset, 4).readUInt32LE(0) === ZSTD_DICT_MAGIC) return undefined;
   if (!deltaCompressor) {
     deltaCompressor = new (zstd().Compressor)();
     deltaCompressor.setParameters({ compressionLevel: ZSTD_LEVEL, hashLog: 18, windowLog: 19 });
