@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decompress } from 'zstd-napi';
 import { initRepository } from '../src/repo/index.js';
-import { storeBytes } from '../src/store/index.js';
-import { hashBytes, oidToBytes } from '../src/hash/index.js';
+import { ContentWriter, storeBytes } from '../src/store/index.js';
+import { hashBytes, oidToBytes, type Oid } from '../src/hash/index.js';
 import { decodeCanonical } from '../src/codec/index.js';
 import { tmpDir } from './helpers.js';
 
@@ -103,6 +103,47 @@ test('stored objects: inline [kind][encoding][payload] up to 64 payload bytes, e
     assert.notEqual(hashBytes(payload), multi.id);
     assert.deepEqual(Buffer.from(decoded.c[0]![0]), oidToBytes(firstChunk));
     assert.ok((repo.env.meta.get('generation') as number) >= 2, 'every write transaction bumps the generation');
+  } finally {
+    await repo.close();
+  }
+});
+
+test('deltas: a changed chunk is stored as [depth][base id][zstd frame with the base as raw dictionary]', async () => {
+  const dir = tmpDir();
+  const repo = initRepository(dir);
+  try {
+    // Text-like content compresses, so the plain chunk and its delta are easy to tell apart.
+    const v1 = Buffer.from(Array.from({ length: 3000 }, (_, i) => `2024-01-${String(i % 28 + 1).padStart(2, '0')},st${i % 7},${(i * 37) % 1000 / 10}\n`).join(''));
+    const v2 = Buffer.from(v1);
+    v2[40000] = v2[40000] === 0x31 ? 0x32 : 0x31;
+    const write = (bytes: Buffer, previous?: Oid) => {
+      const batch = repo.objects.batch();
+      const w = new ContentWriter(batch, previous ? { objects: repo.objects, id: previous } : undefined);
+      w.write(bytes);
+      const r = w.finish();
+      batch.flush();
+      return r.id;
+    };
+    const id1 = write(v1);
+    const id2 = write(v2, id1);
+    const rec = repo.objects.getRecord(id2)!;
+    const stored = repo.objects.readPayload(id2)!;
+    assert.equal(rec[0], 1, 'one chunk: a blob');
+    assert.equal(stored.encoding & 0x7f, 2, 'delta encoding');
+    assert.equal(stored.payload[0], 1, 'depth 1: the base is a plain blob');
+    assert.deepEqual(Buffer.from(stored.payload.subarray(1, 33)), oidToBytes(id1), 'base id');
+    if (rec[1]! & 0x80) assert.deepEqual(rec.subarray(18), Buffer.from(stored.payload.subarray(0, 33)), 'a delta locator repeats the header');
+    assert.ok(stored.payload.length - 33 <= v2.length / 4, 'kept only when at most a quarter of the chunk');
+    assert.deepEqual(repo.objects.readContentBuffer(id2), v2);
+
+    // A base that begins with zstd's dictionary magic is never used: zstd would parse it as a formatted dictionary.
+    const m1 = Buffer.from(v1);
+    m1.writeUInt32LE(0xec30a437, 0);
+    const m2 = Buffer.from(m1);
+    m2[40000] = v2[40000]!;
+    const mid = write(m2, write(m1));
+    assert.notEqual(repo.objects.readPayload(mid)!.encoding & 0x7f, 2);
+    assert.deepEqual(repo.objects.readContentBuffer(mid), m2);
   } finally {
     await repo.close();
   }
