@@ -3,7 +3,7 @@ import { oidToBytes, shortOid, type Oid } from '../hash/index.js';
 import type { DecodedObject, ObjectKind } from '../objects/index.js';
 import { recordKind, type ObjectStore } from '../store/index.js';
 import type { Repository } from '../repo/index.js';
-import { kindMatches, objectLinks, type ObjectLink } from './links.js';
+import { kindMatches, objectLinks, recordLinks, type ObjectLink } from './links.js';
 import { packUsage, payloadSize } from './pack-usage.js';
 import { collectRoots } from './roots.js';
 
@@ -63,11 +63,7 @@ class Checker {
   }
 
   run(roots: ObjectLink[]): Omit<FsckReport, 'packs'> {
-    const stack = [...roots].reverse();
-    while (stack.length > 0) {
-      const link = stack.pop()!;
-      for (const child of this.visit(link).reverse()) stack.push(child);
-    }
+    this.walk(roots);
     // Everything not reached is dangling; it is still verified, and its links checked for existence.
     let objects = 0;
     let bytes = 0;
@@ -79,10 +75,7 @@ class Checker {
       if (this.reachable.has(id)) continue;
       dangling++;
       if (this.verified.has(id)) continue;
-      const obj = this.verify(id);
-      if (obj && obj.kind !== 'file') {
-        for (const l of objectLinks(id, obj)) if (!l.weak && !this.objects.has(l.id)) this.noteMissing(l.id, l.from);
-      }
+      for (const l of this.verify(id)) if (!l.weak && !this.objects.has(l.id)) this.noteMissing(l.id, l.from);
     }
     const corrupt = [...this.corrupt].map(([id, message]) => ({ id, message }));
     const missing = [...this.missing].map(([id, referencedBy]) => ({ id, referencedBy }));
@@ -95,17 +88,25 @@ class Checker {
     };
   }
 
+  /** Follows links depth-first, visiting each object once (an explicit stack: histories are deep). */
+  private walk(links: ObjectLink[]): void {
+    const stack = [...links].reverse();
+    while (stack.length > 0) {
+      const link = stack.pop()!;
+      for (const child of this.visit(link).reverse()) stack.push(child);
+    }
+  }
+
   /** Checks one reached object; returns the links to follow from it. */
   private visit(link: ObjectLink): ObjectLink[] {
     const { id } = link;
     if (this.reachable.has(id)) {
       const refs = this.missing.get(id);
-      if (refs && refs.length < MAX_REFERRERS) refs.push(link.from);
+      if (refs && refs.length < MAX_REFERRERS && !refs.includes(link.from)) refs.push(link.from);
       this.checkKind(link);
       return [];
     }
-    const rec = this.objects.env.objects.getBinaryFast(oidToBytes(id));
-    if (!rec) {
+    if (!this.objects.has(id)) {
       if (!link.weak) { this.reachable.add(id); this.noteMissing(id, link.from); }
       return [];
     }
@@ -113,9 +114,7 @@ class Checker {
     // A wrongly linked object is reported but still verified and followed: it is stored and reached.
     this.checkKind(link);
     if (this.verified.has(id)) return [];
-    const obj = this.verify(id);
-    if (!obj || obj.kind === 'file') return [];
-    return objectLinks(id, obj);
+    return this.verify(id);
   }
 
   /** Reports a link whose target has the wrong kind. */
@@ -136,59 +135,69 @@ class Checker {
     }
   }
 
-  /** Verifies one object (streaming file content); returns it decoded, or undefined when it is broken. */
-  private verify(id: Oid): DecodedObject | undefined {
+  /**
+   * Verifies one object (streaming a multi-chunk file's content); returns its links: to
+   * what it names, and to the base it is stored as a delta of.
+   */
+  private verify(id: Oid): ObjectLink[] {
     this.verified.add(id);
     this.tick();
+    const rec = this.objects.getRecord(id);
+    const links = rec ? recordLinks(id, rec) : [];
     let obj: DecodedObject;
     try {
       obj = this.objects.read(id);
     } catch (err) {
       this.noteError(id, err);
-      return undefined;
+      return links;
     }
-    if (obj.kind === 'file') this.verifyFile(id, obj.file.chunks.map((c) => c.id));
-    return obj;
+    if (obj.kind === 'file') return [...links, ...this.verifyFile(id, obj.file.chunks.map((c) => c.id))];
+    return [...links, ...objectLinks(id, obj)];
   }
 
   /**
    * Streams a multi-chunk file so its whole-content hash is checked; the chunks it reads
-   * are verified on the way. On failure each chunk is checked on its own to name the culprit.
+   * are verified on the way, and their delta bases are returned to be followed. On
+   * failure each chunk is checked on its own to name the culprit.
    */
-  private verifyFile(id: Oid, chunks: Oid[]): void {
+  private verifyFile(id: Oid, chunks: Oid[]): ObjectLink[] {
     const reachable = this.reachable.has(id);
     try {
       for (const _ of this.objects.readContentSync(id)) { /* each chunk is verified as it is read */ }
-      for (const c of chunks) {
-        if (!this.verified.has(c)) { this.verified.add(c); this.tick(); }
-        if (reachable) this.reachable.add(c);
-      }
-      return;
     } catch (err) {
       let explained = false;
       chunks.forEach((c, i) => {
         const from = `file ${shortOid(id)} chunk ${i}`;
         if (reachable) {
-          this.visit({ id: c, expect: 'blob', from });
+          this.walk([{ id: c, expect: 'blob', from }]);
         } else if (!this.objects.has(c)) {
           this.noteMissing(c, from);
         } else if (!this.verified.has(c)) {
-          this.verify(c);
+          for (const l of this.verify(c)) if (!this.objects.has(l.id)) this.noteMissing(l.id, l.from);
         }
         if (this.corrupt.has(c) || this.missing.has(c) || this.badLinks.some((b) => b.id === c)) explained = true;
       });
       if (!explained) this.noteError(id, err);
+      return [];
     }
+    const bases: ObjectLink[] = [];
+    for (const c of new Set(chunks)) {
+      if (!this.verified.has(c)) { this.verified.add(c); this.tick(); }
+      if (reachable && !this.reachable.has(c)) this.reachable.add(c);
+      const rec = this.objects.getRecord(c);
+      if (rec) bases.push(...recordLinks(c, rec));
+    }
+    return bases;
   }
 
+  /**
+   * Records why an object could not be read. An object that is merely missing something
+   * it needs (a chunk, a delta base) is not itself corrupt: the link to that is reported.
+   */
   private noteError(id: Oid, err: unknown): void {
-    if (err instanceof NotFoundError && err.data.id && err.data.id !== id && !this.objects.has(err.data.id as Oid)) {
-      this.noteMissing(err.data.id as Oid, `file ${shortOid(id)}`);
-    } else if (err instanceof DvError) {
-      if (!this.corrupt.has(id)) this.corrupt.set(id, err.message);
-    } else {
-      if (!this.corrupt.has(id)) this.corrupt.set(id, `object ${id} cannot be read: ${(err as Error).message}`);
-    }
+    if (err instanceof NotFoundError && err.data.id && err.data.id !== id && !this.objects.has(err.data.id as Oid)) return;
+    if (this.corrupt.has(id)) return;
+    this.corrupt.set(id, err instanceof DvError ? err.message : `object ${id} cannot be read: ${(err as Error).message}`);
   }
 
   private noteMissing(id: Oid, from: string): void {

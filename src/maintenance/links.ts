@@ -1,5 +1,6 @@
-import { isOid, type Oid } from '../hash/index.js';
+import { isOid, oidFromBytes, type Oid } from '../hash/index.js';
 import type { DecodedObject, ObjectKind } from '../objects/index.js';
+import { recordDeltaBase } from '../store/index.js';
 
 /** What a reference expects to find: an object kind, file content (blob or file object), or anything. */
 export type ExpectedKind = ObjectKind | 'content' | 'any';
@@ -60,6 +61,15 @@ export function objectLinks(id: Oid, obj: DecodedObject): ObjectLink[] {
     default:
       return [...mentionedOids(obj.record)].map((o) => ({ id: o, expect: 'any' as const, from: `${obj.kind} ${short}`, weak: true }));
   }
+}
+
+/**
+ * References a stored record makes below the object model: a blob stored as a delta
+ * needs its base blob to be read, so the base is kept (and checked) as long as the delta is.
+ */
+export function recordLinks(id: Oid, record: Uint8Array): ObjectLink[] {
+  const base = recordDeltaBase(record, id);
+  return base ? [{ id: oidFromBytes(base), expect: 'blob', from: `delta ${id.slice(0, 12)} base` }] : [];
 }
 
 /** Every full object id mentioned as a string anywhere inside a value (maps, arrays, nested). */

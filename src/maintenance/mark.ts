@@ -1,8 +1,8 @@
 import { CorruptObjectError } from '../errors/index.js';
-import { oidFromBytes, oidToBytes, shortOid, type Oid } from '../hash/index.js';
+import { oidToBytes, shortOid, type Oid } from '../hash/index.js';
 import type { ObjectStore } from '../store/index.js';
-import { recordDeltaBase, recordKind } from '../store/index.js';
-import { objectLinks, type ObjectLink } from './links.js';
+import { recordKind } from '../store/index.js';
+import { objectLinks, recordLinks, type ObjectLink } from './links.js';
 
 /**
  * Marks every stored object reachable from `roots`. Structured and file objects are read
@@ -29,15 +29,9 @@ export function markReachable(objects: ObjectStore, roots: ObjectLink[]): Set<Oi
     marked.add(link.id);
     let links: ObjectLink[];
     try {
-      if (recordKind(rec, link.id) === 'blob') {
-        // A delta needs its base: keep the base alive as long as the delta is.
-        const base = recordDeltaBase(rec, link.id);
-        if (base) {
-          const baseId = oidFromBytes(base);
-          if (!marked.has(baseId)) stack.push({ id: baseId, expect: 'blob', from: `delta ${shortOid(link.id)} base` });
-        }
-        continue;
-      }
+      // A delta needs its base: keep the base alive as long as the delta is.
+      for (const l of recordLinks(link.id, rec)) if (!marked.has(l.id)) stack.push(l);
+      if (recordKind(rec, link.id) === 'blob') continue;
       links = objectLinks(link.id, objects.read(link.id));
     } catch (err) {
       throw new CorruptObjectError(`object ${shortOid(link.id)} (${link.from}) cannot be read; gc will not sweep a broken repository`, {
