@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeCanonical } from '../src/codec/index.js';
 import { hashBytes } from '../src/hash/index.js';
+import { chunkFingerprint } from '../src/store/index.js';
 import { encodeCommit, encodeFileObject, encodeTag, encodeTree, KIND_CODES, type Signature } from '../src/objects/index.js';
 
 const hello = Buffer.from('hello\n');
@@ -49,6 +50,26 @@ test('tree, commit, tag and file vectors', () => {
   assert.equal(hashBytes(tag), '74d3c549bd1eb24d4fd197cd49da3bcdb9d5381247746f5e20f561c82104af39');
   const file = encodeFileObject({ size: 12, chunks: [{ id: helloId, size: 6 }, { id: helloId, size: 6 }] });
   assert.equal(hex(file), `83a1639292c420${helloId}0692c420${helloId}06a1730ca174a466696c65`);
+});
+
+test('chunk fingerprints: the algorithm spec/objects.md gives, reimplemented independently', () => {
+  const specFp = (c: Uint8Array) => {
+    let a = 0x811c9dc5n;
+    let b = 0x01000193n;
+    for (const x of c.subarray(0, 64)) {
+      const old = b;
+      a = ((a ^ BigInt(x)) * 0x01000193n) & 0xffffffffn;
+      b = (((b ^ BigInt(x)) * 0x01000193n) & 0xffffffffn) ^ (old >> 15n);
+    }
+    return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
+  };
+  const inputs = [hello, Uint8Array.from({ length: 100 }, (_, i) => i), new Uint8Array(0), new Uint8Array(64).fill(255)];
+  for (const c of inputs) assert.equal(chunkFingerprint(c), specFp(c));
+  assert.equal(chunkFingerprint(hello), 'f8934173522890b4');
+  assert.equal(chunkFingerprint(Uint8Array.from({ length: 100 }, (_, i) => i)), '6d3a0905086165b3');
+  const fp = chunkFingerprint(hello);
+  const file = encodeFileObject({ size: 12, chunks: [{ id: helloId, size: 6, fp }, { id: helloId, size: 6, fp }] });
+  assert.equal(hex(file), `83a1639293c420${helloId}06c408${fp}93c420${helloId}06c408${fp}a1730ca174a466696c65`);
 });
 
 test('kind codes', () => {
