@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { hashBytes } from '../src/hash/index.js';
+import { decodeIndexEntry, INDEX_ENTRY_LENGTH } from '../src/store/index.js';
 import { initRepository } from '../src/repo/index.js';
 import { add, compareWorktree, isRacy, RACY_MARGIN_SEC, type StatTime } from '../src/worktree/index.js';
 import { tmpDir } from './helpers.js';
@@ -23,13 +24,17 @@ test('an index entry holds id, kind, size, [sec, nsec] times, ino and dev; the s
   try {
     fs.writeFileSync(path.join(dir, 'a.csv'), 'x,y\n1,2\n');
     await add(repo, { paths: ['a.csv'], cwd: dir });
-    const e = repo.env.index.get('a.csv') as Record<string, unknown>;
+    const raw = repo.env.index.get('a.csv') as Buffer;
+    assert.equal(raw.length, INDEX_ENTRY_LENGTH);
+    const e = decodeIndexEntry(raw, 'a.csv') as unknown as Record<string, unknown>;
     assert.deepEqual(Object.keys(e).sort(), ['ctime', 'dev', 'id', 'ino', 'kind', 'mtime', 'size']);
     assert.equal(e.id, hashBytes(Buffer.from('x,y\n1,2\n')), 'the content id, as hex');
     assert.equal(e.kind, 'file');
     assert.equal(e.size, 8);
     const st = fs.statSync(path.join(dir, 'a.csv'), { bigint: true });
-    assert.deepEqual(e.mtime, [Number(st.mtimeNs / 1_000_000_000n), Number(st.mtimeNs % 1_000_000_000n)]);
+    const [sec, nsec] = e.mtime as [number, number];
+    assert.equal(sec, Number(st.mtimeNs / 1_000_000_000n));
+    assert.ok(Math.abs(nsec - Number(st.mtimeNs % 1_000_000_000n)) < 1000, 'nanoseconds kept to within a microsecond');
     const stamp = repo.env.meta.get('index.stamp') as StatTime;
     assert.ok(Array.isArray(stamp) && stamp.length === 2 && stamp[0] >= Number(st.mtimeNs / 1_000_000_000n));
   } finally {

@@ -1,7 +1,6 @@
 import { isOid, type Oid } from '../hash/index.js';
 import type { ReflogEntry, RefValue } from '../refs/index.js';
-import type { StoreEnv } from '../store/index.js';
-import type { IndexEntry } from '../worktree/index-entry.js';
+import { decodeIndexEntry, type StoreEnv } from '../store/index.js';
 import { mentionedOids, type ObjectLink } from './links.js';
 
 /**
@@ -25,8 +24,8 @@ export function collectRoots(env: StoreEnv): ObjectLink[] {
     }
   }
   for (const { key, value } of env.index.getRange()) {
-    const e = value as IndexEntry;
-    if (e && typeof e.id === 'string' && isOid(e.id)) out.push({ id: e.id, expect: 'content', from: `index entry '${String(key)}'` });
+    const e = decodeIndexEntry(value, String(key));
+    out.push({ id: e.id, expect: 'content', from: `index entry '${String(key)}'` });
   }
   for (const { key, value } of env.config.getRange()) {
     for (const id of mentionedOids(value)) out.push({ id, expect: 'any', from: `config ${String(key)}`, weak: true });

@@ -124,13 +124,16 @@ export function storeFile(
     throw fileError(err, displayPath);
   }
   try {
+    const size = fs.fstatSync(fd).size;
+    if (size < DEFAULT_CHUNK_PARAMS.min) return storeSmallFile(batch, fd, size, displayPath, onBytes, previous);
     const w = new ContentWriter(batch, previous);
-    // Each read buffer is fresh: chunks handed on are views into it, consumed before the next read.
+    // Sized to the file, so 50,000 small files do not each allocate a large buffer. Every
+    // chunk handed on is consumed (hashed, copied or written) before the next read reuses it.
+    const buf = Buffer.allocUnsafe(Math.min(READ_SIZE, size + 1));
     for (;;) {
-      const buf = Buffer.allocUnsafe(READ_SIZE);
       let n: number;
       try {
-        n = fs.readSync(fd, buf, 0, READ_SIZE, null);
+        n = fs.readSync(fd, buf, 0, buf.length, null);
       } catch (err) {
         throw fileError(err, displayPath);
       }
@@ -142,6 +145,43 @@ export function storeFile(
   } finally {
     fs.closeSync(fd);
   }
+}
+
+let smallBuffer: Buffer | undefined;
+
+/**
+ * A file smaller than the minimum chunk is one blob: read it whole and hash it once
+ * (no streaming hasher, no chunker), which is most of the cost for many small files.
+ */
+function storeSmallFile(
+  batch: WriteBatch, fd: number, size: number, displayPath: string, onBytes?: (n: number) => void,
+  previous?: { objects: ObjectStore; id: Oid },
+): StoredContent {
+  // One buffer serves every small file: putBlob copies or writes the bytes before returning.
+  smallBuffer ??= Buffer.allocUnsafe(DEFAULT_CHUNK_PARAMS.min + 1);
+  const buf = smallBuffer.subarray(0, size + 1);
+  let n = 0;
+  for (;;) {
+    let r: number;
+    try {
+      r = fs.readSync(fd, buf, n, buf.length - n, null);
+    } catch (err) {
+      throw fileError(err, displayPath);
+    }
+    if (r === 0) break;
+    n += r;
+    if (n === buf.length) {
+      // The file grew while being read: fall back to the streaming path from the start.
+      throw new InvalidInputError(`file changed while being added: ${displayPath}`, { hint: 'add it again once it stops changing' });
+    }
+  }
+  onBytes?.(n);
+  const bytes = buf.subarray(0, n);
+  const raw = hashBytesRaw(bytes);
+  // The previous version, when it was one blob too, is the natural delta base.
+  const base = previous && !batch.has(raw) && previous.objects.kindOf(previous.id) === 'blob' ? previous.objects.deltaBase(previous.id) : undefined;
+  const isNew = batch.putBlob(raw, bytes, base);
+  return { id: oidFromBytes(raw), size: n, newChunks: isNew ? 1 : 0 };
 }
 
 function fileError(err: unknown, displayPath: string): InvalidInputError {

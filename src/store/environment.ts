@@ -16,8 +16,8 @@ export interface StoreEnv {
   refs: Database<unknown, string>;
   /** [ref name, sequence] → reflog entry (msgpack). */
   reflog: Database<unknown, [string, number]>;
-  /** Repository path → index entry (msgpack). */
-  index: Database<unknown, string>;
+  /** Repository path → index entry (binary, see index-entry.ts). */
+  index: Database<Buffer, string>;
   /** Config key → value; also bisect and other session state under namespaced keys. */
   config: Database<unknown, string>;
   /** Bookkeeping: format version, write generation, live writer leases. */
@@ -41,7 +41,7 @@ export function openStoreEnv(dvDir: string, opts: { create?: boolean; readOnly?:
   const objects = root.openDB<Buffer, Buffer>({ name: 'objects', keyEncoding: 'binary', encoding: 'binary', cache: false });
   const refs = root.openDB<unknown, string>({ name: 'refs', encoding: 'msgpack' });
   const reflog = root.openDB<unknown, [string, number]>({ name: 'reflog', encoding: 'msgpack' });
-  const index = root.openDB<unknown, string>({ name: 'index', encoding: 'msgpack' });
+  const index = root.openDB<Buffer, string>({ name: 'index', encoding: 'binary' });
   const config = root.openDB<unknown, string>({ name: 'config', encoding: 'msgpack' });
   const meta = root.openDB<unknown, string>({ name: 'meta', encoding: 'msgpack' });
   return {

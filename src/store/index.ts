@@ -9,3 +9,4 @@ export * from './pack-store.js';
 export * from './object-store.js';
 export * from './content-writer.js';
 export * from './writer-lease.js';
+export * from './index-entry.js';

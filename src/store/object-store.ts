@@ -245,6 +245,11 @@ export class WriteBatch {
     if (!this.known(rawId)) this.add(rawId, payload, payload.kind === 'blob' || payload.kind === 'file');
   }
 
+  /** True when the object is stored or already in this batch. */
+  has(key: Buffer): boolean {
+    return this.known(key);
+  }
+
   private known(key: Buffer): boolean {
     return this.pendingKeys.has(key.toString('hex')) || this.env.objects.doesExist(key);
   }

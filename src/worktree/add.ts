@@ -65,7 +65,8 @@ export async function add(repo: Repository, opts: AddOptions): Promise<AddResult
       else result.refreshed++;
     }
     batch.flush();
-    writeIndex(repo, { put, remove: plan.toRemove });
+    const idsChanged = result.added.length + result.modified.length + plan.toRemove.size > 0;
+    writeIndex(repo, { put, remove: plan.toRemove, tree: idsChanged ? undefined : 'keep' });
   });
   return result;
 }

@@ -148,14 +148,17 @@ export async function applyCheckout(repo: Repository, plan: CheckoutPlan, opts: 
       const st = m.write(leaf, opts.onBytes);
       put.set(leaf.path, { id: leaf.id, kind: leaf.kind as IndexEntry['kind'], size: leaf.size, mtime: st.mtime, ctime: st.ctime, ino: st.ino, dev: st.dev });
     }
+    let carried = false;
     for (const [p, e] of plan.index) {
       if (put.has(p)) continue;
-      if ('mtime' in e) { put.set(p, e); continue; }
+      if ('mtime' in e) { put.set(p, e); carried = true; continue; }
       // Unchanged file: keep the stat data it already has in the index if the content matches.
       const st = m.statIfPresent(p);
       if (st) put.set(p, { id: e.id, kind: e.kind as IndexEntry['kind'], size: e.size, mtime: st.mtime, ctime: st.ctime, ino: st.ino, dev: st.dev });
     }
-    writeIndex(repo, { put, remove: new Set(plan.deletes), replaceAll: !plan.partial });
+    // A full checkout without carried-over staged entries leaves the index equal to the target tree.
+    const tree = !plan.partial && !carried ? repo.objects.readCommit(plan.target).tree : undefined;
+    writeIndex(repo, { put, remove: new Set(plan.deletes), replaceAll: !plan.partial, tree });
   });
   const head = plan.head;
   let branch: string | null = null;

@@ -7,7 +7,7 @@ import type { Repository } from '../repo/index.js';
 import { withWriterLease } from '../store/index.js';
 import { now } from '../util/index.js';
 import { buildTree } from './build-tree.js';
-import { readIndex } from './index-store.js';
+import { markIndexTree, readIndex } from './index-store.js';
 
 export interface CommitOptions {
   message: string;
@@ -59,6 +59,7 @@ export async function commit(repo: Repository, opts: CommitOptions): Promise<Com
     batch.flush();
     const firstLine = message.split('\n')[0]!;
     repo.refs.update({ name: HEAD, new: commitId, expect: parent, message: `commit${parent ? '' : ' (initial)'}: ${firstLine}` });
+    markIndexTree(repo, tree.id, index.version);
     return { id: commitId, tree: tree.id, parents: parent ? [parent] : [], branch };
   });
 }

@@ -13,9 +13,13 @@ export interface IgnoreRules {
 
 /** Loads `.dvignore` from the working tree root. */
 export function loadIgnoreRules(root: string): IgnoreRules {
-  const ig: Ignore = ignore().add(ALWAYS_IGNORED);
   const file = path.join(root, IGNORE_FILE);
-  if (fs.existsSync(file)) ig.add(fs.readFileSync(file, 'utf8'));
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  if (text.trim() === '') {
+    // No rules of the user's: only dv's and git's own directories, checked by name.
+    return { ignores: (relPath) => ALWAYS_IGNORED.includes(relPath.slice(relPath.lastIndexOf('/') + 1)) };
+  }
+  const ig: Ignore = ignore().add(ALWAYS_IGNORED).add(text);
   return {
     ignores(relPath, isDir) {
       if (relPath === '') return false;

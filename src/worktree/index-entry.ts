@@ -1,19 +1,2 @@
-import type { Oid } from '../hash/index.js';
-import type { EntryKind } from '../objects/index.js';
-
-/** Seconds and nanoseconds, as `stat` gives them (a single number would lose nanoseconds). */
-export type StatTime = [sec: number, nsec: number];
-
-/**
- * One staged path in the index (LMDB `index` database, key = repository path). The stat
- * fields let status skip re-reading unchanged files; see spec/index.md for the racy rule.
- */
-export interface IndexEntry {
-  id: Oid;
-  kind: Exclude<EntryKind, 'tree'>;
-  size: number;
-  mtime: StatTime;
-  ctime: StatTime;
-  ino: number;
-  dev: number;
-}
+/** The index entry type and its binary encoding live in store/ (gc and fsck read the index too). */
+export { type IndexEntry, type StatTime, encodeIndexEntry, decodeIndexEntry } from '../store/index.js';

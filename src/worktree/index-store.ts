@@ -1,15 +1,21 @@
+import type { Oid } from '../hash/index.js';
 import type { Repository } from '../repo/index.js';
 import { bumpGeneration } from '../store/index.js';
 import { isUnder, type RepoPath } from '../util/index.js';
-import type { IndexEntry, StatTime } from './index-entry.js';
+import { decodeIndexEntry, encodeIndexEntry, type IndexEntry, type StatTime } from './index-entry.js';
 
 const STAMP_KEY = 'index.stamp';
+/** The tree the index equals entry for entry, when known (set by commit and checkout). */
+const TREE_KEY = 'index.tree';
+/** Bumped by every index write, so a later step can tell the index did not change meanwhile. */
+const VERSION_KEY = 'index.version';
 
 /** The index as read at one moment, plus the time it was last written (for the racy check). */
 export interface IndexSnapshot {
   entries: Map<RepoPath, IndexEntry>;
   /** When the index was last written: entries whose mtime is not older are re-hashed. */
   stamp: StatTime;
+  version: number;
 }
 
 /** Reads the whole index (or the part under `under`). */
@@ -18,10 +24,11 @@ export function readIndex(repo: Repository, under: RepoPath = '' as RepoPath): I
   const range = under === '' ? {} : { start: under, end: under + '/\uffff' };
   for (const { key, value } of repo.env.index.getRange(range)) {
     const p = key as RepoPath;
-    if (isUnder(p, under)) entries.set(p, value as IndexEntry);
+    if (isUnder(p, under)) entries.set(p, decodeIndexEntry(value, p));
   }
   const stamp = (repo.env.meta.get(STAMP_KEY) as StatTime | undefined) ?? [0, 0];
-  return { entries, stamp };
+  const version = (repo.env.meta.get(VERSION_KEY) as number | undefined) ?? 0;
+  return { entries, stamp, version };
 }
 
 /** A set of changes to apply to the index in one transaction. */
@@ -30,6 +37,11 @@ export interface IndexChanges {
   remove: Set<RepoPath>;
   /** Replace the whole index with `put` (checkout). */
   replaceAll?: boolean;
+  /**
+   * The tree the index equals afterwards (checkout), 'keep' when only stat data changed,
+   * or undefined when ids changed and the index no longer matches a known tree.
+   */
+  tree?: Oid | 'keep';
 }
 
 /** Applies index changes atomically and records the write time. */
@@ -40,10 +52,28 @@ export function writeIndex(repo: Repository, changes: IndexChanges): void {
       for (const key of repo.env.index.getKeys()) if (!changes.put.has(key as RepoPath)) repo.env.index.removeSync(key);
     }
     for (const p of changes.remove) repo.env.index.removeSync(p);
-    for (const [p, e] of changes.put) repo.env.index.putSync(p, e);
+    for (const [p, e] of changes.put) repo.env.index.putSync(p, encodeIndexEntry(e));
     repo.env.meta.putSync(STAMP_KEY, stamp);
+    repo.env.meta.putSync(VERSION_KEY, ((repo.env.meta.get(VERSION_KEY) as number | undefined) ?? 0) + 1);
+    if (changes.tree === undefined) repo.env.meta.removeSync(TREE_KEY);
+    else if (changes.tree !== 'keep') repo.env.meta.putSync(TREE_KEY, changes.tree);
     bumpGeneration(repo.env);
   });
+}
+
+/**
+ * Records that the index equals `tree` (after a commit of exactly the staged state),
+ * unless the index changed since `version` was read (another process staged meanwhile).
+ */
+export function markIndexTree(repo: Repository, tree: Oid, version: number): void {
+  repo.env.root.transactionSync(() => {
+    if (((repo.env.meta.get(VERSION_KEY) as number | undefined) ?? 0) === version) repo.env.meta.putSync(TREE_KEY, tree);
+  });
+}
+
+/** The tree the index is known to equal, if any: status then needs no comparison with HEAD. */
+export function indexTree(repo: Repository): Oid | undefined {
+  return repo.env.meta.get(TREE_KEY) as Oid | undefined;
 }
 
 /** The current wall-clock time as [sec, nsec]. */

@@ -7,7 +7,7 @@ import type { RepoPath } from '../util/index.js';
 import { hashWorktreeFile } from './content-id.js';
 import { loadIgnoreRules } from './ignore-rules.js';
 import type { IndexEntry } from './index-entry.js';
-import { isRacy, readIndex, writeIndex } from './index-store.js';
+import { indexTree, isRacy, readIndex, writeIndex } from './index-store.js';
 import { scanWorktree, type FileStat } from './scan.js';
 import { statMatches } from './stat-match.js';
 
@@ -54,7 +54,7 @@ export function compareWorktree(repo: Repository, under: RepoPath = '' as RepoPa
       refresh.set(p, { ...entry, size: st.size, mtime: st.mtime, ctime: st.ctime, ino: st.ino, dev: st.dev });
     }
   }
-  if (refresh.size > 0) writeIndex(repo, { put: refresh, remove: new Set() });
+  if (refresh.size > 0) writeIndex(repo, { put: refresh, remove: new Set(), tree: 'keep' });
   const untracked = [...files.keys()].filter((p) => !entries.has(p));
   return { index: entries, files, modified, deleted, untracked };
 }
@@ -69,15 +69,20 @@ export function status(repo: Repository): StatusResult {
   const head = repo.refs.resolve(HEAD) ?? null;
   const headName = repo.refs.resolveName(HEAD);
   const branch = headName.startsWith('refs/heads/') ? headName.slice('refs/heads/'.length) : null;
-  const headTree = flattenTree(repo.objects, head ? repo.objects.readCommit(head).tree : null);
+  const headTreeId = head ? repo.objects.readCommit(head).tree : null;
+  // When the index is known to equal HEAD's tree (nothing staged since commit or checkout), skip the comparison.
+  const indexMatchesHead = headTreeId !== null && indexTree(repo) === headTreeId;
   const cmp = compareWorktree(repo);
   const staged: StatusResult['staged'] = { added: [], modified: [], deleted: [] };
-  for (const [p, e] of cmp.index) {
-    const h = headTree.get(p);
-    if (!h) staged.added.push(p);
-    else if (h.id !== e.id || h.kind !== e.kind) staged.modified.push(p);
+  if (!indexMatchesHead) {
+    const headTree = flattenTree(repo.objects, headTreeId);
+    for (const [p, e] of cmp.index) {
+      const h = headTree.get(p);
+      if (!h) staged.added.push(p);
+      else if (h.id !== e.id || h.kind !== e.kind) staged.modified.push(p);
+    }
+    for (const p of headTree.keys()) if (!cmp.index.has(p)) staged.deleted.push(p);
   }
-  for (const p of headTree.keys()) if (!cmp.index.has(p)) staged.deleted.push(p);
   return {
     branch,
     head,

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { oidToBytes, type Oid } from '../../src/hash/index.js';
 import { encodeFileObject } from '../../src/objects/index.js';
-import { encodePayload, inlineRecord, listPacks, packFileName, PACKS_DIR } from '../../src/store/index.js';
+import { encodeIndexEntry, encodePayload, inlineRecord, listPacks, packFileName, PACKS_DIR } from '../../src/store/index.js';
 import { fsck } from '../../src/maintenance/index.js';
 import { openRepository, type Repository } from '../../src/repo/index.js';
 import { flattenTree } from '../../src/history/index.js';
@@ -135,7 +135,7 @@ test('objects reachable only from the reflog and the index count as reachable; o
   const staged = storeBytes(b, Buffer.from('staged\n'));
   const loose = storeBytes(b, Buffer.from('nobody refers to me\n'));
   b.flush();
-  repo.env.index.putSync('s.csv', { id: staged.id, kind: 'file', size: staged.size, mtimeNs: 0, ctimeNs: 0, ino: 0, dev: 0 });
+  repo.env.index.putSync('s.csv', encodeIndexEntry({ id: staged.id, kind: 'file', size: staged.size, mtime: [0, 0], ctime: [0, 0], ino: 0, dev: 0 }));
   const r = fsck(repo);
   assert.equal(r.ok, true);
   assert.equal(r.dangling, 1);

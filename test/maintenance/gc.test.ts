@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConflictError } from '../../src/errors/index.js';
 import { compactPacks, fsck, gc, packUsage } from '../../src/maintenance/index.js';
-import { listPacks, storeBytes, withWriterLease } from '../../src/store/index.js';
+import { encodeIndexEntry, listPacks, storeBytes, withWriterLease } from '../../src/store/index.js';
 import type { Repository } from '../../src/repo/index.js';
 import { commitOnHead, newRepo, noise, writeCommitOf, writeFilesTree } from './build.js';
 
@@ -66,7 +66,7 @@ test('gc keeps what only reflogs, the index, tags, other branches or bisect stat
   const b = repo.objects.batch();
   const staged = storeBytes(b, Buffer.from('staged\n'));
   b.flush();
-  repo.env.index.putSync('s.csv', { id: staged.id, kind: 'file', size: staged.size, mtimeNs: 0, ctimeNs: 0, ino: 0, dev: 0 });
+  repo.env.index.putSync('s.csv', encodeIndexEntry({ id: staged.id, kind: 'file', size: staged.size, mtime: [0, 0], ctime: [0, 0], ino: 0, dev: 0 }));
   const bisected = writeCommitOf(repo, { 'd.csv': 'bisect\n' }, [], 'bisect only');
   repo.setConfig('bisect.state', { bad: bisected, good: [] });
   const before = allIds(repo);
