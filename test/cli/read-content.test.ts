@@ -44,3 +44,13 @@ test('reads of a corrupted object fail with its id, exit 1, and leave the workin
   assert.equal(fsck.code, 1);
   assert.match(fsck.stdout + fsck.stderr, new RegExp(id));
 });
+
+test('cat --json embeds text as utf8 and binary as base64', () => {
+  const dir = makeRepo({ 'a.csv': 'x,y\n1,2\n', 'b.bin': Buffer.from([0, 255, 1, 254]) });
+  dvOk(dir, ['add', '.']);
+  dvOk(dir, ['commit', '-m', 'one']);
+  const a = JSON.parse(dvOk(dir, ['cat', 'HEAD:a.csv', '--json']));
+  assert.deepEqual([a.encoding, a.content, a.size], ['utf8', 'x,y\n1,2\n', 8]);
+  const b = JSON.parse(dvOk(dir, ['cat', 'HEAD:b.bin', '--json']));
+  assert.deepEqual([b.encoding, Buffer.from(b.content, 'base64')], ['base64', Buffer.from([0, 255, 1, 254])]);
+});
