@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { hashBytes } from '../src/hash/index.js';
-import { decodeIndexEntry, INDEX_ENTRY_LENGTH } from '../src/store/index.js';
+import { decodeIndexEntry, encodeIndexEntry, INDEX_ENTRY_LENGTH } from '../src/store/index.js';
 import { initRepository } from '../src/repo/index.js';
 import { add, compareWorktree, isRacy, RACY_MARGIN_SEC, type StatTime } from '../src/worktree/index.js';
 import { tmpDir } from './helpers.js';
@@ -40,6 +40,17 @@ test('an index entry holds id, kind, size, [sec, nsec] times, ino and dev; the s
   } finally {
     await repo.close();
   }
+});
+
+test('the 81-byte binary entry layout', () => {
+  const id = hashBytes(Buffer.from('hello\n'));
+  const raw = encodeIndexEntry({ id, kind: 'exec', size: 6, mtime: [1700000000, 123456789], ctime: [1700000001, 5], ino: 42, dev: 2049 });
+  const f64 = (x: number) => { const b = Buffer.alloc(8); b.writeDoubleBE(x); return b.toString('hex'); };
+  const u32 = (x: number) => x.toString(16).padStart(8, '0');
+  assert.equal(raw.toString('hex'), `02${id}${f64(6)}${f64(1700000000)}${u32(123456789)}${f64(1700000001)}${u32(5)}${f64(42)}${f64(2049)}`);
+  assert.equal(raw.length, 81);
+  assert.deepEqual(decodeIndexEntry(raw, 'x'), { id, kind: 'exec', size: 6, mtime: [1700000000, 123456789], ctime: [1700000001, 5], ino: 42, dev: 2049 });
+  assert.throws(() => decodeIndexEntry(raw.subarray(0, 80), 'x'), /index entry for x is malformed/);
 });
 
 test('a racily clean entry is hashed, then refreshed once it is safe, so the next status trusts it', async () => {
