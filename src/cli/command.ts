@@ -4,33 +4,6 @@ import type { Repository } from '../repo/index.js';
 /** Options shared by every command. */
 export interface GlobalOptions { json?: boolean }
 
-/**
- * Defines a command that opens the repository around the working directory, runs the
- * handler and closes the repository again (also on error).
- */
-export function repoCommand<T extends object>(def: {
-  command: string | string[];
-  describe: string;
-  builder: (y: Argv) => Argv<T>;
-  run: (repo: Repository, argv: ArgumentsCamelCase<T & GlobalOptions>) => Promise<number | void> | number | void;
-}): CommandModule<object, T> {
-  return {
-    command: def.command,
-    describe: def.describe,
-    builder: def.builder as CommandModule<object, T>['builder'],
-    handler: async (argv) => {
-      const { openRepository } = await import('../repo/index.js');
-      const repo = openRepository(process.cwd());
-      try {
-        const code = await def.run(repo, argv as ArgumentsCamelCase<T & GlobalOptions>);
-        if (typeof code === 'number') process.exitCode = code;
-      } finally {
-        await repo.close();
-      }
-    },
-  };
-}
-
 /** Defines a command that needs no repository (init, clone, serve…). */
 export function plainCommand<T extends object>(def: {
   command: string | string[];
@@ -47,6 +20,30 @@ export function plainCommand<T extends object>(def: {
       if (typeof code === 'number') process.exitCode = code;
     },
   };
+}
+
+/**
+ * Defines a command that opens the repository around the working directory, runs the
+ * handler and closes the repository again (also on error).
+ */
+export function repoCommand<T extends object>(def: {
+  command: string | string[];
+  describe: string;
+  builder: (y: Argv) => Argv<T>;
+  run: (repo: Repository, argv: ArgumentsCamelCase<T & GlobalOptions>) => Promise<number | void> | number | void;
+}): CommandModule<object, T> {
+  return plainCommand({
+    ...def,
+    run: async (argv) => {
+      const { openRepository } = await import('../repo/index.js');
+      const repo = openRepository(process.cwd());
+      try {
+        return await def.run(repo, argv);
+      } finally {
+        await repo.close();
+      }
+    },
+  });
 }
 
 /** Adds `--json` to a read command. */
