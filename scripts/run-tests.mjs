@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with node's test runner through tsx. Node 20 expands no
 // globs and finds no .ts files in a folder, so the files are listed here explicitly.
-// Builds first: CLI tests drive the compiled bin/dv.
+// Builds first (type check + the bundle bin/dv runs): CLI tests drive the real bin/dv.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,7 +19,7 @@ function findTests(dir) {
   return out;
 }
 
-execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
+execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
 let files = findTests(path.join(root, 'test')).sort();
 if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
 if (files.length === 0) {

@@ -21,7 +21,7 @@ test('canonical msgpack: sorted keys, undefined dropped, shortest headers, int64
   assert.equal(hex(encodeCanonical({ b: 1, a: 2, c: undefined as never, n: null })), '83a16102a16201a16ec0');
   const ints: Array<[number, string]> = [
     [127, '7f'], [128, 'cc80'], [65536, 'ce00010000'], [2 ** 32 - 1, 'ceffffffff'], [2 ** 32, 'd30000000100000000'],
-    [-32, 'e0'], [-33, 'd0df'], [-(2 ** 31), 'd280000000'], [-(2 ** 31) - 1, 'cbc1e0000000200000'],
+    [-32, 'e0'], [-33, 'd0df'], [-(2 ** 31), 'd280000000'], [-(2 ** 31) - 1, 'd3ffffffff7fffffff'],
     [-(2 ** 32), 'd3ffffffff00000000'], [1.5, 'cb3ff8000000000000'],
   ];
   for (const [v, want] of ints) assert.equal(hex(encodeCanonical(v)), want, String(v));

@@ -3,6 +3,9 @@ import { commands } from './commands/index.js';
 import { reportError } from './output.js';
 import { UsageError } from '../errors/index.js';
 
+/** Names (and aliases) of the top-level commands, to point a usage hint at the right help. */
+const commandNames = new Set(commands.flatMap((c) => [c.command ?? []].flat().map((n) => String(n).split(' ')[0]!)));
+
 /** Entry point: parses argv, runs one command, sets the exit code. Only cli/ prints or exits. */
 export async function main(args: string[]): Promise<void> {
   const parser = yargs(args)
@@ -25,7 +28,8 @@ export async function main(args: string[]): Promise<void> {
     await parser.parseAsync();
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`dv: ${err.message}\nhint: run \`dv ${args[0] && !args[0].startsWith('-') ? args[0] + ' ' : ''}--help\` for usage\n`);
+      const known = args[0] !== undefined && commandNames.has(args[0]);
+      process.stderr.write(`dv: ${err.message}\nhint: run \`dv ${known ? args[0] + ' ' : ''}--help\` for usage\n`);
       process.exitCode = 2;
       return;
     }

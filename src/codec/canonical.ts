@@ -33,8 +33,8 @@ function normalise(v: unknown, where: string): CanonicalValue {
   if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new InternalError(`non-finite number at ${where}`);
-    // msgpackr writes integers beyond 32 bits as float64; a BigInt makes it use int64/uint64.
-    if (Number.isSafeInteger(v) && Math.abs(v) >= 2 ** 32) return BigInt(v) as unknown as CanonicalValue;
+    // msgpackr writes integers outside uint32/int32 as float64; a BigInt makes it use int64.
+    if (Number.isSafeInteger(v) && (v >= 2 ** 32 || v < -(2 ** 31))) return BigInt(v) as unknown as CanonicalValue;
     return v;
   }
   if (v instanceof Uint8Array) return v;
