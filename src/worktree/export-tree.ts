@@ -26,7 +26,7 @@ export function exportTree(repo: Repository, spec: string, dest: string, onBytes
   let files = 0;
   let bytes = 0;
   for (const leaf of walkTree(repo.objects, tree, under)) {
-    m.write(leaf, onBytes);
+    m.writeNew(leaf, onBytes);
     files++;
     bytes += leaf.size;
   }

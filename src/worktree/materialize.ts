@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError } from '../errors/index.js';
@@ -7,40 +6,27 @@ import type { ObjectStore } from '../store/index.js';
 import { statPath, type FileStat } from './scan.js';
 
 /**
- * Writes tree leaves into a directory. Each file goes to a temporary name first and is
- * renamed into place only after its content verified against its id, so a corrupt
- * object never replaces a good file. Parent directories are checked to lie inside the
+ * Writes tree leaves into a directory. Over existing files, each goes to a temporary
+ * name first and is renamed into place only after its content verified against its id,
+ * so a corrupt object never replaces a good file. Parent directories are checked to lie inside the
  * destination (a symlinked directory cannot redirect a write).
  */
 export class Materializer {
   private readonly realRoot: string;
   private readonly checkedDirs = new Set<string>();
+  private tmpCounter = 0;
 
   constructor(private readonly objects: ObjectStore, private readonly root: string) {
     this.realRoot = fs.realpathSync(root);
   }
 
-  /** Writes one leaf at its path and returns the new file's stat data. */
+  /** Writes one leaf at its path (replacing what is there) and returns the new file's stat data. */
   write(leaf: TreeLeaf, onBytes?: (n: number) => void): FileStat {
     const abs = path.join(this.root, leaf.path);
     this.prepareParent(path.dirname(abs));
-    const tmp = `${abs}.dv-tmp-${crypto.randomBytes(4).toString('hex')}`;
+    const tmp = `${abs}.dv-tmp-${process.pid}-${this.tmpCounter++}`;
     try {
-      if (leaf.kind === 'symlink') {
-        const target = this.objects.readContentBuffer(leaf.id).toString();
-        fs.symlinkSync(target, tmp);
-      } else {
-        const fd = fs.openSync(tmp, 'wx', leaf.kind === 'exec' ? 0o755 : 0o644);
-        try {
-          for (const piece of this.objects.readContentSync(leaf.id)) {
-            let off = 0;
-            while (off < piece.length) off += fs.writeSync(fd, piece, off, piece.length - off);
-            onBytes?.(piece.length);
-          }
-        } finally {
-          fs.closeSync(fd);
-        }
-      }
+      this.writeContent(leaf, tmp, onBytes);
       this.removeExisting(abs);
       fs.renameSync(tmp, abs);
     } catch (err) {
@@ -50,6 +36,38 @@ export class Materializer {
     const st = statPath(abs);
     if (!st || st === 'dir') throw new InvalidInputError(`could not write ${leaf.path}`);
     return st;
+  }
+
+  /**
+   * Writes one leaf into a destination that holds nothing at its path (export into a new
+   * directory): no temporary name, no stat. A file whose content fails verification is removed.
+   */
+  writeNew(leaf: TreeLeaf, onBytes?: (n: number) => void): void {
+    const abs = path.join(this.root, leaf.path);
+    this.prepareParent(path.dirname(abs));
+    try {
+      this.writeContent(leaf, abs, onBytes);
+    } catch (err) {
+      fs.rmSync(abs, { force: true });
+      throw err;
+    }
+  }
+
+  private writeContent(leaf: TreeLeaf, target: string, onBytes?: (n: number) => void): void {
+    if (leaf.kind === 'symlink') {
+      fs.symlinkSync(this.objects.readContentBuffer(leaf.id).toString(), target);
+      return;
+    }
+    const fd = fs.openSync(target, 'wx', leaf.kind === 'exec' ? 0o755 : 0o644);
+    try {
+      for (const piece of this.objects.readContentSync(leaf.id)) {
+        let off = 0;
+        while (off < piece.length) off += fs.writeSync(fd, piece, off, piece.length - off);
+        onBytes?.(piece.length);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   /** Stat data of a working-tree file, or undefined when it is absent. */
