@@ -54,7 +54,7 @@ export class ContentWriter {
   private storeChunk(c: Uint8Array): void {
     const raw = hashBytesRaw(c);
     const fp = chunkFingerprint(c);
-    if (this.batch.putBlob(raw, c, this.bases?.baseFor(fp))) this.newChunks++;
+    if (this.batch.putBlob(raw, c, this.bases?.candidatesFor(fp))) this.newChunks++;
     this.chunks.push({ id: oidFromBytes(raw), size: c.length, fp });
   }
 }
@@ -80,7 +80,8 @@ export function chunkFingerprint(c: Uint8Array): string {
 
 /**
  * Picks delta bases from the previous version of a file: the old chunk with the same
- * fingerprint, else the old chunk after the last one used (edits rarely move many cuts).
+ * fingerprint; when there is none (an edit touched the chunk's start, or moved its cut),
+ * the old chunks just before, at and after the expected position, to keep the best.
  */
 class DeltaBases {
   private readonly chunks: ChunkRef[];
@@ -94,11 +95,15 @@ class DeltaBases {
     this.chunks.forEach((c, i) => { if (c.fp && !this.byFp.has(c.fp)) this.byFp.set(c.fp, i); });
   }
 
-  baseFor(fp: string): DeltaBase | undefined {
-    if (this.chunks.length === 0) return undefined;
-    const i = this.byFp.get(fp) ?? Math.min(this.last + 1, this.chunks.length - 1);
-    this.last = i;
-    return this.objects.deltaBase(this.chunks[i]!.id);
+  /** Candidate bases for the next chunk (read only if called); keeps track of the position. */
+  candidatesFor(fp: string): () => DeltaBase[] {
+    if (this.chunks.length === 0) return () => [];
+    const matched = this.byFp.get(fp);
+    const expected = Math.min(this.last + 1, this.chunks.length - 1);
+    this.last = matched ?? expected;
+    const picks = matched !== undefined ? [matched] : [expected - 1, expected, expected + 1];
+    const ids = picks.filter((i) => i >= 0 && i < this.chunks.length).map((i) => this.chunks[i]!.id);
+    return () => ids.map((id) => this.objects.deltaBase(id)).filter((b): b is DeltaBase => b !== undefined);
   }
 }
 
@@ -179,8 +184,10 @@ function storeSmallFile(
   const bytes = buf.subarray(0, n);
   const raw = hashBytesRaw(bytes);
   // The previous version, when it was one blob too, is the natural delta base.
-  const base = previous && !batch.has(raw) && previous.objects.kindOf(previous.id) === 'blob' ? previous.objects.deltaBase(previous.id) : undefined;
-  const isNew = batch.putBlob(raw, bytes, base);
+  const bases = previous && previous.objects.kindOf(previous.id) === 'blob'
+    ? () => [previous.objects.deltaBase(previous.id)].filter((b): b is DeltaBase => b !== undefined)
+    : undefined;
+  const isNew = batch.putBlob(raw, bytes, bases);
   return { id: oidFromBytes(raw), size: n, newChunks: isNew ? 1 : 0 };
 }
 

@@ -224,13 +224,18 @@ export class WriteBatch {
 
   /**
    * Adds a blob chunk whose raw id the caller computed; compresses when it pays, and
-   * stores a delta against `base` (a similar chunk, usually the one it replaces in the
-   * file's previous version) when that is much smaller. False if already stored.
+   * stores a delta against the best of `bases` (similar chunks, usually the one it
+   * replaces in the file's previous version) when that is much smaller. The bases are
+   * only read when the chunk is new. False if already stored.
    */
-  putBlob(rawId: Buffer, bytes: Uint8Array, base?: DeltaBase): boolean {
+  putBlob(rawId: Buffer, bytes: Uint8Array, bases?: () => DeltaBase[]): boolean {
     if (this.known(rawId)) return false;
-    const delta = base ? encodeDelta(bytes, base.bytes, base.id, base.depth) : undefined;
-    this.add(rawId, delta ?? encodePayload('blob', bytes, true), true);
+    let best: EncodedPayload | undefined;
+    for (const base of bases?.() ?? []) {
+      const delta = encodeDelta(bytes, base.bytes, base.id, base.depth);
+      if (delta && (!best || delta.payload.length < best.payload.length)) best = delta;
+    }
+    this.add(rawId, best ?? encodePayload('blob', bytes, true), true);
     return true;
   }
 
@@ -243,11 +248,6 @@ export class WriteBatch {
   /** Adds an already-encoded payload verbatim (transfer paths that verified it). */
   putPayload(rawId: Buffer, payload: EncodedPayload): void {
     if (!this.known(rawId)) this.add(rawId, payload, payload.kind === 'blob' || payload.kind === 'file');
-  }
-
-  /** True when the object is stored or already in this batch. */
-  has(key: Buffer): boolean {
-    return this.known(key);
   }
 
   private known(key: Buffer): boolean {
