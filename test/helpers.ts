@@ -63,3 +63,16 @@ export function storeSnapshot(dir: string): string {
   const s = dv(dir, ['status', '--json']);
   return JSON.stringify({ head: r.stdout, status: s.stdout });
 }
+
+/** The spec's deterministic input (spec/chunking.md): low byte of each successive xorshift32 state. */
+export function specInput(n: number, seed: number): Uint8Array {
+  const b = new Uint8Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    b[i] = s & 0xff;
+  }
+  return b;
+}

@@ -5,19 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GEAR, DEFAULT_CHUNK_PARAMS, Chunker, chunkBuffer, findCut } from '../src/chunker/index.js';
 import { hashBytes } from '../src/hash/index.js';
+import { specInput } from './helpers.js';
 
-/** The spec's deterministic input: low byte of each successive xorshift32 state. */
-function specInput(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    b[i] = s & 0xff;
-  }
-  return b;
-}
 
 function cutPoints(chunks: Uint8Array[]): number[] {
   let off = 0;

@@ -10,20 +10,8 @@ import { initRepository } from '../src/repo/index.js';
 import { ContentWriter, storeBytes } from '../src/store/index.js';
 import { hashBytes, oidToBytes, type Oid } from '../src/hash/index.js';
 import { decodeCanonical } from '../src/codec/index.js';
-import { tmpDir } from './helpers.js';
+import { specInput, tmpDir } from './helpers.js';
 
-/** The spec's xorshift32 byte stream (spec/chunking.md). */
-function specInput(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    b[i] = s & 0xff;
-  }
-  return b;
-}
 
 test('a new repository: FORMAT, meta, HEAD and its first reflog entry, byte for byte', async () => {
   const dir = tmpDir();
