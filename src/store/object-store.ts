@@ -59,6 +59,11 @@ export class ObjectStore {
   read(id: Oid): DecodedObject {
     const stored = this.readPayload(id);
     if (!stored) throw new NotFoundError(`object ${id} is missing`, { data: { id } });
+    return this.decodeVerified(id, stored);
+  }
+
+  /** Decodes a stored payload and checks it against its id (see read). */
+  private decodeVerified(id: Oid, stored: EncodedPayload): DecodedObject {
     const kind = stored.kind;
     const bytes = decodePayload(stored.encoding, stored.payload, id, (base) => this.readDeltaBase(oidFromBytes(base), id));
     if (kind !== 'file') {
@@ -90,7 +95,8 @@ export class ObjectStore {
   deltaBase(id: Oid): DeltaBase | undefined {
     const stored = this.readPayload(id);
     if (!stored || stored.kind !== 'blob') return undefined;
-    const obj = this.read(id);
+    // One pack read: the payload read for the kind and depth is the one decoded and verified.
+    const obj = this.decodeVerified(id, stored);
     if (obj.kind !== 'blob') return undefined;
     return { id: oidToBytes(id), bytes: obj.data, depth: payloadDepth(stored) };
   }
