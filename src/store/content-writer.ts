@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import { Chunker, DEFAULT_CHUNK_PARAMS } from '../chunker/index.js';
 import { InvalidInputError } from '../errors/index.js';
 import { createHasher, hashBytesRaw, oidFromBytes, type Oid } from '../hash/index.js';
-import type { DeltaBase } from './object-store.js';
 import type { ChunkRef } from '../objects/index.js';
 import type { ObjectStore, WriteBatch } from './object-store.js';
 
@@ -88,22 +87,21 @@ class DeltaBases {
   private readonly byFp = new Map<string, number>();
   private last = -1;
 
-  constructor(private readonly objects: ObjectStore, previous: Oid) {
+  constructor(objects: ObjectStore, previous: Oid) {
     // A previous version that cannot be read (absent after a partial clone) just means no deltas.
     const obj = objects.has(previous) ? objects.read(previous) : undefined;
     this.chunks = obj?.kind === 'file' ? obj.file.chunks : obj?.kind === 'blob' ? [{ id: previous, size: obj.data.length }] : [];
     this.chunks.forEach((c, i) => { if (c.fp && !this.byFp.has(c.fp)) this.byFp.set(c.fp, i); });
   }
 
-  /** Candidate bases for the next chunk (read only if called); keeps track of the position. */
-  candidatesFor(fp: string): () => DeltaBase[] {
-    if (this.chunks.length === 0) return () => [];
+  /** Ids of candidate bases for the next chunk; keeps track of the position. */
+  candidatesFor(fp: string): Oid[] {
+    if (this.chunks.length === 0) return [];
     const matched = this.byFp.get(fp);
     const expected = Math.min(this.last + 1, this.chunks.length - 1);
     this.last = matched ?? expected;
     const picks = matched !== undefined ? [matched] : [expected - 1, expected, expected + 1];
-    const ids = picks.filter((i) => i >= 0 && i < this.chunks.length).map((i) => this.chunks[i]!.id);
-    return () => ids.map((id) => this.objects.deltaBase(id)).filter((b): b is DeltaBase => b !== undefined);
+    return picks.filter((i) => i >= 0 && i < this.chunks.length).map((i) => this.chunks[i]!.id);
   }
 }
 
@@ -116,12 +114,13 @@ export function storeBytes(batch: WriteBatch, bytes: Uint8Array): StoredContent 
 
 /**
  * Stores a file from disk. `onBytes` reports progress. A file that vanishes or cannot be
- * read gets an InvalidInputError naming it.
+ * read gets an InvalidInputError naming it. Async only to let the batch's encode workers
+ * catch up: the file is read synchronously in between.
  */
-export function storeFile(
+export async function storeFile(
   batch: WriteBatch, absPath: string, displayPath: string, onBytes?: (n: number) => void,
   previous?: { objects: ObjectStore; id: Oid },
-): StoredContent {
+): Promise<StoredContent> {
   let fd: number;
   try {
     fd = fs.openSync(absPath, 'r');
@@ -130,7 +129,11 @@ export function storeFile(
   }
   try {
     const size = fs.fstatSync(fd).size;
-    if (size < DEFAULT_CHUNK_PARAMS.min) return storeSmallFile(batch, fd, size, displayPath, onBytes, previous);
+    if (size < DEFAULT_CHUNK_PARAMS.min) {
+      const stored = storeSmallFile(batch, fd, size, displayPath, onBytes, previous);
+      if (batch.backlogged) await batch.relieve();
+      return stored;
+    }
     const w = new ContentWriter(batch, previous);
     // Sized to the file, so 50,000 small files do not each allocate a large buffer. Every
     // chunk handed on is consumed (hashed, copied or written) before the next read reuses it.
@@ -145,6 +148,7 @@ export function storeFile(
       if (n === 0) break;
       w.write(buf.subarray(0, n));
       onBytes?.(n);
+      if (batch.backlogged) await batch.relieve();
     }
     return w.finish();
   } finally {
@@ -184,9 +188,7 @@ function storeSmallFile(
   const bytes = buf.subarray(0, n);
   const raw = hashBytesRaw(bytes);
   // The previous version, when it was one blob too, is the natural delta base.
-  const bases = previous && previous.objects.kindOf(previous.id) === 'blob'
-    ? () => [previous.objects.deltaBase(previous.id)].filter((b): b is DeltaBase => b !== undefined)
-    : undefined;
+  const bases = previous && previous.objects.kindOf(previous.id) === 'blob' ? [previous.id] : undefined;
   const isNew = batch.putBlob(raw, bytes, bases);
   return { id: oidFromBytes(raw), size: n, newChunks: isNew ? 1 : 0 };
 }

@@ -8,5 +8,6 @@ export * from './record.js';
 export * from './pack-store.js';
 export * from './object-store.js';
 export * from './content-writer.js';
+export * from './encode-pool.js';
 export * from './writer-lease.js';
 export * from './index-entry.js';

@@ -1,17 +1,20 @@
-import { CorruptObjectError, NotFoundError, AmbiguousError } from '../errors/index.js';
+import { CorruptObjectError, NotFoundError, AmbiguousError, InternalError } from '../errors/index.js';
 import { hashBytesRaw, createHasher, oidFromBytes, oidToBytes, MIN_PREFIX_LENGTH, type Oid } from '../hash/index.js';
 import {
   decodeObject, encodeCommit, encodeTag, encodeTree, encodeFileObject, encodeRecord as encodeGeneric,
   type Commit, type DecodedObject, type FileObject, type GenericRecord, type ObjectKind, type Tag, type Tree,
 } from '../objects/index.js';
 import { bumpGeneration, type StoreEnv } from './environment.js';
-import { decodePayload, encodeDelta, encodePayload, inlineRecord, locatorRecord, payloadDepth, recordKind, recordLocation, type EncodedPayload } from './record.js';
+import { decodePayload, encodeBlob, encodePayload, type DeltaBase, inlineRecord, locatorRecord, payloadDepth, recordKind, recordLocation, type EncodedPayload } from './record.js';
 import { PackReader, PackWriter } from './pack-store.js';
+import type { EncodePool } from './encode-pool.js';
 
 /** Commit a write batch's index entries when this many payload bytes were written. */
 const BATCH_BYTES = 64 * 1024 * 1024;
 /** Content payloads larger than this go to pack files; smaller ones and structured objects stay inline in LMDB. */
 const PACK_MIN_BYTES = 64;
+/** Chunk bytes handed to encode workers and not yet back, before the reader waits. */
+const POOL_INFLIGHT_BYTES = 8 * 1024 * 1024;
 
 /** The object database: content-addressed, verified on every read. */
 export class ObjectStore {
@@ -178,7 +181,7 @@ export class ObjectStore {
 
   /** Starts a batch of writes committed together. */
   batch(): WriteBatch {
-    return new WriteBatch(this.env, this.dvDir);
+    return new WriteBatch(this.env, this.dvDir, (id) => this.deltaBase(id));
   }
 
   /** Writes one structured object and returns its id. */
@@ -197,14 +200,6 @@ export class ObjectStore {
   }
 }
 
-/** A stored blob offered as the base of a delta. */
-export interface DeltaBase {
-  /** Raw 32-byte id. */
-  id: Uint8Array;
-  bytes: Uint8Array;
-  depth: number;
-}
-
 /**
  * Collects objects and writes them in few LMDB transactions. Content payloads are
  * appended to this batch's own pack file as they come (memory stays flat); their
@@ -216,10 +211,16 @@ export class WriteBatch {
   private readonly pendingKeys = new Set<string>();
   private bytes = 0;
   private pack: PackWriter | null = null;
+  private pool: EncodePool | undefined;
+  private commitDue = false;
   written = 0;
   writtenBytes = 0;
 
-  constructor(private readonly env: StoreEnv, private readonly dvDir: string) {}
+  constructor(
+    private readonly env: StoreEnv,
+    private readonly dvDir: string,
+    private readonly readBase: (id: Oid) => DeltaBase | undefined,
+  ) {}
 
   /** Adds a structured object (tree, commit, …); returns its id. */
   putStructured(kind: ObjectKind, bytes: Uint8Array): Oid {
@@ -230,18 +231,21 @@ export class WriteBatch {
 
   /**
    * Adds a blob chunk whose raw id the caller computed; compresses when it pays, and
-   * stores a delta against the best of `bases` (similar chunks, usually the one it
-   * replaces in the file's previous version) when that is much smaller. The bases are
-   * only read when the chunk is new. False if already stored.
+   * stores a delta against the best of the blobs `baseIds` names (similar chunks, usually
+   * the one it replaces in the file's previous version) when that is much smaller. The
+   * bases are only read when the chunk is new, by the encode worker when there is one.
+   * False if already stored.
    */
-  putBlob(rawId: Buffer, bytes: Uint8Array, bases?: () => DeltaBase[]): boolean {
+  putBlob(rawId: Buffer, bytes: Uint8Array, baseIds?: readonly Oid[]): boolean {
     if (this.known(rawId)) return false;
-    let best: EncodedPayload | undefined;
-    for (const base of bases?.() ?? []) {
-      const delta = encodeDelta(bytes, base.bytes, base.id, base.depth);
-      if (delta && (!best || delta.payload.length < best.payload.length)) best = delta;
+    if (this.pool) {
+      // Known from now on, so a repeat of this chunk is not encoded twice.
+      this.pendingKeys.add(rawId.toString('hex'));
+      this.pool.encode(bytes, baseIds ?? [], (p) => this.add(rawId, p, true));
+    } else {
+      const bases = (baseIds ?? []).map(this.readBase).filter((b): b is DeltaBase => b !== undefined);
+      this.add(rawId, encodeBlob(bytes, bases), true);
     }
-    this.add(rawId, best ?? encodePayload('blob', bytes, true), true);
     return true;
   }
 
@@ -254,6 +258,31 @@ export class WriteBatch {
   /** Adds an already-encoded payload verbatim (transfer paths that verified it). */
   putPayload(rawId: Buffer, payload: EncodedPayload): void {
     if (!this.known(rawId)) this.add(rawId, payload, payload.kind === 'blob' || payload.kind === 'file');
+  }
+
+  /**
+   * Hands blob encoding to worker threads from now on. The caller then awaits `relieve()`
+   * whenever `backlogged` is true, and `drain()` before `flush()`.
+   */
+  useEncodePool(pool: EncodePool | undefined): void {
+    this.pool = pool;
+  }
+
+  /** True when the caller should await `relieve()` before adding more. */
+  get backlogged(): boolean {
+    return this.pool !== undefined && (this.commitDue || this.pool.bytesInFlight > POOL_INFLIGHT_BYTES);
+  }
+
+  /** Waits for the pool to catch up; commits a full batch once all it holds is encoded. */
+  async relieve(): Promise<void> {
+    if (!this.pool) return;
+    await this.pool.waitBelow(this.commitDue ? 0 : POOL_INFLIGHT_BYTES);
+    if (this.commitDue) this.commit();
+  }
+
+  /** Waits until every chunk handed to the pool is encoded and added. */
+  async drain(): Promise<void> {
+    await this.pool?.drain();
   }
 
   private known(key: Buffer): boolean {
@@ -272,11 +301,16 @@ export class WriteBatch {
     this.pendingKeys.add(key.toString('hex'));
     this.bytes += p.payload.length;
     this.writtenBytes += p.payload.length;
-    if (this.bytes >= BATCH_BYTES) this.commit();
+    if (this.bytes < BATCH_BYTES) return;
+    // With encodes in flight a commit waits for them (`relieve`), so a file object never
+    // becomes visible before the chunks it lists.
+    if (this.pool) this.commitDue = true;
+    else this.commit();
   }
 
   /** Makes everything added so far durable and visible, and closes the pack file. */
   flush(): void {
+    if (this.pool && this.pool.bytesInFlight > 0) throw new InternalError('batch flushed with chunks still being encoded; await drain() first');
     this.commit();
     this.pack?.close();
     this.pack = null;
@@ -288,6 +322,7 @@ export class WriteBatch {
     const items = this.pending;
     this.pending = [];
     this.pendingKeys.clear();
+    this.commitDue = false;
     this.bytes = 0;
     this.env.root.transactionSync(() => {
       for (const [k, v] of items) {

@@ -42,10 +42,17 @@ const ZSTD_LEVEL = 1;
 /** An encoded payload, before it is placed inline or in a pack. */
 export interface EncodedPayload { kind: ObjectKind; encoding: number; payload: Uint8Array }
 
+// One reused compressor: creating a context per call costs about a fifth of the speed.
+let plainCompressor: Zstd.Compressor | undefined;
+
 /** Encodes bytes of a kind, compressing when it pays. */
 export function encodePayload(kind: ObjectKind, bytes: Uint8Array, tryCompress: boolean): EncodedPayload {
   if (tryCompress && bytes.length >= 256) {
-    const z = zstd().compress(bytes, { compressionLevel: ZSTD_LEVEL });
+    if (!plainCompressor) {
+      plainCompressor = new (zstd().Compressor)();
+      plainCompressor.setParameters({ compressionLevel: ZSTD_LEVEL });
+    }
+    const z = plainCompressor.compress(bytes);
     if (z.length <= bytes.length * (1 - MIN_SAVING)) return { kind, encoding: ENCODING_ZSTD, payload: z };
   }
   return { kind, encoding: ENCODING_RAW, payload: bytes };
@@ -65,7 +72,7 @@ export function encodeDelta(bytes: Uint8Array, base: Uint8Array, baseId: Uint8Ar
   if (base.length >= 4 && Buffer.from(base.buffer, base.byteOffset, 4).readUInt32LE(0) === ZSTD_DICT_MAGIC) return undefined;
   if (!deltaCompressor) {
     deltaCompressor = new (zstd().Compressor)();
-    deltaCompressor.setParameters({ compressionLevel: ZSTD_LEVEL, hashLog: 16, windowLog: 19 });
+    deltaCompressor.setParameters({ compressionLevel: ZSTD_LEVEL, hashLog: 14, windowLog: 19 });
   }
   deltaCompressor.loadDictionary(base);
   const frame = deltaCompressor.compress(bytes);
@@ -75,6 +82,28 @@ export function encodeDelta(bytes: Uint8Array, base: Uint8Array, baseId: Uint8Ar
   payload.set(baseId, 1);
   payload.set(frame, DELTA_HEADER);
   return { kind: 'blob', encoding: ENCODING_DELTA, payload };
+}
+
+/** A stored blob offered as the base of a delta. */
+export interface DeltaBase {
+  /** Raw 32-byte id. */
+  id: Uint8Array;
+  bytes: Uint8Array;
+  depth: number;
+}
+
+/**
+ * Encodes a blob chunk: a delta against the best of `bases` (similar chunks, usually the
+ * one it replaces in the file's previous version) when that is much smaller, else plain
+ * compression when it pays. Pure, so encode workers run the very same code.
+ */
+export function encodeBlob(bytes: Uint8Array, bases: readonly DeltaBase[]): EncodedPayload {
+  let best: EncodedPayload | undefined;
+  for (const base of bases) {
+    const delta = encodeDelta(bytes, base.bytes, base.id, base.depth);
+    if (delta && (!best || delta.payload.length < best.payload.length)) best = delta;
+  }
+  return best ?? encodePayload('blob', bytes, true);
 }
 
 /** The base id (32 bytes) and depth of a delta payload. */

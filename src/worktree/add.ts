@@ -2,13 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError, NotFoundError } from '../errors/index.js';
 import type { Repository } from '../repo/index.js';
-import { storeBytes, storeFile, withWriterLease } from '../store/index.js';
+import { EncodePool, storeBytes, storeFile, withWriterLease } from '../store/index.js';
 import { toRepoPath, type RepoPath } from '../util/index.js';
 import { loadIgnoreRules } from './ignore-rules.js';
 import type { IndexEntry } from './index-entry.js';
 import { readIndex, writeIndex } from './index-store.js';
 import { assertInsideWorktree, scanWorktree, statPath, type FileStat } from './scan.js';
 import { statMatches } from './stat-match.js';
+
+/** Bytes to add from which chunks are encoded on worker threads. */
+const POOL_MIN_BYTES = 8 * 1024 * 1024;
 
 export interface AddOptions {
   /** Paths as the user gave them, relative to `cwd`. */
@@ -29,6 +32,8 @@ export interface AddResult {
   refreshed: number;
   bytesRead: number;
   newChunks: number;
+  /** Worker threads that encoded chunks (0: all on the main thread). */
+  encodeThreads: number;
 }
 
 /** What `add` will do, decided before any byte is stored. */
@@ -46,17 +51,22 @@ interface AddPlan {
 export async function add(repo: Repository, opts: AddOptions): Promise<AddResult> {
   const root = repo.worktree();
   const plan = planAdd(repo, root, opts);
-  const result: AddResult = { added: [], modified: [], removed: [...plan.toRemove].sort(), refreshed: 0, bytesRead: 0, newChunks: 0 };
-  opts.onStart?.(plan.toStore.reduce((s, f) => s + f.stat.size, 0), plan.toStore.length);
+  const result: AddResult = { added: [], modified: [], removed: [...plan.toRemove].sort(), refreshed: 0, bytesRead: 0, newChunks: 0, encodeThreads: 0 };
+  const totalBytes = plan.toStore.reduce((s, f) => s + f.stat.size, 0);
+  opts.onStart?.(totalBytes, plan.toStore.length);
 
-  await withWriterLease(repo.env, () => {
+  await withWriterLease(repo.env, async () => {
     const batch = repo.objects.batch();
+    // Threads pay off once there is more to encode than it takes to start them.
+    const pool = totalBytes >= POOL_MIN_BYTES ? EncodePool.forStore(repo.dvDir) : undefined;
+    batch.useEncodePool(pool);
+    result.encodeThreads = pool?.size ?? 0;
     const put = new Map<RepoPath, IndexEntry>();
     for (const { path: p, stat, previous } of plan.toStore) {
       const abs = path.join(root, p);
       const stored = stat.kind === 'symlink'
         ? storeBytes(batch, Buffer.from(readLink(abs, p)))
-        : storeFile(batch, abs, p, (n) => { result.bytesRead += n; opts.onBytes?.(n); },
+        : await storeFile(batch, abs, p, (n) => { result.bytesRead += n; opts.onBytes?.(n); },
           previous && previous.kind !== 'symlink' ? { objects: repo.objects, id: previous.id } : undefined);
       result.newChunks += stored.newChunks;
       put.set(p, { id: stored.id, kind: stat.kind, size: stored.size, mtime: stat.mtime, ctime: stat.ctime, ino: stat.ino, dev: stat.dev });
@@ -64,6 +74,7 @@ export async function add(repo: Repository, opts: AddOptions): Promise<AddResult
       else if (previous.id !== stored.id || previous.kind !== stat.kind) result.modified.push(p);
       else result.refreshed++;
     }
+    await batch.drain();
     batch.flush();
     const idsChanged = result.added.length + result.modified.length + plan.toRemove.size > 0;
     writeIndex(repo, { put, remove: plan.toRemove, tree: idsChanged ? undefined : 'keep' });
