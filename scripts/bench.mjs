@@ -113,7 +113,8 @@ const TOOL_LABELS = { dv: 'dv', git: 'git', gitbft: 'git (bigFileThreshold=2g)',
 const APT_HINT = 'apt-get install -y git-annex git-lfs restic borgbackup';
 
 function defineTools(cfg) {
-  const dv = `${q(process.execPath)} ${q(cfg.dvBin)}`;
+  // Run as a user does: the shebang carries dv's Node options.
+  const dv = q(cfg.dvBin);
   const resticR = (R) => `RESTIC_CACHE_DIR=${q(R + '/cache')} restic -q -r ${q(R + '/repo')}`;
   const borg = (R) => `BORG_BASE_DIR=${q(R + '/borgbase')} borg`;
   const git = {

@@ -11,7 +11,8 @@ const require = createRequire(import.meta.url);
 
 test('the native BLAKE3 addon is the backend in use', async () => {
   const native = await import('@c4312/blake3-native');
-  assert.equal(hashImplementation(), (native as unknown as { default?: { hash: unknown } }).default?.hash ?? native.hash, 'blake3 resolves to @c4312/blake3-native, not the wasm build');
+  assert.equal(hashImplementation().streaming, (native as unknown as { default?: { hash: unknown } }).default?.hash ?? native.hash, 'blake3 resolves to @c4312/blake3-native, not the wasm build');
+  assert.equal(hashImplementation().oneShot, 'dv-native', "dv's own addon (build/Release/dv_native.node) is built and loaded");
   const addon = path.join(path.dirname(require.resolve('@c4312/blake3-native/package.json')), 'build', 'Release');
   assert.ok(fs.readdirSync(addon).some((f) => f.endsWith('.node')), 'the compiled .node addon exists');
 });

@@ -1,3 +1,5 @@
+import { nativeAddon } from '../native/index.js';
+
 /** Chunking parameters; changing them changes how new content is split (never ids of files). */
 export interface ChunkParams {
   min: number;
@@ -29,6 +31,15 @@ function topMask(n: number): number {
  * `final` says no more data follows, so the remainder is a chunk.
  */
 export function findCut(buf: Uint8Array, start: number, end: number, params: ChunkParams, final: boolean): number {
+  const native = nativeAddon();
+  if (!native) return findCutJs(buf, start, end, params, final);
+  const { min, avg, max } = params;
+  const bits = Math.round(Math.log2(avg));
+  return native.findCut(buf, start, end, min, avg, max, topMask(bits + 2) >>> 0, topMask(bits - 2) >>> 0, final);
+}
+
+/** The JavaScript cut search (the addon's twin, and the fallback where it is not built). */
+export function findCutJs(buf: Uint8Array, start: number, end: number, params: ChunkParams, final: boolean): number {
   const { min, avg, max } = params;
   const avail = end - start;
   if (avail <= min) return final ? end : -1;

@@ -1,0 +1,109 @@
+// Native hot loops for dv: one-shot BLAKE3 into a caller's buffer (no per-call hasher
+// object left for the garbage collector) and the FastCDC cut search. Both must agree
+// bit for bit with the JavaScript versions in src/hash and src/chunker (tested).
+#include <node_api.h>
+#include <stdint.h>
+#include "blake3.h"
+
+static uint32_t GEAR[256];
+
+static void init_gear(void) {
+  // xorshift32 seeded with 0x2545f491, as GEAR in src/chunker/fastcdc.ts.
+  uint32_t s = 0x2545f491u;
+  for (int i = 0; i < 256; i++) {
+    s ^= s << 13; s ^= s >> 17; s ^= s << 5;
+    GEAR[i] = s;
+  }
+}
+
+static int typed_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) {
+  napi_typedarray_type type;
+  size_t length, offset;
+  napi_value ab;
+  void *base;
+  if (napi_get_typedarray_info(env, v, &type, &length, &base, &ab, &offset) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "expected a Uint8Array");
+    return 0;
+  }
+  *data = (uint8_t *)base;
+  *len = length;
+  return 1;
+}
+
+// hashInto(input: Uint8Array, out: Uint8Array /* >= 32 bytes */): void
+static napi_value hash_into(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  uint8_t *in, *out;
+  size_t in_len, out_len;
+  if (argc < 2 || !typed_bytes(env, argv[0], &in, &in_len) || !typed_bytes(env, argv[1], &out, &out_len)) return NULL;
+  if (out_len < BLAKE3_OUT_LEN) {
+    napi_throw_range_error(env, NULL, "output buffer shorter than 32 bytes");
+    return NULL;
+  }
+  blake3_hasher h;
+  blake3_hasher_init(&h);
+  blake3_hasher_update(&h, in, in_len);
+  blake3_hasher_finalize(&h, out, BLAKE3_OUT_LEN);
+  return NULL;
+}
+
+// findCut(buf, start, end, min, avg, max, maskS, maskL, final): number (-1: need more data)
+static napi_value find_cut(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  uint8_t *buf;
+  size_t len;
+  if (argc < 9 || !typed_bytes(env, argv[0], &buf, &len)) return NULL;
+  int64_t start, end, min, avg, max;
+  uint32_t mask_s, mask_l;
+  bool final;
+  napi_get_value_int64(env, argv[1], &start);
+  napi_get_value_int64(env, argv[2], &end);
+  napi_get_value_int64(env, argv[3], &min);
+  napi_get_value_int64(env, argv[4], &avg);
+  napi_get_value_int64(env, argv[5], &max);
+  napi_get_value_uint32(env, argv[6], &mask_s);
+  napi_get_value_uint32(env, argv[7], &mask_l);
+  napi_get_value_bool(env, argv[8], &final);
+  if (start < 0 || end > (int64_t)len || start > end) {
+    napi_throw_range_error(env, NULL, "cut search outside the buffer");
+    return NULL;
+  }
+  int64_t cut = -1;
+  int64_t avail = end - start;
+  if (avail <= min) {
+    cut = final ? end : -1;
+  } else {
+    int64_t hard_end = start + max < end ? start + max : end;
+    int64_t normal = start + avg < hard_end ? start + avg : hard_end;
+    uint32_t h = 0;
+    int64_t i = start + min;
+    for (; i < normal; i++) {
+      h = (h << 1) + GEAR[buf[i]];
+      if ((h & mask_s) == 0) { cut = i + 1; goto done; }
+    }
+    for (; i < hard_end; i++) {
+      h = (h << 1) + GEAR[buf[i]];
+      if ((h & mask_l) == 0) { cut = i + 1; goto done; }
+    }
+    if (hard_end == start + max) cut = hard_end;
+    else cut = final ? end : -1;
+  }
+done:;
+  napi_value result;
+  napi_create_int64(env, cut, &result);
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  init_gear();
+  napi_property_descriptor props[] = {
+    {"hashInto", NULL, hash_into, NULL, NULL, NULL, napi_default, NULL},
+    {"findCut", NULL, find_cut, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}

@@ -1,0 +1,38 @@
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The native addon's functions (native/dv_native.c); each has a JavaScript twin. */
+export interface NativeAddon {
+  /** Writes the BLAKE3-256 digest of `input` into `out[0..32)`. */
+  hashInto(input: Uint8Array, out: Uint8Array): void;
+  /** The FastCDC cut search of src/chunker/fastcdc.ts (masks as unsigned 32-bit). */
+  findCut(buf: Uint8Array, start: number, end: number, min: number, avg: number, max: number, maskS: number, maskL: number, final: boolean): number;
+}
+
+const ADDON_PATH = path.join('build', 'Release', 'dv_native.node');
+let loaded: NativeAddon | null | undefined;
+
+/**
+ * The addon built on install, or undefined when it was not built or `DV_NATIVE=0` asks
+ * for the JavaScript versions. It sits in the package root's build/Release, found by
+ * walking up from this module (src/native, dist/native or the dist/ bundle).
+ */
+export function nativeAddon(): NativeAddon | undefined {
+  if (loaded !== undefined) return loaded ?? undefined;
+  loaded = null;
+  if (process.env.DV_NATIVE === '0') return undefined;
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let up = 0; up < 4; up++, dir = path.dirname(dir)) {
+    const file = path.join(dir, ADDON_PATH);
+    if (!fs.existsSync(file)) continue;
+    try {
+      loaded = createRequire(import.meta.url)(file) as NativeAddon;
+    } catch {
+      loaded = null; // built for another Node, say: the JavaScript versions serve
+    }
+    break;
+  }
+  return loaded ?? undefined;
+}

@@ -1,0 +1,62 @@
+// The native addon and its JavaScript twins must agree bit for bit: ids and chunk
+// boundaries may not depend on whether the addon was built on a machine.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { nativeAddon } from '../src/native/index.js';
+import { DEFAULT_CHUNK_PARAMS, findCutJs, type ChunkParams } from '../src/chunker/index.js';
+import { specInput } from './helpers.js';
+
+const addon = nativeAddon();
+
+test('the native addon is built and loaded', () => {
+  assert.ok(addon, 'build/Release/dv_native.node is missing: `npm install` builds it (scripts/build-native.mjs)');
+});
+
+test('native one-shot BLAKE3 equals the blake3 package on many lengths', async () => {
+  const { hash } = await import('blake3');
+  const data = specInput(300_000, 7);
+  const out = Buffer.alloc(32);
+  for (const n of [0, 1, 63, 64, 65, 1023, 1024, 1025, 4096, 65_536, 100_001, 300_000]) {
+    addon!.hashInto(data.subarray(0, n), out);
+    assert.equal(out.toString('hex'), Buffer.from(hash(data.subarray(0, n))).toString('hex'), `length ${n}`);
+  }
+  assert.throws(() => addon!.hashInto(data, Buffer.alloc(8)), /shorter than 32/);
+});
+
+test('native cut search equals the JavaScript one: every start, both modes, several parameter sets', () => {
+  const data = specInput(3 << 20, 11);
+  const sets: ChunkParams[] = [DEFAULT_CHUNK_PARAMS, { min: 2048, avg: 8192, max: 32768 }, { min: 64, avg: 256, max: 1024 }];
+  for (const p of sets) {
+    const bits = Math.round(Math.log2(p.avg));
+    const top = (n: number) => (n >= 32 ? -1 : ~((1 << (32 - n)) - 1)) >>> 0;
+    for (let start = 0, k = 0; start < data.length; k++) {
+      const end = Math.min(data.length, start + ((k * 7919) % (p.max * 2)) + 1);
+      for (const final of [false, true]) {
+        const js = findCutJs(data, start, end, p, final);
+        const nat = addon!.findCut(data, start, end, p.min, p.avg, p.max, top(bits + 2), top(bits - 2), final);
+        assert.equal(nat, js, `params ${JSON.stringify(p)} start ${start} end ${end} final ${final}`);
+      }
+      const next = findCutJs(data, start, data.length, p, true);
+      start = next;
+    }
+  }
+  assert.throws(() => addon!.findCut(data, 10, data.length + 1, 1, 2, 3, 0, 0, true), /outside the buffer/);
+});
+
+test('with DV_NATIVE=0 the CLI stores the same ids and chunks', () => {
+  const script = `
+    import { chunkBuffer } from './src/chunker/index.js';
+    import { hashBytes } from './src/hash/index.js';
+    import { specInput } from './test/helpers.js';
+    const data = specInput(2 << 20, 5);
+    console.log(hashBytes(data), chunkBuffer(data).map((c) => c.length).join(','));
+  `;
+  const run = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, ...env } });
+  const a = run({});
+  const b = run({ DV_NATIVE: '0' });
+  assert.equal(a.status, 0, a.stderr);
+  assert.equal(b.status, 0, b.stderr);
+  assert.ok(a.stdout.length > 64);
+  assert.equal(a.stdout, b.stdout);
+});
