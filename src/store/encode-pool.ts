@@ -101,6 +101,14 @@ export class EncodePool {
     this.check();
   }
 
+  /** Sends queued jobs and yields once, so results already delivered are taken in. */
+  async poll(): Promise<void> {
+    this.sendAll();
+    this.check();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.check();
+  }
+
   /** Resolves once every queued job's result has been delivered. */
   drain(): Promise<void> { return this.waitBelow(0); }
 

@@ -13,8 +13,10 @@ import type { EncodePool } from './encode-pool.js';
 const BATCH_BYTES = 64 * 1024 * 1024;
 /** Content payloads larger than this go to pack files; smaller ones and structured objects stay inline in LMDB. */
 const PACK_MIN_BYTES = 64;
-/** Chunk bytes handed to encode workers and not yet back, before the reader waits. */
+/** Chunk bytes queued on the encode workers beyond which the main thread encodes the next chunk itself. */
 const POOL_INFLIGHT_BYTES = 8 * 1024 * 1024;
+/** Bytes stored between the caller's pauses that let workers' results in. */
+const YIELD_BYTES = 1024 * 1024;
 
 /** The object database: content-addressed, verified on every read. */
 export class ObjectStore {
@@ -213,6 +215,7 @@ export class WriteBatch {
   private pack: PackWriter | null = null;
   private pool: EncodePool | undefined;
   private commitDue = false;
+  private sinceYield = 0;
   written = 0;
   writtenBytes = 0;
 
@@ -238,7 +241,10 @@ export class WriteBatch {
    */
   putBlob(rawId: Buffer, bytes: Uint8Array, baseIds?: readonly Oid[]): boolean {
     if (this.known(rawId)) return false;
-    if (this.pool) {
+    this.sinceYield += bytes.length;
+    // With the workers' queue full the main thread encodes too: both cores stay busy
+    // without the memory of another worker.
+    if (this.pool && this.pool.bytesInFlight < POOL_INFLIGHT_BYTES) {
       // Known from now on, so a repeat of this chunk is not encoded twice.
       this.pendingKeys.add(rawId.toString('hex'));
       this.pool.encode(bytes, baseIds ?? [], (p) => this.add(rawId, p, true));
@@ -270,14 +276,22 @@ export class WriteBatch {
 
   /** True when the caller should await `relieve()` before adding more. */
   get backlogged(): boolean {
-    return this.pool !== undefined && (this.commitDue || this.pool.bytesInFlight > POOL_INFLIGHT_BYTES);
+    return this.pool !== undefined && (this.commitDue || this.sinceYield >= YIELD_BYTES);
   }
 
-  /** Waits for the pool to catch up; commits a full batch once all it holds is encoded. */
+  /**
+   * Lets the workers' results in (they arrive only while this thread yields); commits a
+   * full batch once everything it holds is encoded.
+   */
   async relieve(): Promise<void> {
     if (!this.pool) return;
-    await this.pool.waitBelow(this.commitDue ? 0 : POOL_INFLIGHT_BYTES);
-    if (this.commitDue) this.commit();
+    this.sinceYield = 0;
+    if (this.commitDue) {
+      await this.pool.drain();
+      this.commit();
+    } else {
+      await this.pool.poll();
+    }
   }
 
   /** Waits until every chunk handed to the pool is encoded and added. */
