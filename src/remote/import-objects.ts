@@ -26,7 +26,12 @@ export class ObjectImporter {
   storedBytes = 0;
   skipped = 0;
 
-  constructor(private readonly objects: ObjectStore, private readonly opts: { deferMissingBases?: boolean } = {}) {
+  /**
+   * `deferMissingBases`: hold a delta whose base is not here yet until it arrives (a fetch
+   * asks for bases as it learns of them). `partial`: trees may name file content not held
+   * (a partial clone fetches content when a checkout needs it).
+   */
+  constructor(private readonly objects: ObjectStore, private readonly opts: { deferMissingBases?: boolean; partial?: boolean } = {}) {
     this.batch = objects.batch();
   }
 
@@ -75,7 +80,7 @@ export class ObjectImporter {
       this.remember(o.id, obj.data);
     } else {
       for (const l of objectLinks(o.id, obj)) {
-        if (!l.weak && !this.holds(l.id)) {
+        if (!l.weak && !(this.opts.partial && l.expect === 'content') && !this.holds(l.id)) {
           throw new CorruptObjectError(`object ${o.id} arrived before ${l.id} (${l.from}), which it needs`, { data: { id: o.id, missing: l.id } });
         }
       }

@@ -5,7 +5,7 @@ import {
   type Commit, type DecodedObject, type FileObject, type GenericRecord, type ObjectKind, type Tag, type Tree,
 } from '../objects/index.js';
 import { bumpGeneration, type StoreEnv } from './environment.js';
-import { encodeDelta, encodePayload, inlineRecord, locatorRecord, payloadDepth, recordDeltaBase, recordKind, recordLocation, type EncodedPayload } from './record.js';
+import { PACKED, encodeDelta, encodePayload, inlineRecord, locatorRecord, payloadDepth, recordDeltaBase, recordKind, recordLocation, type EncodedPayload } from './record.js';
 import { verifyPayload } from './verify-payload.js';
 import { PackReader, PackWriter } from './pack-store.js';
 
@@ -43,7 +43,7 @@ export class ObjectStore {
     if (!rec) return undefined;
     const kind = recordKind(rec, id);
     const loc = recordLocation(rec, id);
-    if (loc) return { kind, encoding: rec[1]!, payload: this.packs.read(loc, id) };
+    if (loc) return { kind, encoding: rec[1]! & ~PACKED, payload: this.packs.read(loc, id) };
     return { kind, encoding: rec[1]!, payload: rec.subarray(2) };
   }
 
