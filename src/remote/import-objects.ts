@@ -1,0 +1,218 @@
+import { CorruptObjectError, RemoteError } from '../errors/index.js';
+import { oidToBytes, type Oid } from '../hash/index.js';
+import { objectLinks, type FileObject } from '../objects/index.js';
+import { ENCODING_DELTA, deltaBase as payloadDeltaBase, verifyPayload, type ObjectStore, type WriteBatch } from '../store/index.js';
+import { createHasher, oidFromBytes, type Hasher } from '../hash/index.js';
+import type { WireObject } from './transport.js';
+
+/** Decoded blob bytes kept for deltas and file checks that follow soon after. */
+const CACHE_BYTES = 64 * 1024 * 1024;
+/** Verified objects are committed at least this often, so an interrupted transfer loses little. */
+const COMMIT_INTERVAL_MS = 1000;
+
+/**
+ * The verifying import: every received object is decoded and hashed against its id (a
+ * file object's chunks are hashed as its content) before it is written, and an object is
+ * only written once everything it refers to is held, so the store never holds part of
+ * something. Verified objects are committed as they accumulate; an interrupted transfer
+ * keeps them, and a retry skips them.
+ */
+export class ObjectImporter {
+  private readonly batch: WriteBatch;
+  private readonly unflushed = new Set<Oid>();
+  private readonly cache = new Map<Oid, Uint8Array>();
+  private cacheBytes = 0;
+  /** Files whose content is being hashed as their chunks arrive. */
+  private readonly pendingFiles = new Map<Oid, { file: FileObject; next: number; hasher: Hasher; object?: WireObject }>();
+  private readonly filesWaitingOn = new Map<Oid, Oid[]>();
+  private readonly verifiedFiles = new Set<Oid>();
+  /** Deltas waiting for their base, by base id (only when `deferMissingBases`). */
+  private readonly waiting = new Map<Oid, WireObject[]>();
+  private lastCommit = Date.now();
+  stored = 0;
+  storedBytes = 0;
+  skipped = 0;
+
+  /**
+   * `deferMissingBases`: hold a delta whose base is not here yet until it arrives (a fetch
+   * asks for bases as it learns of them). `partial`: trees may name file content not held
+   * (a partial clone fetches content when a checkout needs it).
+   */
+  constructor(private readonly objects: ObjectStore, private readonly opts: { deferMissingBases?: boolean; partial?: boolean } = {}) {
+    this.batch = objects.batch();
+  }
+
+  /** True when the object is stored or verified and queued. */
+  holds(id: Oid): boolean {
+    return this.unflushed.has(id) || this.objects.has(id);
+  }
+
+  /** Delta payloads held back until their base arrives. */
+  get waitingCount(): number {
+    let n = 0;
+    for (const list of this.waiting.values()) n += list.length;
+    return n;
+  }
+
+  /**
+   * Verifies and queues one object. Returns the base id when the object is a delta whose
+   * base is not held yet and deferring is allowed (it is stored once the base arrives).
+   */
+  add(o: WireObject): Oid | undefined {
+    if (this.holds(o.id)) { this.skipped++; return undefined; }
+    if (o.kind === 'blob' && o.encoding === ENCODING_DELTA) {
+      const base = oidFromBytes(payloadDeltaBase(o.payload, o.id).base);
+      if (!this.holds(base)) {
+        if (!this.opts.deferMissingBases) {
+          throw new RemoteError(`object ${o.id} is a delta against ${base}, which was neither held nor sent first`, { data: { id: o.id, base } });
+        }
+        const list = this.waiting.get(base) ?? [];
+        list.push(o);
+        this.waiting.set(base, list);
+        return base;
+      }
+    }
+    this.verifyAndQueue(o);
+    return undefined;
+  }
+
+  private verifyAndQueue(o: WireObject): void {
+    const obj = verifyPayload(o.id, o, (base) => this.blobBytes(base));
+    if (obj.kind === 'file') {
+      // Stored once its content hashed right: at once if every chunk is held, else as they arrive.
+      this.expectFile(o.id, obj.file, o);
+      return;
+    }
+    if (obj.kind === 'blob') {
+      this.remember(o.id, obj.data);
+    } else {
+      for (const l of objectLinks(o.id, obj)) {
+        if (!l.weak && !(this.opts.partial && l.expect === 'content') && !this.holds(l.id)) {
+          throw new CorruptObjectError(`object ${o.id} arrived before ${l.id} (${l.from}), which it needs`, { data: { id: o.id, missing: l.id } });
+        }
+      }
+    }
+    this.queue(o);
+    if (obj.kind === 'blob') {
+      const files = this.filesWaitingOn.get(o.id);
+      if (files) {
+        this.filesWaitingOn.delete(o.id);
+        for (const f of files) this.advanceFile(f, o.id, obj.data);
+      }
+    }
+    const waiting = this.waiting.get(o.id);
+    if (waiting) {
+      this.waiting.delete(o.id);
+      for (const w of waiting) this.add(w);
+    }
+  }
+
+  private queue(o: WireObject): void {
+    this.batch.putPayload(oidToBytes(o.id), { kind: o.kind, encoding: o.encoding, payload: o.payload });
+    this.unflushed.add(o.id);
+    if (Date.now() - this.lastCommit >= COMMIT_INTERVAL_MS) this.commit();
+    this.stored++;
+    this.storedBytes += o.payload.length;
+  }
+
+  /**
+   * Starts verifying a file's content (its chunks hashed in order against its id) as its
+   * chunks become held, so content is hashed as it streams in rather than read back. With
+   * `o` (the file object itself, already checked by verifyPayload) the file is stored when
+   * the check passes; without it the result is remembered for when the object is added.
+   */
+  expectFile(id: Oid, file: FileObject, o?: WireObject): void {
+    if (this.verifiedFiles.has(id)) {
+      if (o && !this.holds(id)) this.queue(o);
+      return;
+    }
+    const pending = this.pendingFiles.get(id);
+    if (pending) { pending.object ??= o; return; }
+    this.pendingFiles.set(id, { file, next: 0, hasher: createHasher(), object: o });
+    this.advanceFile(id);
+  }
+
+  private advanceFile(id: Oid, arrivedId?: Oid, arrived?: Uint8Array): void {
+    const v = this.pendingFiles.get(id)!;
+    while (v.next < v.file.chunks.length) {
+      const c = v.file.chunks[v.next]!;
+      let bytes: Uint8Array;
+      if (arrived && c.id === arrivedId) { bytes = arrived; arrived = undefined; }
+      else if (this.holds(c.id)) bytes = this.blobBytes(c.id);
+      else {
+        const list = this.filesWaitingOn.get(c.id) ?? [];
+        list.push(id);
+        this.filesWaitingOn.set(c.id, list);
+        return;
+      }
+      if (bytes.length !== c.size) {
+        this.pendingFiles.delete(id);
+        throw new CorruptObjectError(`object ${c.id} has the wrong size for file ${id}`, { data: { id: c.id, file: id } });
+      }
+      v.hasher.update(bytes);
+      v.next++;
+    }
+    this.pendingFiles.delete(id);
+    const actual = v.hasher.digest();
+    if (actual !== id) throw new CorruptObjectError(`object ${id} is corrupt: its content hashes to ${actual}`, { data: { id, actual } });
+    this.verifiedFiles.add(id);
+    if (v.object) this.queue(v.object);
+  }
+
+  /** Makes everything verified so far durable (also after a failure, so a retry skips it). */
+  commit(): void {
+    this.batch.commitPending();
+    this.unflushed.clear();
+    this.lastCommit = Date.now();
+  }
+
+  /** Commits and closes; throws when deltas still wait for a base that never came. */
+  finish(): void {
+    this.batch.flush();
+    this.unflushed.clear();
+    for (const [id, v] of this.pendingFiles) {
+      if (v.object) throw new RemoteError(`file ${id} arrived but its chunk ${v.file.chunks[v.next]!.id} never did`, { data: { id } });
+    }
+    if (this.waiting.size > 0) {
+      const [base] = this.waiting.keys();
+      throw new RemoteError(`${this.waitingCount} delta(s) arrived without their base ${base}`, { data: { base } });
+    }
+  }
+
+  /** Commits what was verified and closes, ignoring deltas still waiting (after an error). */
+  abandon(): void {
+    this.batch.flush();
+    this.unflushed.clear();
+  }
+
+  private remember(id: Oid, bytes: Uint8Array): void {
+    if (bytes.length > CACHE_BYTES / 4) return;
+    this.cache.set(id, bytes);
+    this.cacheBytes += bytes.length;
+    while (this.cacheBytes > CACHE_BYTES) {
+      const [oldest, b] = this.cache.entries().next().value as [Oid, Uint8Array];
+      this.cache.delete(oldest);
+      this.cacheBytes -= b.length;
+    }
+  }
+
+  private blobBytes(id: Oid): Uint8Array {
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    if (this.unflushed.has(id)) this.commit();
+    return this.objects.readDeltaBase(id, id);
+  }
+}
+
+/** Imports a stream of objects through an ObjectImporter (the receiving end of putObjects). */
+export async function importObjects(objects: ObjectStore, stream: AsyncIterable<WireObject>): Promise<{ stored: number; skipped: number; bytes: number }> {
+  const imp = new ObjectImporter(objects);
+  try {
+    for await (const o of stream) imp.add(o);
+  } catch (err) {
+    imp.abandon();
+    throw err;
+  }
+  imp.finish();
+  return { stored: imp.stored, skipped: imp.skipped, bytes: imp.storedBytes };
+}
