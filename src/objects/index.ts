@@ -5,3 +5,4 @@
 export * from './types.js';
 export * from './encode.js';
 export * from './decode.js';
+export * from './links.js';

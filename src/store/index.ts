@@ -7,6 +7,7 @@ export * from './environment.js';
 export * from './record.js';
 export * from './pack-store.js';
 export * from './object-store.js';
+export * from './verify-payload.js';
 export * from './content-writer.js';
 export * from './writer-lease.js';
 export * from './index-entry.js';

@@ -5,7 +5,8 @@ import {
   type Commit, type DecodedObject, type FileObject, type GenericRecord, type ObjectKind, type Tag, type Tree,
 } from '../objects/index.js';
 import { bumpGeneration, type StoreEnv } from './environment.js';
-import { decodePayload, encodeDelta, encodePayload, inlineRecord, locatorRecord, payloadDepth, recordKind, recordLocation, type EncodedPayload } from './record.js';
+import { PACKED, encodeDelta, encodePayload, inlineRecord, locatorRecord, payloadDepth, recordDeltaBase, recordKind, recordLocation, type EncodedPayload } from './record.js';
+import { verifyPayload } from './verify-payload.js';
 import { PackReader, PackWriter } from './pack-store.js';
 
 /** Commit a write batch's index entries when this many payload bytes were written. */
@@ -42,7 +43,7 @@ export class ObjectStore {
     if (!rec) return undefined;
     const kind = recordKind(rec, id);
     const loc = recordLocation(rec, id);
-    if (loc) return { kind, encoding: rec[1]!, payload: this.packs.read(loc, id) };
+    if (loc) return { kind, encoding: rec[1]! & ~PACKED, payload: this.packs.read(loc, id) };
     return { kind, encoding: rec[1]!, payload: rec.subarray(2) };
   }
 
@@ -64,31 +65,21 @@ export class ObjectStore {
 
   /** Decodes a stored payload and checks it against its id (see read). */
   private decodeVerified(id: Oid, stored: EncodedPayload): DecodedObject {
-    const kind = stored.kind;
-    const bytes = decodePayload(stored.encoding, stored.payload, id, (base) => this.readDeltaBase(oidFromBytes(base), id));
-    if (kind !== 'file') {
-      const actual = oidFromBytes(hashBytesRaw(bytes));
-      if (actual !== id) {
-        throw new CorruptObjectError(`object ${id} is corrupt: its bytes hash to ${actual}`, { data: { id, actual } });
-      }
-    }
-    let obj: DecodedObject;
-    try {
-      obj = decodeObject(kind, bytes);
-    } catch (err) {
-      throw new CorruptObjectError(`object ${id} is corrupt: ${(err as Error).message}`, { data: { id }, cause: err });
-    }
-    if (obj.kind === 'file') {
-      const total = obj.file.chunks.reduce((s, c) => s + c.size, 0);
-      if (total !== obj.file.size) throw new CorruptObjectError(`object ${id} is corrupt: chunk sizes do not add up`, { data: { id } });
-    }
-    return obj;
+    return verifyPayload(id, stored, (base, of) => this.readDeltaBase(base, of));
   }
 
-  private readDeltaBase(base: Oid, of: Oid): Uint8Array {
+  /** A blob's verified bytes as the base of another object's delta. */
+  readDeltaBase(base: Oid, of: Oid): Uint8Array {
     const obj = this.read(base);
     if (obj.kind !== 'blob') throw new CorruptObjectError(`object ${of} has a delta base ${base} that is a ${obj.kind}`, { data: { id: of, base } });
     return obj.data;
+  }
+
+  /** The id of the base a stored delta needs (from its record, without reading packs), or undefined when not a delta. */
+  deltaBaseId(id: Oid): Oid | undefined {
+    const rec = this.getRecord(id);
+    const base = rec ? recordDeltaBase(rec, id) : undefined;
+    return base ? oidFromBytes(base) : undefined;
   }
 
   /** A stored blob as a delta base (its bytes and chain depth), or undefined if absent or not a blob. */
@@ -273,6 +264,11 @@ export class WriteBatch {
     this.bytes += p.payload.length;
     this.writtenBytes += p.payload.length;
     if (this.bytes >= BATCH_BYTES) this.commit();
+  }
+
+  /** Makes everything added so far durable and visible, keeping the pack file open for more. */
+  commitPending(): void {
+    this.commit();
   }
 
   /** Makes everything added so far durable and visible, and closes the pack file. */

@@ -26,6 +26,8 @@ export interface CheckoutOptions {
   cwd?: string;
   onStart?: (totalBytes: number) => void;
   onBytes?: (n: number) => void;
+  /** Brings content the store lacks (a partial clone fetches it from its remote) before anything is written. */
+  fetchMissing?: (ids: Oid[]) => Promise<void>;
 }
 
 export interface CheckoutConflict { path: RepoPath; reason: string }
@@ -186,5 +188,13 @@ export async function checkout(repo: Repository, opts: CheckoutOptions): Promise
       hint: 'commit them (`dv add` + `dv commit`), or use --force to discard them',
     });
   }
+  await fetchMissingContent(repo, plan, opts.fetchMissing);
   return applyCheckout(repo, plan, opts);
+}
+
+/** Asks `fetchMissing` for the content a plan writes that the store does not hold. */
+export async function fetchMissingContent(repo: Repository, plan: CheckoutPlan, fetchMissing: CheckoutOptions['fetchMissing']): Promise<void> {
+  if (!fetchMissing) return;
+  const missing = [...new Set(plan.writes.map((l) => l.id))].filter((id) => !repo.objects.has(id));
+  if (missing.length > 0) await fetchMissing(missing);
 }

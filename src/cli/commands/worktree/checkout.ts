@@ -17,6 +17,7 @@ export default repoCommand({
     .example('$0 checkout v1 -- data/raw/weather.csv', 'restore one file as it was in v1'),
   run: async (repo, argv) => {
     const { checkout } = await import('../../../worktree/index.js');
+    const { missingContentFetcher } = await import('../../../remote/index.js');
     const dd = (argv['--'] as string[] | undefined) ?? [];
     const paths = [...((argv.paths as string[] | undefined) ?? []), ...dd];
     let bar: Progress | undefined;
@@ -24,6 +25,7 @@ export default repoCommand({
       rev: argv.rev, newBranch: argv.b, force: argv.force, detach: argv.detach, paths, cwd: process.cwd(),
       onStart: (total) => { bar = startProgress('Checking out', total); },
       onBytes: (n) => bar?.tick(n),
+      fetchMissing: missingContentFetcher(repo),
     });
     bar?.done();
     if (!argv.json) {

@@ -1,0 +1,21 @@
+import { repoCommand, withJson } from '../../command.js';
+import { printResult } from '../../output.js';
+
+export default repoCommand({
+  command: 'fetch [remote]',
+  describe: 'bring a remote\'s branches into refs/remotes/REMOTE/… (and its new tags)',
+  builder: (y) => withJson(y)
+    .positional('remote', { type: 'string', describe: 'remote name (default origin)' })
+    .example('$0 fetch', 'update origin/* from origin')
+    .example('$0 fetch hub --json', 'what changed, as JSON'),
+  run: async (repo, argv) => {
+    const { fetchRemote } = await import('../../../remote/index.js');
+    const r = await fetchRemote(repo, { remote: argv.remote });
+    printResult(argv, r, (x) => [
+      `From ${x.url}`,
+      ...x.updated.map((u) => `  ${u.new === null ? '- (deleted)' : u.old === null ? '* (new)' : '  ' + u.old.slice(0, 12) + ' →'} ${u.new ? u.new.slice(0, 12) : ''} ${u.local}`),
+      ...x.tagsKept.map((t) => `  ! tag ${t} differs on the remote (kept yours)`),
+      `${x.objects} object(s), ${x.bytes} bytes received`,
+    ]);
+  },
+});

@@ -1,0 +1,28 @@
+import { plainCommand } from '../../command.js';
+
+export default plainCommand({
+  command: 'serve <repos..>',
+  describe: 'serve repositories over HTTP, each at http://HOST:PORT/NAME',
+  builder: (y) => y
+    .positional('repos', { type: 'string', array: true, demandOption: true, describe: 'repository directories (NAME is the base name)' })
+    .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
+    .option('port', { type: 'number', default: 8080, describe: 'port (0 picks a free one)' })
+    .option('tokens', { type: 'string', describe: 'tokens file (`dv token create`); without it anyone may read and write' })
+    .option('read-only', { type: 'boolean', default: false, describe: 'refuse every push' })
+    .option('max-push-bytes', { type: 'number', describe: 'largest push accepted (bytes, default 64 GiB)' })
+    .example('$0 serve /srv/hub --tokens /srv/tokens.json', 'serve /srv/hub at http://127.0.0.1:8080/hub')
+    .example('$0 serve --port 0 --read-only a b', 'two repositories, read-only, on a free port'),
+  run: async (argv) => {
+    const { startServer } = await import('../../../server/index.js');
+    const server = await startServer({
+      host: argv.host, port: argv.port, repos: (argv.repos as string[]).map(String), tokensFile: argv.tokens,
+      readOnly: argv.readOnly as boolean, maxPushBytes: argv.maxPushBytes as number | undefined,
+    });
+    process.stdout.write(`listening on ${server.url}\n`);
+    await new Promise<void>((resolve) => {
+      const stop = () => { void server.close().then(resolve); };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+  },
+});

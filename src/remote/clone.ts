@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConflictError } from '../errors/index.js';
+import type { Oid } from '../hash/index.js';
+import { BRANCH_PREFIX, HEAD, REMOTE_PREFIX } from '../refs/index.js';
+import { DEFAULT_BRANCH, initRepository, type Repository } from '../repo/index.js';
+import { checkout } from '../worktree/index.js';
+import { fetchFrom } from './fetch.js';
+import { openTransport } from './open-transport.js';
+import { addRemote } from './remote-config.js';
+
+export interface CloneOptions {
+  /** Directory to create (default: the URL's last path segment). */
+  dir?: string;
+  bare?: boolean;
+  /** Branch to check out (default: the remote's HEAD branch). */
+  branch?: string;
+  /** Do not check out; a non-bare clone is then partial (content fetched by later checkouts). */
+  noCheckout?: boolean;
+  token?: string;
+}
+
+export interface CloneResult {
+  dir: string;
+  url: string;
+  bare: boolean;
+  branch: string | null;
+  head: Oid | null;
+  partial: boolean;
+  objects: number;
+  bytes: number;
+  written: number;
+}
+
+/**
+ * Clones a repository: creates the directory, adds the remote as origin, fetches, sets
+ * up the branch and checks it out. If anything fails, the new directory is removed.
+ */
+export async function clone(url: string, opts: CloneOptions = {}): Promise<CloneResult> {
+  const target = path.resolve(opts.dir ?? defaultCloneDir(url));
+  if (fs.existsSync(target) && fs.readdirSync(target).length > 0) {
+    throw new ConflictError(`destination ${target} already exists and is not empty`, { hint: 'name another directory: dv clone URL DIR' });
+  }
+  const createdDir = !fs.existsSync(target);
+  const remoteUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : path.resolve(url);
+  const transport = await openTransport(remoteUrl, { token: opts.token });
+  let repo: Repository | undefined;
+  try {
+    const { refs, head } = await transport.listRefs();
+    const branchRef = opts.branch ? BRANCH_PREFIX + opts.branch : head ?? (refs.has(BRANCH_PREFIX + DEFAULT_BRANCH) ? BRANCH_PREFIX + DEFAULT_BRANCH : null);
+    if (opts.branch && !refs.has(branchRef!)) throw new ConflictError(`the remote has no branch '${opts.branch}'`);
+    const branch = branchRef ? branchRef.slice(BRANCH_PREFIX.length) : DEFAULT_BRANCH;
+    repo = initRepository(target, { bare: opts.bare, branch });
+    const partial = !!opts.noCheckout && !opts.bare;
+    const remote = addRemote(repo, 'origin', remoteUrl, { partial });
+    const fetched = await fetchFrom(repo, transport, remote);
+    const tip = refs.get(BRANCH_PREFIX + branch) ?? null;
+    let written = 0;
+    if (opts.bare) {
+      // A bare clone mirrors the branches as they are (and drops the remote-tracking copies).
+      const tracking = repo.refs.list(`${REMOTE_PREFIX}origin/`);
+      repo.refs.updateMany([
+        ...tracking.map((r) => ({ name: r.name, new: null, expect: r.oid, message: 'clone' })),
+        ...[...refs].filter(([r]) => r.startsWith(BRANCH_PREFIX)).map(([name, id]) => ({ name, new: id, expect: null, message: `clone: from ${url}` })),
+      ]);
+    } else if (tip) {
+      repo.refs.update({ name: BRANCH_PREFIX + branch, new: tip, expect: null, message: `clone: from ${url}` });
+      if (!opts.noCheckout) written = (await checkout(repo, { rev: branch, force: true })).written;
+    }
+    const result: CloneResult = {
+      dir: target, url: remoteUrl, bare: !!opts.bare, branch: tip ? branch : null, head: repo.refs.resolve(HEAD) ?? null,
+      partial, objects: fetched.objects, bytes: fetched.bytes, written,
+    };
+    await repo.close();
+    repo = undefined;
+    return result;
+  } catch (err) {
+    if (repo) await repo.close();
+    // Leave no half-made clone behind.
+    if (createdDir) fs.rmSync(target, { recursive: true, force: true });
+    else if (fs.existsSync(target)) for (const e of fs.readdirSync(target)) fs.rmSync(path.join(target, e), { recursive: true, force: true });
+    throw err;
+  } finally {
+    await transport.close();
+  }
+}
+
+/** The directory a clone of `url` goes to by default: its last path segment without `.dv`. */
+export function defaultCloneDir(url: string): string {
+  const clean = url.replace(/[?#].*$/, '').replace(/\/+$/, '');
+  const base = clean.slice(clean.lastIndexOf('/') + 1).replace(/\.dv$/, '');
+  return base === '' ? 'repo' : base;
+}

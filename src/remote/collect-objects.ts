@@ -1,0 +1,145 @@
+import { RemoteError } from '../errors/index.js';
+import type { Oid } from '../hash/index.js';
+import type { ObjectKind } from '../objects/index.js';
+import { HAVE_BATCH } from './transport.js';
+
+/** What the walk learns about one object from the side that holds it. */
+export interface WalkNode {
+  kind: ObjectKind;
+  /** Everything the object needs to be complete: children, chunks, run records, a delta's base. */
+  links: Oid[];
+}
+
+/** The side the objects come from (the local store for a push, the remote for a fetch). */
+export interface WalkSource {
+  /** The nodes of the given ids; every id must be returned. */
+  load(ids: Oid[]): Promise<Map<Oid, WalkNode>>;
+  /**
+   * The parents of a commit, when the source can read commits cheaply (a local store):
+   * the walk then follows history locally and asks about every commit in a few batches
+   * instead of one round trip per generation. Undefined for an id that is not a commit.
+   */
+  parentsOf?(id: Oid): Oid[] | undefined;
+}
+
+export interface CollectOptions {
+  source: WalkSource;
+  /** Whether the receiving side holds each id (batched here, at most HAVE_BATCH per call). */
+  has: (ids: Oid[]) => Promise<boolean[]>;
+  /** Objects to make complete on the receiving side (commits, tags, trees…). */
+  tips: Oid[];
+  /** Ids the receiver is known to hold (its ref tips): not asked about, not walked past. */
+  known?: Iterable<Oid>;
+  batchSize?: number;
+}
+
+export interface CollectResult {
+  /** The objects the receiver lacks, referents before the objects that refer to them. */
+  ids: Oid[];
+  /** Their nodes (kind and links), for senders that want them. */
+  nodes: Map<Oid, WalkNode>;
+  /** How many ids were asked about, and in how many calls. */
+  asked: number;
+  calls: number;
+}
+
+/**
+ * Computes what the receiving side lacks to hold `tips` completely: walks from the tips,
+ * asks "have?" in batches, and does not descend into what the receiver holds (a commit it
+ * has stops the history walk; a tree it has prunes the whole subtree; a chunk it has is
+ * not sent). A delta's base is included when the receiver lacks it. The result is in
+ * send order: an object comes after everything it refers to, which keeps the store
+ * invariant (holding an object means holding all of it) across interruptions.
+ */
+export async function collectObjects(opts: CollectOptions): Promise<CollectResult> {
+  const batchSize = opts.batchSize ?? HAVE_BATCH;
+  const answers = new Map<Oid, boolean>();
+  for (const id of opts.known ?? []) answers.set(id, true);
+  let asked = 0;
+  let calls = 0;
+
+  /** Fills `answers` for the ids not yet asked about. */
+  const ask = async (ids: Oid[]): Promise<void> => {
+    const unknown = [...new Set(ids)].filter((id) => !answers.has(id));
+    for (let i = 0; i < unknown.length; i += batchSize) {
+      const part = unknown.slice(i, i + batchSize);
+      const res = await opts.has(part);
+      if (res.length !== part.length) throw new RemoteError(`the remote answered ${res.length} of ${part.length} "have?" questions`);
+      part.forEach((id, j) => answers.set(id, res[j] === true));
+      asked += part.length;
+      calls++;
+    }
+  };
+
+  // History first, locally when the source can: one batch of questions instead of one per generation.
+  if (opts.source.parentsOf) {
+    const commits: Oid[] = [];
+    const visited = new Set<Oid>();
+    const stack = [...opts.tips];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (visited.has(id) || answers.get(id) === true) continue;
+      visited.add(id);
+      const parents = opts.source.parentsOf(id);
+      if (parents === undefined) continue;
+      commits.push(id);
+      stack.push(...parents);
+    }
+    await ask(commits);
+  }
+
+  const nodes = new Map<Oid, WalkNode>();
+  const decided = new Set<Oid>();
+  let frontier = [...opts.tips];
+  while (frontier.length > 0) {
+    const candidates: Oid[] = [];
+    for (const id of frontier) {
+      if (decided.has(id)) continue;
+      decided.add(id);
+      candidates.push(id);
+    }
+    if (candidates.length === 0) break;
+    await ask(candidates);
+    const lacking = candidates.filter((id) => answers.get(id) !== true);
+    const loaded = lacking.length > 0 ? await opts.source.load(lacking) : new Map<Oid, WalkNode>();
+    const next: Oid[] = [];
+    for (const id of lacking) {
+      const node = loaded.get(id);
+      if (!node) throw new RemoteError(`object ${id} is needed but the sending side did not provide it`, { data: { id } });
+      nodes.set(id, node);
+      for (const l of node.links) if (!decided.has(l)) next.push(l);
+    }
+    frontier = next;
+  }
+  return { ids: sendOrder(nodes), nodes, asked, calls };
+}
+
+/** Orders objects so each comes after the objects it links to (depth-first post-order). */
+function sendOrder(nodes: Map<Oid, WalkNode>): Oid[] {
+  const out: Oid[] = [];
+  const done = new Set<Oid>();
+  for (const root of nodes.keys()) {
+    if (done.has(root)) continue;
+    done.add(root);
+    const stack: Array<{ id: Oid; next: number }> = [{ id: root, next: 0 }];
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const links = nodes.get(top.id)!.links;
+      let pushed = false;
+      while (top.next < links.length) {
+        const l = links[top.next++]!;
+        if (!done.has(l) && nodes.has(l)) {
+          done.add(l);
+          stack.push({ id: l, next: 0 });
+          pushed = true;
+          break;
+        }
+      }
+      if (!pushed) {
+        out.push(top.id);
+        stack.pop();
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,67 @@
+import type { Oid } from '../hash/index.js';
+import { BRANCH_PREFIX, REMOTE_PREFIX, TAG_PREFIX } from '../refs/index.js';
+import type { Repository } from '../repo/index.js';
+import { fetchObjects } from './fetch-objects.js';
+import { openTransport } from './open-transport.js';
+import { requireRemote, type RemoteConfig } from './remote-config.js';
+import type { Transport } from './transport.js';
+
+export interface FetchOptions { remote?: string; token?: string }
+
+export interface FetchedRef { ref: string; local: string; old: Oid | null; new: Oid | null }
+
+export interface FetchResult {
+  remote: string;
+  url: string;
+  /** Remote-tracking refs (and new tags) that changed. */
+  updated: FetchedRef[];
+  /** Tags the remote has under a name that already names something else here (kept as they are). */
+  tagsKept: string[];
+  objects: number;
+  bytes: number;
+  head: string | null;
+}
+
+/**
+ * Fetches a remote's branches into refs/remotes/NAME/… and its new tags: objects first,
+ * then every ref in one compare-and-swap transaction, so an interrupted fetch changes no
+ * ref. Branches deleted on the remote lose their remote-tracking ref.
+ */
+export async function fetchRemote(repo: Repository, opts: FetchOptions = {}): Promise<FetchResult> {
+  const remote = requireRemote(repo, opts.remote ?? 'origin');
+  const transport = await openTransport(remote.url, { token: opts.token });
+  try {
+    return await fetchFrom(repo, transport, remote);
+  } finally {
+    await transport.close();
+  }
+}
+
+/** Fetches over an open transport (see fetchRemote). */
+export async function fetchFrom(repo: Repository, transport: Transport, remote: RemoteConfig): Promise<FetchResult> {
+  const { refs, head } = await transport.listRefs();
+  const prefix = `${REMOTE_PREFIX}${remote.name}/`;
+  const updated: FetchedRef[] = [];
+  const tagsKept: string[] = [];
+  const current = new Map(repo.refs.list(prefix).map((r) => [r.name, r.oid] as const));
+  for (const [ref, id] of refs) {
+    if (ref.startsWith(BRANCH_PREFIX)) {
+      const local = prefix + ref.slice(BRANCH_PREFIX.length);
+      const old = current.get(local) ?? null;
+      current.delete(local);
+      if (old !== id) updated.push({ ref, local, old, new: id });
+    } else if (ref.startsWith(TAG_PREFIX)) {
+      const old = repo.refs.resolve(ref) ?? null;
+      if (old === null) updated.push({ ref, local: ref, old, new: id });
+      else if (old !== id) tagsKept.push(ref.slice(TAG_PREFIX.length));
+    }
+  }
+  for (const [local, old] of current) updated.push({ ref: BRANCH_PREFIX + local.slice(prefix.length), local, old, new: null });
+  const tips = [...new Set(updated.flatMap((u) => (u.new ? [u.new] : [])))];
+  const known = [...repo.refs.list('refs/').map((r) => r.oid)].filter((id) => repo.objects.has(id));
+  const got = await fetchObjects(repo, transport, tips, { known, partial: remote.partial });
+  if (updated.length > 0) {
+    repo.refs.updateMany(updated.map((u) => ({ name: u.local, new: u.new, expect: u.old, message: `fetch ${remote.name}` })));
+  }
+  return { remote: remote.name, url: remote.url, updated, tagsKept, objects: got.objects, bytes: got.bytes, head };
+}

@@ -1,0 +1,114 @@
+import http from 'node:http';
+import https from 'node:https';
+import { Readable } from 'node:stream';
+import { ConflictError, InvalidInputError, NotFoundError, RemoteError, type DvError } from '../errors/index.js';
+import { isOid, type Oid } from '../hash/index.js';
+import type { OpenTransportOptions } from './open-transport.js';
+import { HAVE_BATCH, type RefUpdate, type Transport, type WireObject } from './transport.js';
+import { decodeFrames, decodeIds, encodeFrames, encodeIds } from './wire-format.js';
+
+/**
+ * A repository served by `dv serve` at http(s)://HOST:PORT/NAME, spoken to with the
+ * protocol in spec/remote-protocol.md. The token (from DV_TOKEN unless given) goes in
+ * `Authorization: Bearer …`.
+ */
+export class HttpTransport implements Transport {
+  private readonly base: URL;
+  private readonly token: string | undefined;
+  private readonly agent: http.Agent;
+
+  constructor(url: string, opts: OpenTransportOptions = {}) {
+    this.base = new URL(url.endsWith('/') ? url : url + '/');
+    this.token = opts.token ?? process.env.DV_TOKEN;
+    this.agent = this.base.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+  }
+
+  async listRefs(): Promise<{ refs: Map<string, Oid>; head: string | null }> {
+    const res = await this.request('GET', 'refs');
+    const body = JSON.parse((await readAll(res)).toString('utf8')) as { refs?: Record<string, string>; head?: string | null };
+    const refs = new Map<string, Oid>();
+    for (const [name, id] of Object.entries(body.refs ?? {})) {
+      if (!isOid(id)) throw new RemoteError(`the remote sent a malformed id for ${name}`);
+      refs.set(name, id);
+    }
+    return { refs, head: typeof body.head === 'string' ? body.head : null };
+  }
+
+  async hasObjects(ids: Oid[]): Promise<boolean[]> {
+    const out: boolean[] = [];
+    for (let i = 0; i < ids.length; i += HAVE_BATCH) {
+      const part = ids.slice(i, i + HAVE_BATCH);
+      const res = await this.request('POST', 'has', encodeIds(part));
+      const answer = await readAll(res);
+      if (answer.length !== part.length) throw new RemoteError(`the remote answered ${answer.length} of ${part.length} "have?" questions`);
+      for (const b of answer) out.push(b === 1);
+    }
+    return out;
+  }
+
+  async *getObjects(ids: Oid[]): AsyncIterable<WireObject> {
+    for (let i = 0; i < ids.length; i += HAVE_BATCH) {
+      const res = await this.request('POST', 'objects', encodeIds(ids.slice(i, i + HAVE_BATCH)));
+      yield* decodeFrames(res);
+    }
+  }
+
+  async putObjects(objects: AsyncIterable<WireObject>): Promise<void> {
+    const res = await this.request('POST', 'receive', Readable.from(encodeFrames(objects)));
+    await readAll(res);
+  }
+
+  async updateRefs(updates: RefUpdate[], _who?: string): Promise<void> {
+    // The server records the token's name as who moved the refs, not what the client claims.
+    const res = await this.request('POST', 'update-refs', Buffer.from(JSON.stringify({ updates })), 'application/json');
+    await readAll(res);
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy();
+  }
+
+  /** Sends one request; a non-2xx answer becomes the error the server described. */
+  private request(method: string, endpoint: string, body?: Buffer | Readable, type = 'application/octet-stream'): Promise<http.IncomingMessage> {
+    const url = new URL(endpoint, this.base);
+    const mod = url.protocol === 'https:' ? https : http;
+    const headers: http.OutgoingHttpHeaders = { 'content-type': type };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (Buffer.isBuffer(body)) headers['content-length'] = body.length;
+    return new Promise((resolve, reject) => {
+      const req = mod.request(url, { method, headers, agent: this.agent }, (res) => {
+        if ((res.statusCode ?? 500) < 300) { resolve(res); return; }
+        readAll(res).then((b) => reject(errorFromResponse(url, res.statusCode ?? 500, b)), reject);
+      });
+      req.on('error', (err) => reject(new RemoteError(`cannot reach ${this.base.href}: ${err.message}`, { cause: err })));
+      if (body === undefined) req.end();
+      else if (Buffer.isBuffer(body)) req.end(body);
+      else {
+        body.on('error', (err) => req.destroy(err));
+        body.pipe(req);
+      }
+    });
+  }
+}
+
+async function readAll(res: http.IncomingMessage): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  try {
+    for await (const c of res) parts.push(c as Buffer);
+  } catch (err) {
+    throw new RemoteError(`the connection broke: ${(err as Error).message}`, { cause: err });
+  }
+  return Buffer.concat(parts);
+}
+
+/** Turns the server's JSON error body into the matching DvError. */
+function errorFromResponse(url: URL, status: number, body: Buffer): DvError {
+  let info: { error?: string; code?: string; hint?: string; data?: Record<string, unknown> } = {};
+  try { info = JSON.parse(body.toString('utf8')); } catch { /* not JSON: fall back to the status */ }
+  const message = info.error ?? `the server answered ${status} for ${url.pathname}`;
+  const opts = { hint: info.hint, data: { status, ...(info.data ?? {}) } };
+  if (status === 409 || info.code === 'ECONFLICT') return new ConflictError(message, opts);
+  if (status === 404 && info.code === 'ENOTFOUND') return new NotFoundError(message, opts);
+  if (status === 400 && info.code === 'EINVALID') return new InvalidInputError(message, opts);
+  return new RemoteError(message, opts);
+}

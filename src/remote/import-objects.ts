@@ -1,0 +1,151 @@
+import { CorruptObjectError, RemoteError } from '../errors/index.js';
+import { oidToBytes, type Oid } from '../hash/index.js';
+import { objectLinks } from '../objects/index.js';
+import { ENCODING_DELTA, deltaBase as payloadDeltaBase, verifyFileContent, verifyPayload, type ObjectStore, type WriteBatch } from '../store/index.js';
+import { oidFromBytes } from '../hash/index.js';
+import type { WireObject } from './transport.js';
+
+/** Decoded blob bytes kept for deltas and file checks that follow soon after. */
+const CACHE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The verifying import: every received object is decoded and hashed against its id (a
+ * file object's chunks are hashed as its content) before it is written, and an object is
+ * only written once everything it refers to is held, so the store never holds part of
+ * something. Verified objects are committed as they accumulate; an interrupted transfer
+ * keeps them, and a retry skips them.
+ */
+export class ObjectImporter {
+  private readonly batch: WriteBatch;
+  private readonly unflushed = new Set<Oid>();
+  private readonly cache = new Map<Oid, Uint8Array>();
+  private cacheBytes = 0;
+  /** Deltas waiting for their base, by base id (only when `deferMissingBases`). */
+  private readonly waiting = new Map<Oid, WireObject[]>();
+  stored = 0;
+  storedBytes = 0;
+  skipped = 0;
+
+  /**
+   * `deferMissingBases`: hold a delta whose base is not here yet until it arrives (a fetch
+   * asks for bases as it learns of them). `partial`: trees may name file content not held
+   * (a partial clone fetches content when a checkout needs it).
+   */
+  constructor(private readonly objects: ObjectStore, private readonly opts: { deferMissingBases?: boolean; partial?: boolean } = {}) {
+    this.batch = objects.batch();
+  }
+
+  /** True when the object is stored or verified and queued. */
+  holds(id: Oid): boolean {
+    return this.unflushed.has(id) || this.objects.has(id);
+  }
+
+  /** Delta payloads held back until their base arrives. */
+  get waitingCount(): number {
+    let n = 0;
+    for (const list of this.waiting.values()) n += list.length;
+    return n;
+  }
+
+  /**
+   * Verifies and queues one object. Returns the base id when the object is a delta whose
+   * base is not held yet and deferring is allowed (it is stored once the base arrives).
+   */
+  add(o: WireObject): Oid | undefined {
+    if (this.holds(o.id)) { this.skipped++; return undefined; }
+    if (o.kind === 'blob' && o.encoding === ENCODING_DELTA) {
+      const base = oidFromBytes(payloadDeltaBase(o.payload, o.id).base);
+      if (!this.holds(base)) {
+        if (!this.opts.deferMissingBases) {
+          throw new RemoteError(`object ${o.id} is a delta against ${base}, which was neither held nor sent first`, { data: { id: o.id, base } });
+        }
+        const list = this.waiting.get(base) ?? [];
+        list.push(o);
+        this.waiting.set(base, list);
+        return base;
+      }
+    }
+    this.verifyAndQueue(o);
+    return undefined;
+  }
+
+  private verifyAndQueue(o: WireObject): void {
+    const obj = verifyPayload(o.id, o, (base) => this.blobBytes(base));
+    if (obj.kind === 'file') {
+      verifyFileContent(o.id, obj.file, (c) => {
+        if (!this.holds(c)) throw new CorruptObjectError(`file ${o.id} arrived before its chunk ${c}`, { data: { id: o.id, chunk: c } });
+        return this.blobBytes(c);
+      });
+    } else if (obj.kind === 'blob') {
+      this.remember(o.id, obj.data);
+    } else {
+      for (const l of objectLinks(o.id, obj)) {
+        if (!l.weak && !(this.opts.partial && l.expect === 'content') && !this.holds(l.id)) {
+          throw new CorruptObjectError(`object ${o.id} arrived before ${l.id} (${l.from}), which it needs`, { data: { id: o.id, missing: l.id } });
+        }
+      }
+    }
+    this.batch.putPayload(oidToBytes(o.id), { kind: o.kind, encoding: o.encoding, payload: o.payload });
+    this.unflushed.add(o.id);
+    this.stored++;
+    this.storedBytes += o.payload.length;
+    const waiting = this.waiting.get(o.id);
+    if (waiting) {
+      this.waiting.delete(o.id);
+      for (const w of waiting) this.add(w);
+    }
+  }
+
+  /** Makes everything verified so far durable (also after a failure, so a retry skips it). */
+  commit(): void {
+    this.batch.commitPending();
+    this.unflushed.clear();
+  }
+
+  /** Commits and closes; throws when deltas still wait for a base that never came. */
+  finish(): void {
+    this.batch.flush();
+    this.unflushed.clear();
+    if (this.waiting.size > 0) {
+      const [base] = this.waiting.keys();
+      throw new RemoteError(`${this.waitingCount} delta(s) arrived without their base ${base}`, { data: { base } });
+    }
+  }
+
+  /** Commits what was verified and closes, ignoring deltas still waiting (after an error). */
+  abandon(): void {
+    this.batch.flush();
+    this.unflushed.clear();
+  }
+
+  private remember(id: Oid, bytes: Uint8Array): void {
+    if (bytes.length > CACHE_BYTES / 4) return;
+    this.cache.set(id, bytes);
+    this.cacheBytes += bytes.length;
+    while (this.cacheBytes > CACHE_BYTES) {
+      const [oldest, b] = this.cache.entries().next().value as [Oid, Uint8Array];
+      this.cache.delete(oldest);
+      this.cacheBytes -= b.length;
+    }
+  }
+
+  private blobBytes(id: Oid): Uint8Array {
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    if (this.unflushed.has(id)) this.commit();
+    return this.objects.readDeltaBase(id, id);
+  }
+}
+
+/** Imports a stream of objects through an ObjectImporter (the receiving end of putObjects). */
+export async function importObjects(objects: ObjectStore, stream: AsyncIterable<WireObject>): Promise<{ stored: number; skipped: number; bytes: number }> {
+  const imp = new ObjectImporter(objects);
+  try {
+    for await (const o of stream) imp.add(o);
+  } catch (err) {
+    imp.abandon();
+    throw err;
+  }
+  imp.finish();
+  return { stored: imp.stored, skipped: imp.skipped, bytes: imp.storedBytes };
+}

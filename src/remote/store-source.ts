@@ -1,0 +1,44 @@
+import { NotFoundError } from '../errors/index.js';
+import { oidToBytes, type Oid } from '../hash/index.js';
+import { objectLinks } from '../objects/index.js';
+import { recordKind, type ObjectStore } from '../store/index.js';
+import type { WalkNode, WalkSource } from './collect-objects.js';
+
+/**
+ * The local object store as the sending side of a walk. Chunk blobs are not read (only
+ * their record, for a delta's base); structured objects are read and so verified. Ids
+ * that objects merely mention (weak links) are sent when held here.
+ */
+export function storeSource(objects: ObjectStore): WalkSource {
+  return {
+    async load(ids) {
+      const out = new Map<Oid, WalkNode>();
+      for (const id of ids) out.set(id, loadNode(objects, id));
+      return out;
+    },
+    parentsOf(id) {
+      if (objects.kindOf(id) !== 'commit') return undefined;
+      return objects.readCommit(id).parents;
+    },
+  };
+}
+
+function loadNode(objects: ObjectStore, id: Oid): WalkNode {
+  const rec = objects.getRecord(id);
+  if (!rec) {
+    throw new NotFoundError(`object ${id} is missing here, so it cannot be sent`, {
+      data: { id },
+      hint: 'a partial clone lacks objects it never checked out; fetch them first, or run `dv fsck`',
+    });
+  }
+  const kind = recordKind(rec, id);
+  if (kind === 'blob') {
+    const base = objects.deltaBaseId(id);
+    return { kind, links: base ? [base] : [] };
+  }
+  const links: Oid[] = [];
+  for (const l of objectLinks(id, objects.read(id))) {
+    if (!l.weak || objects.env.objects.doesExist(oidToBytes(l.id))) links.push(l.id);
+  }
+  return { kind, links };
+}
