@@ -7,7 +7,7 @@ export interface OpenTransportOptions {
   token?: string;
 }
 
-/** Opens the transport a URL names: a path, `http(s)://…`. */
+/** Opens the transport a URL names: a path, `http(s)://…`, `s3://bucket/prefix`. */
 export async function openTransport(url: string, opts: OpenTransportOptions = {}): Promise<Transport> {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme === undefined || scheme === 'file') return PathTransport.open(scheme === 'file' ? new URL(url).pathname : url);
@@ -15,5 +15,9 @@ export async function openTransport(url: string, opts: OpenTransportOptions = {}
     const { HttpTransport } = await import('./http-transport.js');
     return new HttpTransport(url, opts);
   }
-  throw new UsageError(`unsupported remote URL ${url}`, { hint: 'use a path, or http(s)://HOST:PORT/NAME' });
+  if (scheme === 's3') {
+    const { S3Transport } = await import('./s3/index.js');
+    return S3Transport.open(url);
+  }
+  throw new UsageError(`unsupported remote URL ${url}`, { hint: 'use a path, http(s)://HOST:PORT/NAME or s3://BUCKET/PREFIX' });
 }
