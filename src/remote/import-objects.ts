@@ -7,6 +7,8 @@ import type { WireObject } from './transport.js';
 
 /** Decoded blob bytes kept for deltas and file checks that follow soon after. */
 const CACHE_BYTES = 64 * 1024 * 1024;
+/** Verified objects are committed at least this often, so an interrupted transfer loses little. */
+const COMMIT_INTERVAL_MS = 1000;
 
 /**
  * The verifying import: every received object is decoded and hashed against its id (a
@@ -22,6 +24,7 @@ export class ObjectImporter {
   private cacheBytes = 0;
   /** Deltas waiting for their base, by base id (only when `deferMissingBases`). */
   private readonly waiting = new Map<Oid, WireObject[]>();
+  private lastCommit = Date.now();
   stored = 0;
   storedBytes = 0;
   skipped = 0;
@@ -87,6 +90,7 @@ export class ObjectImporter {
     }
     this.batch.putPayload(oidToBytes(o.id), { kind: o.kind, encoding: o.encoding, payload: o.payload });
     this.unflushed.add(o.id);
+    if (Date.now() - this.lastCommit >= COMMIT_INTERVAL_MS) this.commit();
     this.stored++;
     this.storedBytes += o.payload.length;
     const waiting = this.waiting.get(o.id);
@@ -100,6 +104,7 @@ export class ObjectImporter {
   commit(): void {
     this.batch.commitPending();
     this.unflushed.clear();
+    this.lastCommit = Date.now();
   }
 
   /** Commits and closes; throws when deltas still wait for a base that never came. */

@@ -22,22 +22,44 @@ export function frameHeader(o: WireObject): Buffer {
   return h;
 }
 
-/** Groups frames into buffers of about `target` bytes (few, large writes). */
+const WAITING = Symbol('waiting');
+
+/**
+ * Groups frames into buffers of about `target` bytes (few, large writes). What is grouped
+ * goes out as soon as the source pauses, so a source that stalls or fails has still
+ * delivered everything it produced before.
+ */
 export async function* encodeFrames(objects: AsyncIterable<WireObject>, target = 1024 * 1024): AsyncGenerator<Buffer> {
+  const it = objects[Symbol.asyncIterator]();
   let parts: Buffer[] = [];
   let size = 0;
-  for await (const o of objects) {
+  const flush = (): Buffer => {
+    const out = Buffer.concat(parts, size);
+    parts = [];
+    size = 0;
+    return out;
+  };
+  for (;;) {
+    const next = it.next();
+    let r: IteratorResult<WireObject> | typeof WAITING;
+    if (size > 0) {
+      r = await Promise.race([next, new Promise<typeof WAITING>((resolve) => setImmediate(() => resolve(WAITING)))]);
+      if (r === WAITING) {
+        yield flush();
+        r = await next;
+      }
+    } else {
+      r = await next;
+    }
+    if (r.done) break;
+    const o = r.value;
     const h = frameHeader(o);
     const p = Buffer.from(o.payload.buffer, o.payload.byteOffset, o.payload.byteLength);
     parts.push(h, p);
     size += h.length + p.length;
-    if (size >= target) {
-      yield Buffer.concat(parts, size);
-      parts = [];
-      size = 0;
-    }
+    if (size >= target) yield flush();
   }
-  if (size > 0) yield Buffer.concat(parts, size);
+  if (size > 0) yield flush();
 }
 
 /** Parses frames from a byte stream; a malformed or truncated stream is a RemoteError. */
