@@ -1,6 +1,6 @@
 import { RemoteError } from '../../errors/index.js';
 import { oidFromBytes, oidToBytes, type Oid } from '../../hash/index.js';
-import { KIND_BY_CODE, KIND_CODES } from '../../objects/index.js';
+import { KIND_BY_CODE } from '../../objects/index.js';
 import type { WireObject } from '../transport.js';
 
 /**
@@ -16,15 +16,6 @@ const ENTRY = 32 + 8 + 4;
 
 /** Where one object's record sits. */
 export interface PackEntry { pack: string; offset: number; length: number }
-
-/** The record bytes of an object. */
-export function encodeRecord(o: WireObject): Buffer {
-  const out = Buffer.allocUnsafe(2 + o.payload.length);
-  out[0] = KIND_CODES[o.kind];
-  out[1] = o.encoding;
-  out.set(o.payload, 2);
-  return out;
-}
 
 /** The object a record holds (its bytes are verified by whoever uses it). */
 export function decodeRecord(id: Oid, record: Uint8Array): WireObject {

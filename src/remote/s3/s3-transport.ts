@@ -3,11 +3,11 @@ import { ConflictError, CorruptObjectError, InvalidInputError, RemoteError } fro
 import { oidFromBytes, type Oid } from '../../hash/index.js';
 import { objectLinks } from '../../objects/index.js';
 import { BRANCH_PREFIX, TAG_PREFIX, parseShortRefName } from '../../refs/index.js';
-import { ENCODING_DELTA, deltaBase as payloadDeltaBase, verifyPayload } from '../../store/index.js';
+import { ENCODING_DELTA, deltaBase as payloadDeltaBase, inlineRecord, verifyPayload } from '../../store/index.js';
 import type { RefUpdate, Transport, WireObject } from '../transport.js';
 import { PreconditionFailed, S3Bucket } from './s3-client.js';
 import { parseS3Url, type S3Location } from './s3-location.js';
-import { decodePackIndex, decodeRecord, encodePackIndex, encodeRecord, type PackEntry } from './s3-pack.js';
+import { decodePackIndex, decodeRecord, encodePackIndex, type PackEntry } from './s3-pack.js';
 import { S3_REMOTE_FORMAT, encodeRefsDoc, parseRefsDoc, type RefsDoc } from './s3-refs.js';
 
 /** A pack is uploaded once it holds this many bytes (and at the end of a push). */
@@ -314,7 +314,7 @@ class PackBuilder {
   get(id: Oid): WireObject | undefined { return this.byId.get(id); }
 
   add(o: WireObject): void {
-    const rec = encodeRecord(o);
+    const rec = inlineRecord(o);
     this.entries.push({ id: o.id, offset: this.size, length: rec.length });
     this.parts.push(rec);
     this.byId.set(o.id, o);
