@@ -102,7 +102,8 @@ async function verifyBundle(file: string, fd: number, receiver: ObjectStore | un
   let header: BundleHeader | undefined;
   let total = 0;
   const extract = tar.extract();
-  const input = fs.createReadStream('', { fd, start: 0, autoClose: false });
+  // A stream of its own: the descriptor stays for the positioned reads of delta bases and chunks.
+  const input = fs.createReadStream(file);
   input.on('error', (err) => extract.destroy(err));
   input.pipe(extract as unknown as NodeJS.WritableStream);
   try {
