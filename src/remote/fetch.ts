@@ -3,7 +3,8 @@ import { BRANCH_PREFIX, REMOTE_PREFIX, TAG_PREFIX } from '../refs/index.js';
 import type { Repository } from '../repo/index.js';
 import { fetchObjects } from './fetch-objects.js';
 import { openTransport } from './open-transport.js';
-import { requireRemote, type RemoteConfig } from './remote-config.js';
+import { readRemote, requireRemote, type RemoteConfig } from './remote-config.js';
+import { bundleRemote } from './bundle/index.js';
 import type { Transport } from './transport.js';
 
 export interface FetchOptions { remote?: string; token?: string }
@@ -23,13 +24,14 @@ export interface FetchResult {
 }
 
 /**
- * Fetches a remote's branches into refs/remotes/NAME/… and its new tags: objects first,
+ * Fetches a remote's (or a bundle file's) branches into refs/remotes/NAME/… and its new tags: objects first,
  * then every ref in one compare-and-swap transaction, so an interrupted fetch changes no
  * ref. Branches deleted on the remote lose their remote-tracking ref.
  */
 export async function fetchRemote(repo: Repository, opts: FetchOptions = {}): Promise<FetchResult> {
-  const remote = requireRemote(repo, opts.remote ?? 'origin');
-  const transport = await openTransport(remote.url, { token: opts.token });
+  const name = opts.remote ?? 'origin';
+  const remote = readRemote(repo, name) ?? bundleRemote(name) ?? requireRemote(repo, name);
+  const transport = await openTransport(remote.url, { token: opts.token, receiver: repo.objects });
   try {
     return await fetchFrom(repo, transport, remote);
   } finally {

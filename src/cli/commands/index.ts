@@ -3,6 +3,7 @@ import { worktreeCommands } from './worktree/index.js';
 import { historyCommands } from './history/index.js';
 import { maintenanceCommands } from './maintenance/index.js';
 import { remoteCommands } from './remote/index.js';
+import { bundleCommands } from './bundle/index.js';
 
 /** Every top-level command, in the order `dv --help` lists them. */
 export const commands: CommandModule<object, any>[] = [
@@ -10,4 +11,5 @@ export const commands: CommandModule<object, any>[] = [
   ...historyCommands,
   ...maintenanceCommands,
   ...remoteCommands,
+  ...bundleCommands,
 ];
