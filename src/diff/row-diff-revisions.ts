@@ -1,5 +1,7 @@
 import path from 'node:path';
+import type { Oid } from '../hash/index.js';
 import type { Repository } from '../repo/index.js';
+import { cleanWorktreeCopy } from '../worktree/index.js';
 import { diffRows, fileChunkSource, tableFormatOf, type ChunkSource, type RowChange, type RowDiffResult } from '../rows/index.js';
 import type { RepoPath } from '../util/index.js';
 import { diffRevisions, type DiffRevisionsOptions, type DiffSide } from './diff-revisions.js';
@@ -55,10 +57,10 @@ export function diffRowsRevisions(repo: Repository, opts: DiffRowsRevisionsOptio
       skipped.push({ path: change.path, status: change.status, reason: format ? 'a symlink' : 'not CSV, TSV or JSONL' });
       continue;
     }
-    const oldSource = change.old ? storeSource(repo, `${revLabel(fileDiff.from)}:${change.path}`, change.old.id, change.old.size) : null;
+    const oldSource = change.old ? storeSource(repo, `${revLabel(fileDiff.from)}:${change.path}`, change.old.id, change.old.size, change.path) : null;
     const newSource = !change.new ? null
       : 'worktree' in fileDiff.to ? fileChunkSource(path.join(repo.worktree(), change.path), change.path)
-      : storeSource(repo, `${revLabel(fileDiff.to)}:${change.path}`, change.new.id, change.new.size);
+      : storeSource(repo, `${revLabel(fileDiff.to)}:${change.path}`, change.new.id, change.new.size, change.path);
     const rows: RowChange[] = [];
     let seen = 0;
     opts.onFile?.(change.path, change.status);
@@ -79,9 +81,14 @@ export function diffRowsRevisions(repo: Repository, opts: DiffRowsRevisionsOptio
   return { from: fileDiff.from, to: fileDiff.to, files, skipped };
 }
 
-/** Stored file content as a row source (verified as it streams). */
-export function storeSource(repo: Repository, label: string, id: string, size: number): ChunkSource {
-  return { label, size, open: () => repo.objects.readContentSync(id as never) };
+/**
+ * Stored file content as a row source, verified as it streams; when the working tree
+ * holds the same content (index stat match), its plain bytes are read instead.
+ */
+export function storeSource(repo: Repository, label: string, id: Oid, size: number, path?: RepoPath): ChunkSource {
+  const copy = path ? cleanWorktreeCopy(repo, path, id) : null;
+  if (copy) return { ...fileChunkSource(copy, label), size };
+  return { label, size, open: () => repo.objects.readContentSync(id) };
 }
 
 function revLabel(side: DiffSide): string {

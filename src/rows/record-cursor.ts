@@ -24,6 +24,8 @@ export class RecordCursor {
   private nextQuote = -1;
   private eof = false;
   private baseOffset = 0;
+  /** The rest of an input piece whose head was joined to an unfinished record. */
+  private queued: Buffer | null = null;
 
   constructor(private readonly pieces: Iterator<Uint8Array>, private readonly quoted: boolean) {}
 
@@ -87,13 +89,25 @@ export class RecordCursor {
 
   /** Appends the next input piece to the unread rest; false at the end of input. */
   private fill(): boolean {
-    if (this.eof) return false;
-    const r = this.pieces.next();
-    if (r.done) { this.eof = true; return false; }
-    const piece = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+    let piece = this.queued;
+    this.queued = null;
+    if (!piece) {
+      if (this.eof) return false;
+      const r = this.pieces.next();
+      if (r.done) { this.eof = true; return false; }
+      piece = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+    }
     const rest = this.buf.length - this.pos;
     this.baseOffset += this.pos;
-    this.buf = rest > 0 ? Buffer.concat([this.buf.subarray(this.pos), piece]) : piece;
+    if (rest === 0) this.buf = piece;
+    else {
+      // Join only the piece's first line to the unfinished record, not the whole piece.
+      const nl = piece.indexOf(NL);
+      if (nl >= 0 && nl < piece.length - 1) {
+        this.buf = Buffer.concat([this.buf.subarray(this.pos), piece.subarray(0, nl + 1)]);
+        this.queued = piece.subarray(nl + 1);
+      } else this.buf = Buffer.concat([this.buf.subarray(this.pos), piece]);
+    }
     this.pos = 0;
     this.nextQuote = -1;
     return true;

@@ -66,7 +66,8 @@ export interface RowDiffOptions {
 export const TYPE_SAMPLE_ROWS = 10_000;
 const DEFAULT_BUDGET = 64 * 1024 * 1024;
 
-interface Pending { line: number; key: string; text: string; cells: string[] }
+/** A row not matched yet: its text is kept, its cells parsed again when needed. */
+interface Pending { line: number; key: string; text: string }
 
 /**
  * Row-level diff of two versions of a table (null: the file is absent on that side).
@@ -201,7 +202,7 @@ class RowDiffRun {
     const text = r.text();
     const cells = r.cells();
     this.observe(side, cells);
-    return { line: r.line, key: this.keyOf(side, cells, text), text, cells };
+    return { line: r.line, key: this.keyOf(side, cells, text), text };
   }
 
   private keyOf(side: 0 | 1, cells: string[], text: string): string {
@@ -269,14 +270,16 @@ class RowDiffRun {
 
   /** Two rows with the same key: changed when a column both sides have differs. */
   private compare(o: Pending, n: Pending): void {
+    const oc = this.a!.parse(o.text);
+    const nc = this.b!.parse(n.text);
     const map = this.columnMap();
     const newCols = this.b!.columns;
     let cells: RowChange['cells'];
     for (let i = 0; i < newCols.length; i++) {
       const oi = map[i]!;
       if (oi < 0) continue;
-      const ov = o.cells[oi];
-      const nv = n.cells[i];
+      const ov = oc[oi];
+      const nv = nc[i];
       if (ov === nv || (isNullValue(ov) && isNullValue(nv))) continue;
       (cells ??= []).push({ column: newCols[i]!, old: isNullValue(ov) ? null : ov!, new: isNullValue(nv) ? null : nv! });
     }
@@ -285,7 +288,7 @@ class RowDiffRun {
       return;
     }
     this.summary.changed++;
-    this.emit({ kind: 'changed', key: this.keyView(1, n.cells), oldLine: o.line, newLine: n.line, cells });
+    this.emit({ kind: 'changed', key: this.keyView(1, nc), oldLine: o.line, newLine: n.line, cells });
   }
 
   private keyView(side: 0 | 1, cells: string[]): Record<string, string> | null {
@@ -308,12 +311,14 @@ class RowDiffRun {
 
   private removed(p: Pending): void {
     this.summary.removed++;
-    this.emit({ kind: 'removed', key: this.keyView(0, p.cells), oldLine: p.line, row: this.rowView(0, p.cells) });
+    const cells = this.a!.parse(p.text);
+    this.emit({ kind: 'removed', key: this.keyView(0, cells), oldLine: p.line, row: this.rowView(0, cells) });
   }
 
   private added(p: Pending): void {
     this.summary.added++;
-    this.emit({ kind: 'added', key: this.keyView(1, p.cells), newLine: p.line, row: this.rowView(1, p.cells) });
+    const cells = this.b!.parse(p.text);
+    this.emit({ kind: 'added', key: this.keyView(1, cells), newLine: p.line, row: this.rowView(1, cells) });
   }
 
   /**
@@ -346,13 +351,13 @@ class RowDiffRun {
         const olds = new Map<string, Pending[]>();
         for (const { line, text } of spill.read(0, p)) {
           const cells = this.a!.parse(text);
-          const row = { line, text, cells, key: this.keyOf(0, cells, text) };
+          const row = { line, text, key: this.keyOf(0, cells, text) };
           const list = olds.get(row.key);
           if (list) list.push(row); else olds.set(row.key, [row]);
         }
         for (const { line, text } of spill.read(1, p)) {
           const cells = this.b!.parse(text);
-          const row = { line, text, cells, key: this.keyOf(1, cells, text) };
+          const row = { line, text, key: this.keyOf(1, cells, text) };
           const list = olds.get(row.key);
           if (list) {
             const o = list.shift()!;
@@ -405,5 +410,6 @@ class RowDiffRun {
 }
 
 function weight(p: Pending): number {
-  return 96 + p.text.length * 4 + p.cells.length * 32;
+  // Object and map entry, the text, and the key when it is not the text itself.
+  return 80 + p.text.length * 2 + (p.key === p.text ? 0 : p.key.length * 2);
 }
