@@ -120,7 +120,7 @@ export function checkTable(source: ChunkSource, format: TableFormat, contract: C
   }
   const rows = reader.rows;
   for (const c of checks) {
-    if (c.count > 0) violations.push({ rule: c.rule, column: c.column, expected: c.expected, found: `${c.count} of ${rows} row${rows === 1 ? '' : 's'} that ${c.count === 1 ? 'does' : 'do'} not`, count: c.count, rows: c.rows });
+    if (c.count > 0) violations.push({ rule: c.rule, column: c.column, expected: c.expected, found: `${c.count} of ${rows} rows not matching`, count: c.count, rows: c.rows });
   }
   for (const u of uniques.filter((x) => !x.sorted)) {
     const dup = findDuplicates(source, format, u);

@@ -15,3 +15,4 @@ export * from './checkout.js';
 export * from './export-tree.js';
 export * from './materialize.js';
 export * from './clean-copy.js';
+export * from './content-id.js';
