@@ -57,7 +57,7 @@ export interface CheckContractsOptions {
 export interface CheckInput {
   path: RepoPath;
   source: ChunkSource;
-  /** Known id, or null to hash the content while checking it. */
+  /** Known id, or null (then hashed only if the check fails, for the incident). */
   id: Oid | null;
   previous: { id: Oid; source: ChunkSource } | null;
 }
@@ -115,19 +115,7 @@ function checkOne(input: CheckInput, contract: Contract, keys: KeyRule[], at: nu
     };
   }
   let id = input.id;
-  let source = input.source;
-  if (id === null) {
-    // Hash while the first pass reads, so the incident can name the exact content.
-    const inner = source;
-    source = {
-      ...inner,
-      open: function* () {
-        const h = createHasher();
-        for (const piece of { [Symbol.iterator]: () => inner.open() }) { h.update(piece); yield piece; }
-        id = h.digest();
-      },
-    };
-  }
+  const source = input.source;
   const table = checkTable(source, format, contract, { now: at });
   const check: ContractCheck = { path: input.path, contract: contract.pattern, data: id, format, rows: table.rows, passed: true, violations: table.violations };
   if (contract.maxChange && input.previous && input.previous.id !== id) {
@@ -156,8 +144,16 @@ function checkOne(input: CheckInput, contract: Contract, keys: KeyRule[], at: nu
     }
   }
   check.passed = check.violations.length === 0;
+  // Content not hashed yet is hashed only when the incident needs to name it.
+  if (!check.passed && id === null) id = hashSource(source);
   check.data = id;
   return check;
+}
+
+function hashSource(source: ChunkSource): Oid {
+  const h = createHasher();
+  for (const piece of { [Symbol.iterator]: () => source.open() }) h.update(piece);
+  return h.digest();
 }
 
 function changeValues(r: RowChange): Record<string, string> {

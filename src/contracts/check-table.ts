@@ -1,5 +1,5 @@
 
-import { isNullValue, matchesValueType, parseTimeValue, TableReader, type ChunkSource, type TableFormat } from '../rows/index.js';
+import { hashBytes52, HashSet52, isNullValue, matchesValueType, matchesValueTypeBytes, parseTimeValue, TableReader, type ChunkSource, type TableFormat } from '../rows/index.js';
 import type { ColumnRule, Contract } from './contract-spec.js';
 
 /** Rows shown per violation. */
@@ -32,20 +32,56 @@ interface Check {
   column: string;
   expected: string;
   index: number;
+  /** The rule on a cell's text. */
   test: (v: string) => boolean;
+  /** The same rule on the cell's bytes, where it can be decided without a string. */
+  bytes?: (buf: Uint8Array, s: number, e: number) => boolean;
   count: number;
   rows: ViolationRow[];
 }
 
-/** Uniqueness state of one column set: sorted input needs no memory; otherwise a later pass finds duplicates. */
+/** Uniqueness of one column set: a set of 52-bit hashes; repeated hashes are confirmed exactly afterwards. */
 interface UniqueCheck {
   columns: string[];
   indexes: number[];
-  numeric: boolean;
-  prev: string | number | null;
-  sorted: boolean;
+  seen: HashSet52;
+  /** One bit per small non-negative integer seen (single integer columns): no hashing, 1 bit a value. */
+  bits: Uint32Array | null;
+  suspects: Set<number>;
 }
 
+/** Largest value the integer bitmap covers (32 MiB of bits). */
+const BITMAP_LIMIT = 1 << 28;
+
+/** Records one key (the bytes of a single column); a repeat marks its hash as suspect. */
+function addUnique(u: UniqueCheck, b: Uint8Array, s: number, e: number, line: number): void {
+  if (u.bits !== null && e - s <= 9 && e > s) {
+    let v = 0;
+    let i = s;
+    for (; i < e; i++) {
+      const c = b[i]!;
+      if (c < 48 || c > 57) break;
+      v = v * 10 + (c - 48);
+    }
+    // Plain digits without a leading zero (so "07" and "7" stay distinct keys).
+    if (i === e && v < BITMAP_LIMIT && (b[s] !== 48 || e - s === 1)) {
+      const w = v >>> 5;
+      if (w >= u.bits.length) {
+        let len = u.bits.length;
+        while (len <= w) len *= 2;
+        const grown = new Uint32Array(Math.min(len, BITMAP_LIMIT >>> 5));
+        grown.set(u.bits);
+        u.bits = grown;
+      }
+      const m = 1 << (v & 31);
+      if (u.bits[w]! & m) u.suspects.add(hashBytes52(b, s, e));
+      else u.bits[w]! |= m;
+      return;
+    }
+  }
+  const h = hashBytes52(b, s, e);
+  if (u.seen.add(h, line) !== 0) u.suspects.add(h);
+}
 export interface TableCheckResult {
   rows: number;
   columns: string[];
@@ -55,10 +91,11 @@ export interface TableCheckResult {
 }
 
 /**
- * Checks one table against a contract in one streaming pass (plus a second pass when a
- * unique column is not in sorted order): columns present, types, nulls, ranges, allowed
- * values, patterns, uniqueness, row counts and freshness. Memory does not grow with the
- * rows except for the hash set of an unsorted unique column.
+ * Checks one table against a contract in one streaming pass: columns present, types,
+ * nulls, ranges, allowed values, patterns, uniqueness, row counts and freshness. Unquoted
+ * CSV/TSV rows are checked on their bytes (types, nulls and allowed values need no
+ * string). Memory is constant except for the hash set of unique columns (about 24 bytes a
+ * row); a second pass runs only over rows whose key hash repeated.
  */
 export function checkTable(source: ChunkSource, format: TableFormat, contract: Contract, opts: { now: number }): TableCheckResult {
   const reader = new TableReader(format, source);
@@ -88,15 +125,65 @@ export function checkTable(source: ChunkSource, format: TableFormat, contract: C
   for (const cols of [...contract.columns.filter((c) => c.unique).map((c) => [c.name]), ...contract.unique]) {
     const indexes = cols.map((c) => reader.indexOf(c));
     if (indexes.some((i) => i < 0)) continue;
-    const numeric = cols.length === 1 && ['integer', 'number'].includes(contract.columns.find((c) => c.name === cols[0])?.type ?? '');
-    uniques.push({ columns: cols, indexes, numeric, prev: null, sorted: true });
+    const integer = cols.length === 1 && contract.columns.find((c) => c.name === cols[0])?.type === 'integer';
+    uniques.push({ columns: cols, indexes, seen: new HashSet52(), bits: integer ? new Uint32Array(1024) : null, suspects: new Set() });
   }
   const fresh = contract.freshness ? reader.indexOf(contract.freshness.column) : -1;
   let newest = -Infinity;
+  const starts = new Int32Array(Math.max(64, columns.length + 1));
+  // Fields past the last checked column are not located.
+  const lastColumn = Math.max(-1, ...checks.map((c) => c.index), ...uniques.flatMap((u) => u.indexes), fresh);
 
   for (; haveRow; haveRow = reader.next()) {
-    const cells = reader.cells();
     const line = reader.line;
+    if (reader.rows === 1000 && uniques.some((u) => u.seen.size > 0)) {
+      // Size the hash sets once from the first rows' length instead of growing them step by step.
+      const estimate = Math.ceil((source.size / Math.max(1, reader.consumed)) * 1000 * 1.1);
+      for (const u of uniques) if (u.seen.size > 0) u.seen.reserve(estimate);
+    }
+    const n = reader.fieldStarts(starts, lastColumn + 2);
+    if (n >= 0) {
+      // Fast path: an unquoted row, checked on its bytes.
+      const buf = reader.buf;
+      const end = reader.end;
+      for (let i = 0; i < nullChecks.length; i++) {
+        const c = nullChecks[i]!;
+        const x = c.index;
+        if (x >= n || (x + 1 < n ? starts[x + 1]! - 1 : end) === starts[x]) fail(c, line, null);
+      }
+      for (let i = 0; i < valueChecks.length; i++) {
+        const c = valueChecks[i]!;
+        const x = c.index;
+        if (x >= n) continue;
+        const s = starts[x]!;
+        const e = x + 1 < n ? starts[x + 1]! - 1 : end;
+        if (s === e) continue;
+        if (c.bytes ? !c.bytes(buf, s, e) : !c.test(buf.toString('utf8', s, e))) fail(c, line, buf.toString('utf8', s, e));
+      }
+      for (let i = 0; i < uniques.length; i++) {
+        const u = uniques[i]!;
+        if (u.indexes.length === 1) {
+          const x = u.indexes[0]!;
+          if (x < n) addUnique(u, buf, starts[x]!, x + 1 < n ? starts[x + 1]! - 1 : end, line);
+          else addUnique(u, buf, 0, 0, line);
+          continue;
+        }
+        let h = 0;
+        for (let k = 0; k < u.indexes.length; k++) {
+          const x = u.indexes[k]!;
+          const s = x < n ? starts[x]! : 0;
+          const e = x < n ? (x + 1 < n ? starts[x + 1]! - 1 : end) : 0;
+          h = k === 0 ? hashBytes52(buf, s, e) : hashBytes52(buf, s, e, h % 0x100000000, k);
+        }
+        if (u.seen.add(h, line) !== 0) u.suspects.add(h);
+      }
+      if (fresh >= 0 && fresh < n) {
+        const t = parseTimeValue(buf.toString('latin1', starts[fresh]!, fresh + 1 < n ? starts[fresh + 1]! - 1 : end));
+        if (t > newest) newest = t;
+      }
+      continue;
+    }
+    const cells = reader.cells();
     for (let i = 0; i < nullChecks.length; i++) {
       const c = nullChecks[i]!;
       if (isNullValue(cells[c.index])) fail(c, line, null);
@@ -108,10 +195,13 @@ export function checkTable(source: ChunkSource, format: TableFormat, contract: C
     }
     for (let i = 0; i < uniques.length; i++) {
       const u = uniques[i]!;
-      if (!u.sorted) continue;
-      const key: string | number = u.indexes.length === 1 ? (u.numeric ? Number(cells[u.indexes[0]!]) : cells[u.indexes[0]!] ?? '') : u.indexes.map((x) => cells[x] ?? '').join('\u001f');
-      if (u.prev !== null && !(key > u.prev)) u.sorted = false;
-      u.prev = key;
+      if (u.indexes.length === 1) {
+        const b = Buffer.from(cells[u.indexes[0]!] ?? '', 'utf8');
+        addUnique(u, b, 0, b.length, line);
+        continue;
+      }
+      const h = hashKey(u, cells);
+      if (u.seen.add(h, line) !== 0) u.suspects.add(h);
     }
     if (fresh >= 0) {
       const t = parseTimeValue(cells[fresh] ?? '');
@@ -122,7 +212,7 @@ export function checkTable(source: ChunkSource, format: TableFormat, contract: C
   for (const c of checks) {
     if (c.count > 0) violations.push({ rule: c.rule, column: c.column, expected: c.expected, found: `${c.count} of ${rows} rows not matching`, count: c.count, rows: c.rows });
   }
-  for (const u of uniques.filter((x) => !x.sorted)) {
+  for (const u of uniques.filter((x) => x.suspects.size > 0)) {
     const dup = findDuplicates(source, format, u);
     if (dup.count > 0) violations.push({ rule: 'unique', column: u.columns.join(', '), expected: `unique values of ${u.columns.join(', ')}`, found: `${dup.count} row${dup.count === 1 ? '' : 's'} repeating an earlier value`, count: dup.count, rows: dup.rows });
   }
@@ -153,27 +243,30 @@ function fail(c: Check, line: number, value: string | null): void {
 
 function compileColumn(rule: ColumnRule, index: number): Check[] {
   const out: Check[] = [];
-  const add = (r: Check['rule'], expected: string, test: (v: string) => boolean): void => {
-    out.push({ rule: r, column: rule.name, expected, index, test, count: 0, rows: [] });
+  const add = (r: Check['rule'], expected: string, test: Check['test'], bytes?: Check['bytes']): void => {
+    out.push({ rule: r, column: rule.name, expected, index, test, bytes, count: 0, rows: [] });
   };
   if (!rule.nullable) add('nullable', 'a value in every row (not nullable)', () => true);
   if (rule.type && rule.type !== 'string') {
     const t = rule.type;
-    add('type', `type ${t}${TYPE_FORMS[t] ? ` (${TYPE_FORMS[t]})` : ''}`, (v) => matchesValueType(v, t));
+    add('type', `type ${t}${TYPE_FORMS[t] ? ` (${TYPE_FORMS[t]})` : ''}`, (v) => matchesValueType(v, t), (b, s, e) => matchesValueTypeBytes(b, s, e, t));
   }
   const numeric = rule.type === 'integer' || rule.type === 'number' || (rule.type === undefined && typeof (rule.min ?? rule.max) === 'number');
   if (rule.min !== undefined) {
     const m = rule.min;
-    add('min', `values >= ${m}`, numeric ? (v) => !(Number(v) < Number(m)) : (v) => v >= String(m));
+    const n = Number(m);
+    add('min', `values >= ${m}`, numeric ? (v) => !(Number(v) < n) : (v) => v >= String(m), numeric ? (b, s, e) => !(numberOfBytes(b, s, e) < n) : undefined);
   }
   if (rule.max !== undefined) {
     const m = rule.max;
-    add('max', `values <= ${m}`, numeric ? (v) => !(Number(v) > Number(m)) : (v) => v <= String(m));
+    const n = Number(m);
+    add('max', `values <= ${m}`, numeric ? (v) => !(Number(v) > n) : (v) => v <= String(m), numeric ? (b, s, e) => !(numberOfBytes(b, s, e) > n) : undefined);
   }
   if (rule.allowed) {
     const set = new Set(rule.allowed);
+    const raw = allowedBytes(rule.allowed);
     const shown = rule.allowed.length > 8 ? `${rule.allowed.slice(0, 8).join(', ')}, …` : rule.allowed.join(', ');
-    add('allowed', `one of ${shown}`, (v) => set.has(v));
+    add('allowed', `one of ${shown}`, (v) => set.has(v), raw);
   }
   if (rule.pattern) {
     const re = rule.pattern.re;
@@ -186,27 +279,76 @@ const TYPE_FORMS: Partial<Record<string, string>> = {
   date: 'YYYY-MM-DD', datetime: 'ISO 8601, e.g. 2024-03-01T12:00:00Z', boolean: 'true or false', integer: 'whole numbers',
 };
 
-/** Second pass for an unsorted unique column set: hashes first, then the exact values of colliding hashes. */
-function findDuplicates(source: ChunkSource, format: TableFormat, u: UniqueCheck): { count: number; rows: ViolationRow[] } {
-  const keyOf = (cells: string[]): string => (u.indexes.length === 1 ? cells[u.indexes[0]!] ?? '' : u.indexes.map((x) => cells[x] ?? '').join('\u001f'));
-  const seen = new Map<number, number>();
-  const suspects = new Set<number>();
-  let r = new TableReader(format, source);
-  while (r.next()) {
-    const h = hash52(keyOf(r.cells()));
-    if (seen.has(h)) suspects.add(h); else seen.set(h, r.line);
+/**
+ * A byte-level membership test for allowed values: candidates are found by length and
+ * first and last byte, then compared byte by byte (no string per cell).
+ */
+function allowedBytes(values: string[]): (b: Uint8Array, s: number, e: number) => boolean {
+  const table = new Map<number, Buffer[]>();
+  for (const v of values) {
+    const bytes = Buffer.from(v, 'utf8');
+    if (bytes.length === 0) continue;
+    const k = bytes.length * 65536 + bytes[0]! * 256 + bytes[bytes.length - 1]!;
+    const list = table.get(k);
+    if (list) list.push(bytes); else table.set(k, [bytes]);
   }
-  seen.clear();
-  if (suspects.size === 0) return { count: 0, rows: [] };
-  // Confirm: only rows whose hash collided are kept, with their exact values.
+  return (b, s, e) => {
+    const list = table.get((e - s) * 65536 + b[s]! * 256 + b[e - 1]!);
+    if (!list) return false;
+    outer: for (const c of list) {
+      for (let i = 1; i < c.length - 1; i++) if (c[i] !== b[s + i]) continue outer;
+      return true;
+    }
+    return false;
+  };
+}
+
+/**
+ * The number a cell's bytes spell: plain decimals are read digit by digit (exact up to 15
+ * significant digits); anything else (exponents, long values) goes through Number().
+ */
+function numberOfBytes(b: Uint8Array, s: number, e: number): number {
+  let i = s;
+  let neg = false;
+  if (b[i] === 45) { neg = true; i++; } else if (b[i] === 43) i++;
+  let v = 0;
+  let digits = 0;
+  let scale = 1;
+  let dot = false;
+  for (; i < e; i++) {
+    const c = b[i]!;
+    if (c >= 48 && c <= 57) {
+      v = v * 10 + (c - 48);
+      digits++;
+      if (dot) scale *= 10;
+    } else if (c === 46 && !dot) dot = true;
+    else return Number(Buffer.prototype.latin1Slice.call(b, s, e) as string);
+  }
+  if (digits === 0 || digits > 15) return Number(Buffer.prototype.latin1Slice.call(b, s, e) as string);
+  const r = v / scale;
+  return neg ? -r : r;
+}
+
+/** The hash of a row's key for a unique check, over the cells' UTF-8 bytes (as the fast path hashes them). */
+function hashKey(u: UniqueCheck, cells: string[]): number {
+  let h = 0;
+  for (let k = 0; k < u.indexes.length; k++) {
+    const b = Buffer.from(cells[u.indexes[k]!] ?? '', 'utf8');
+    h = k === 0 ? hashBytes52(b, 0, b.length) : hashBytes52(b, 0, b.length, h % 0x100000000, k);
+  }
+  return h;
+}
+
+/** Second pass over the rows whose key hash repeated: exact values decide which rows repeat one. */
+function findDuplicates(source: ChunkSource, format: TableFormat, u: UniqueCheck): { count: number; rows: ViolationRow[] } {
   const firstLine = new Map<string, number>();
   const rows: ViolationRow[] = [];
   let count = 0;
-  r = new TableReader(format, source);
+  const r = new TableReader(format, source);
   while (r.next()) {
     const cells = r.cells();
-    const k = keyOf(cells);
-    if (!suspects.has(hash52(k))) continue;
+    if (!u.suspects.has(hashKey(u, cells))) continue;
+    const k = u.indexes.map((x) => cells[x] ?? '').join('\u001f');
     const first = firstLine.get(k);
     if (first === undefined) { firstLine.set(k, r.line); continue; }
     count++;
@@ -217,18 +359,6 @@ function findDuplicates(source: ChunkSource, format: TableFormat, u: UniqueCheck
     }
   }
   return { count, rows };
-}
-
-/** A 52-bit hash of a string (two 32-bit FNV-1a variants), exact as a JS number. */
-function hash52(s: string): number {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ s.length;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-  }
-  return (a >>> 0) * 0x100000 + ((b >>> 12) & 0xfffff);
 }
 
 function formatAge(ms: number): string {

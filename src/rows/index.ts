@@ -10,3 +10,5 @@ export * from './split-record.js';
 export * from './value-type.js';
 export * from './table-reader.js';
 export * from './row-diff.js';
+export * from './value-bytes.js';
+export * from './hash-set52.js';

@@ -13,6 +13,7 @@ export class TableReader {
   readonly columns: string[] = [];
   private readonly cursor: RecordCursor;
   private readonly delimiter: string;
+  private readonly delimiterByte: number;
   private readonly columnIndex = new Map<string, number>();
   private cached: string[] | null = null;
   /** Data rows read so far (the current one included). */
@@ -21,6 +22,7 @@ export class TableReader {
   constructor(readonly format: TableFormat, readonly source: ChunkSource) {
     this.cursor = new RecordCursor(source.open(), format === 'csv');
     this.delimiter = format === 'tsv' ? '\t' : ',';
+    this.delimiterByte = this.delimiter.charCodeAt(0);
     if (format !== 'jsonl' && this.cursor.next()) {
       const header = splitRecord(this.text(), this.delimiter, this.cursor.hasQuote).map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h));
       for (const h of header) this.addColumn(h);
@@ -66,6 +68,32 @@ export class TableReader {
     if (this.cached) return this.cached;
     this.cached = this.parse(this.text(), this.cursor.hasQuote);
     return this.cached;
+  }
+
+  /**
+   * Field boundaries of the current row without making strings: field i is
+   * `buf[out[i], (i + 1 < n ? out[i + 1] - 1 : end))`. Returns n, or -1 when the row needs
+   * the full parser (JSONL, or a quote in a CSV row). With `limit`, stops after that many
+   * fields (the last one found then runs to the end of the row, so callers read fields
+   * below `limit - 1` only).
+   */
+  fieldStarts(out: Int32Array, limit = out.length): number {
+    const c = this.cursor;
+    if (this.format === 'jsonl' || c.hasQuote) return -1;
+    const buf = c.buf;
+    const end = c.end;
+    const d = this.delimiterByte;
+    let n = 0;
+    out[n++] = c.start;
+    let j = c.start;
+    for (;;) {
+      const k = buf.indexOf(d, j);
+      if (k < 0 || k >= end) return n;
+      if (n >= out.length) return -1;
+      out[n++] = k + 1;
+      if (n >= limit) return n;
+      j = k + 1;
+    }
   }
 
   /** Parses one row's text (the current row's, or one kept from earlier) into cells. */
