@@ -115,6 +115,15 @@ class RowDiffRun {
     this.planColumns();
     const a = this.a;
     const b = this.b;
+    // A file present on one side only: every row is added (or removed), nothing waits.
+    if (!a || !b) {
+      const only = a ?? b;
+      while (only && only.next()) {
+        const p = this.pend(a ? 0 : 1, only);
+        if (a) this.removed(p); else this.added(p);
+      }
+      return this.finish();
+    }
     let haveA = a ? a.next() : false;
     let haveB = b ? b.next() : false;
     let pa: Pending | null = null;
