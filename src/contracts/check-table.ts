@@ -270,7 +270,7 @@ function compileColumn(rule: ColumnRule, index: number): Check[] {
   }
   if (rule.pattern) {
     const re = rule.pattern.re;
-    add('pattern', `values matching /${rule.pattern.source}/`, (v) => re.test(v));
+    add('pattern', `values matching /${rule.pattern.source}/`, (v) => re.test(v), fixedPatternBytes(rule.pattern.source));
   }
   return out;
 }
@@ -278,6 +278,65 @@ function compileColumn(rule: ColumnRule, index: number): Check[] {
 const TYPE_FORMS: Partial<Record<string, string>> = {
   date: 'YYYY-MM-DD', datetime: 'ISO 8601, e.g. 2024-03-01T12:00:00Z', boolean: 'true or false', integer: 'whole numbers',
 };
+
+/**
+ * A byte matcher for fixed-length ASCII patterns — literals, `\d`, `[...]` classes of
+ * single characters and ranges, each optionally repeated `{n}` — such as `SKU-\d{6}`
+ * or `[A-Z]{2}[0-9]{4}`. Anything else (alternation, variable repeats, escapes beyond
+ * `\d` and `\-`) returns undefined and the regular expression is used.
+ */
+export function fixedPatternBytes(source: string): ((b: Uint8Array, s: number, e: number) => boolean) | undefined {
+  const sets: Uint8Array[] = [];
+  let i = 0;
+  while (i < source.length) {
+    let set: Uint8Array;
+    const c = source[i]!;
+    if (c === '\\') {
+      const n = source[i + 1];
+      if (n === 'd') { set = new Uint8Array(128); for (let k = 48; k <= 57; k++) set[k] = 1; }
+      else if (n !== undefined && /[-.\/\\]/.test(n)) { set = new Uint8Array(128); set[n.charCodeAt(0)] = 1; }
+      else return undefined;
+      i += 2;
+    } else if (c === '[') {
+      const close = source.indexOf(']', i + 1);
+      if (close < 0 || source[i + 1] === '^') return undefined;
+      set = new Uint8Array(128);
+      const body = source.slice(i + 1, close);
+      for (let k = 0; k < body.length; k++) {
+        const a = body.charCodeAt(k);
+        if (a >= 128 || body[k] === '\\') return undefined;
+        if (body[k + 1] === '-' && k + 2 < body.length) {
+          const z = body.charCodeAt(k + 2);
+          if (z >= 128 || z < a) return undefined;
+          for (let x = a; x <= z; x++) set[x] = 1;
+          k += 2;
+        } else set[a] = 1;
+      }
+      i = close + 1;
+    } else if (/[A-Za-z0-9_ :@#%=,'"-]/.test(c)) {
+      set = new Uint8Array(128);
+      set[c.charCodeAt(0)] = 1;
+      i++;
+    } else return undefined;
+    let times = 1;
+    if (source[i] === '{') {
+      const m = /^\{(\d{1,3})\}/.exec(source.slice(i));
+      if (!m) return undefined;
+      times = Number(m[1]);
+      i += m[0].length;
+    } else if (source[i] !== undefined && '*+?'.includes(source[i]!)) return undefined;
+    for (let k = 0; k < times; k++) sets.push(set);
+  }
+  const len = sets.length;
+  return (b, s, e) => {
+    if (e - s !== len) return false;
+    for (let k = 0; k < len; k++) {
+      const x = b[s + k]!;
+      if (x >= 128 || sets[k]![x] === 0) return false;
+    }
+    return true;
+  };
+}
 
 /**
  * A byte-level membership test for allowed values: candidates are found by length and
