@@ -12,7 +12,8 @@
 //
 // Knobs (environment): BENCH_DIR, WORK (/tmp/dv-bench), BIG_MB (512), MANY_FILES (50000), REPS (3),
 // PEERS ("dv git annex lfs restic borg"), SCENARIOS ("bigcsv manyfiles"; add "clustered" for the
-// clustered 1% correction of the same CSV), MAX_REP_SECS (30: an add/re-commit slower than this is not
+// clustered 1% correction of the same CSV; "rows" for dv's own row-level work on the big CSV: `dv validate`
+// with a ten-rule contract and `dv diff --rows` across the scattered correction), MAX_REP_SECS (30: an add/re-commit slower than this is not
 // repeated in further reps, a status/restore slower than this is not repeated within a rep),
 // OP_TIMEOUT_SECS (1200: an op running longer is killed and the tool's scenario abandoned),
 // ANNEX_MANY (0; 1 runs git-annex on manyfiles, ~300 s at 50,000 files), MANY_FULL (1; 0 = manyfiles
@@ -234,12 +235,90 @@ function probeTools(cfg, tools, env) {
 
 // ---------------------------------------------------------------- data
 
-const SCENARIO_NAMES = ['bigcsv', 'clustered', 'manyfiles'];
+const SCENARIO_NAMES = ['bigcsv', 'clustered', 'manyfiles', 'rows'];
 const SCENARIO_TITLES = {
   bigcsv: 'bigcsv: one CSV, scattered 1% correction',
   clustered: 'bigcsv, clustered 1% correction (same rows touched, in 8 regions)',
   manyfiles: 'manyfiles: small CSV files, 1% edited + 0.5% added',
+  rows: 'rows (dv only): dv validate with a ten-rule contract, dv diff --rows across the scattered 1% correction',
 };
+
+// ---------------------------------------------------------------- rows scenario (dv only)
+
+/** The contract `dv validate` checks in the rows scenario: ten rules over the gen.mjs columns. */
+const ROWS_DV_YAML = `keys:
+  data/data.csv: id
+contracts:
+  data/data.csv:
+    columns:
+      id: { type: integer, nullable: false, unique: true }
+      ts: { type: datetime }
+      category: { allowed: [electronics, grocery, apparel, home, garden, toys, books, music, sports, automotive, beauty, health, office, pet, baby, tools, jewelry, shoes, outdoor, kitchen, furniture, software, games, crafts] }
+      sku: { pattern: 'SKU-[0-9]{6}' }
+      price: { type: number, min: 0 }
+      qty: { max: 500 }
+      status: { allowed: [ok, pending, refunded, cancelled, shipped] }
+`;
+const ROWS_TARGETS = { validateMBps: 150, diffSecs: 10, diffRssMb: 300 };
+
+/**
+ * The rows scenario: a dv repository holding v1 and then v2 (the scattered correction) of the big
+ * CSV, committed untimed; then, timed, `dv validate` of v2's predecessor in the working tree and
+ * `dv diff --rows HEAD~1 HEAD` (human form, keyed by id) with its peak RSS.
+ */
+async function runRowsScenario(ctx, rep) {
+  const { cfg, env, res } = ctx;
+  const data = ctx.data.rows;
+  const R = path.join(cfg.work, 'runs', 'dv-rows');
+  const W = path.join(R, 'work');
+  removeTree(R);
+  fs.mkdirSync(W, { recursive: true });
+  const dv = `${q(process.execPath)} ${q(cfg.dvBin)}`;
+  const tag = `dv/rows rep${rep}`;
+  const op = async (name, cmd) => {
+    const m = await timeOp(cfg, env, cmd);
+    res.samples.push({ tool: 'dv', scen: 'rows', rep, op: name, ...m });
+    log(`${tag} ${name}: ${fmtSecs(m.secs)} s, ${m.rssKb ? (m.rssKb / 1024).toFixed(0) : '?'} MB${m.rc ? `, FAILED rc=${m.rc}` : ''}`);
+    if (m.rc !== 0) for (const l of m.outputTail ?? []) log(`${tag} ${name}|   ${l}`);
+    return m;
+  };
+  try {
+    run('cp', ['-a', data.v1, path.join(W, 'data')]);
+    fs.writeFileSync(path.join(W, 'dv.yaml'), ROWS_DV_YAML);
+    const setup = await op('setup', `cd ${q(W)} && ${dv} init >/dev/null && ${dv} add data dv.yaml >/dev/null && ${dv} commit -m v1 --no-verify >/dev/null`);
+    if (setup.rc !== 0) return;
+    await op('validate', `cd ${q(W)} && ${dv} validate`);
+    applyCorrection(data, W);
+    const c2 = await op('setup2', `cd ${q(W)} && ${dv} add data >/dev/null && ${dv} commit -m v2 --no-verify >/dev/null`);
+    if (c2.rc !== 0) return;
+    await op('diffrows', `cd ${q(W)} && ${dv} diff --rows HEAD~1 HEAD -- data/data.csv >/dev/null`);
+  } finally {
+    removeTree(R);
+  }
+}
+
+/** The rows scenario's table: medians, rates and the targets they are held to. */
+function renderRows(res, p) {
+  const d = res.data.rows;
+  const med = (op, key = 'secs') => median(res.samples.filter((s) => s.scen === 'rows' && s.op === op && s.rc === 0).map((s) => s[key]));
+  const failed = (op) => res.samples.some((s) => s.scen === 'rows' && s.op === op && s.rc !== 0);
+  const v = med('validate');
+  const dr = med('diffrows');
+  const drRss = med('diffrows', 'rssKb') / 1024;
+  p();
+  p(`## ${SCENARIO_TITLES.rows}`);
+  p();
+  p(`v1 ${fmtBytes(d.v1Bytes)}, v2 ${fmtBytes(d.v2Bytes)}${correctionText(d.gen.correct)}. Contract: ten rules (id integer, not null, unique; ts datetime; ` +
+    'category and status allowed values; sku pattern; price number >= 0; qty <= 500).');
+  p();
+  p('| operation | dv | target | met |');
+  p('|---|---:|---:|:---:|');
+  const mbps = v > 0 ? d.v1Bytes / 1e6 / v : NaN;
+  p(`| dv validate (s) | ${failed('validate') ? 'FAIL' : fmtSecs(v)} | | |`);
+  p(`| dv validate (MB/s) | ${Number.isFinite(mbps) ? mbps.toFixed(0) : '–'} | ≥ ${ROWS_TARGETS.validateMBps} | ${mbps >= ROWS_TARGETS.validateMBps ? 'yes' : 'no'} |`);
+  p(`| dv diff --rows HEAD~1 HEAD (s) | ${failed('diffrows') ? 'FAIL' : fmtSecs(dr)} | ≤ ${ROWS_TARGETS.diffSecs} | ${dr <= ROWS_TARGETS.diffSecs ? 'yes' : 'no'} |`);
+  p(`| dv diff --rows peak RSS (MB) | ${Number.isFinite(drRss) ? drRss.toFixed(0) : '–'} | ≤ ${ROWS_TARGETS.diffRssMb} | ${drRss <= ROWS_TARGETS.diffRssMb ? 'yes' : 'no'} |`);
+}
 
 /** Runs gen.mjs and returns its JSON summary line. */
 function gen(cfg, args) {
@@ -288,6 +367,7 @@ function diffTrees(v1, v2) {
  * meta.json is written last, so a half-generated scenario is regenerated.
  */
 function prepareData(cfg, scen) {
+  if (scen === 'rows') return prepareData(cfg, 'bigcsv');
   const base = path.join(cfg.work, 'data', `big${cfg.bigMb}-many${cfg.manyFiles}`);
   const dir = path.join(base, scen);
   const metaFile = path.join(dir, 'meta.json');
@@ -551,6 +631,7 @@ function renderReport(ctx) {
   for (const scen of cfg.scenarios) {
     const d = res.data[scen];
     if (!d) continue;
+    if (scen === 'rows') { renderRows(res, p); continue; }
     const sums = Object.fromEntries(tools.map((t) => [t, res.summary[scen]?.[t]]));
     p();
     p(`## ${SCENARIO_TITLES[scen]}`);
@@ -630,6 +711,11 @@ async function main() {
       correction: { changed: data.correction.changed.length, deleted: data.correction.deleted.length }, gen: data.gen };
   }
   for (const scen of cfg.scenarios) {
+    if (scen === 'rows') {
+      if (!available.has('dv')) { res.skipped.push('rows scenario (dv not runnable)'); continue; }
+      for (let rep = 1; rep <= cfg.reps; rep++) { log(`=== dv rows rep ${rep}/${cfg.reps}`); await runRowsScenario(ctx, rep); saveResults(ctx); }
+      continue;
+    }
     const active = cfg.peers.filter((t) => available.has(t) && !skipReason(cfg, t, scen));
     for (const t of cfg.peers.filter((t) => available.has(t) && skipReason(cfg, t, scen))) res.skipped.push(skipReason(cfg, t, scen));
     // interleave tools rep by rep, so drift of the machine's speed hits every tool alike

@@ -7,3 +7,5 @@ export * from './tree-diff.js';
 export * from './diff-stat.js';
 export * from './show.js';
 export * from './diff-revisions.js';
+export * from './row-keys.js';
+export * from './row-diff-revisions.js';

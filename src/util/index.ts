@@ -2,3 +2,4 @@
 export * from './bytes.js';
 export * from './repo-path.js';
 export * from './clock.js';
+export * from './glob.js';

@@ -4,6 +4,8 @@ import { historyCommands } from './history/index.js';
 import { maintenanceCommands } from './maintenance/index.js';
 import { remoteCommands } from './remote/index.js';
 import { bundleCommands } from './bundle/index.js';
+import { contractCommands } from './contracts/index.js';
+import { sourceCommands } from './sources/index.js';
 
 /** Every top-level command, in the order `dv --help` lists them. */
 export const commands: CommandModule<object, any>[] = [
@@ -12,4 +14,6 @@ export const commands: CommandModule<object, any>[] = [
   ...maintenanceCommands,
   ...remoteCommands,
   ...bundleCommands,
+  ...contractCommands,
+  ...sourceCommands,
 ];

@@ -7,11 +7,14 @@ export default repoCommand({
   builder: (y) => y
     .option('message', { alias: 'm', type: 'string', demandOption: true, describe: 'what changed and why' })
     .option('allow-empty', { type: 'boolean', default: false, describe: 'commit even if nothing changed' })
+    .option('verify', { type: 'boolean', default: true, describe: 'check data contracts of staged files (--no-verify skips, and the commit records it)' })
     .option('json', { type: 'boolean', describe: 'print one JSON document on stdout' })
     .example('$0 commit -m "Provider corrected March readings"', 'commit what is staged'),
   run: async (repo, argv) => {
     const { commit } = await import('../../../worktree/index.js');
-    const result = await commit(repo, { message: argv.message, allowEmpty: argv.allowEmpty });
+    const { runGate } = await import('../contracts/gate.js');
+    const meta = await runGate(repo, { skip: !argv.verify });
+    const result = await commit(repo, { message: argv.message, allowEmpty: argv.allowEmpty, meta });
     printResult(argv, result, (r) => r.id);
   },
 });
