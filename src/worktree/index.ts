@@ -14,3 +14,5 @@ export * from './status.js';
 export * from './checkout.js';
 export * from './export-tree.js';
 export * from './materialize.js';
+export * from './path-content.js';
+export * from './content-id.js';

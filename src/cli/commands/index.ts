@@ -2,10 +2,12 @@ import type { CommandModule } from 'yargs';
 import { worktreeCommands } from './worktree/index.js';
 import { historyCommands } from './history/index.js';
 import { maintenanceCommands } from './maintenance/index.js';
+import { pipelineCommands } from './pipeline/index.js';
 
 /** Every top-level command, in the order `dv --help` lists them. */
 export const commands: CommandModule<object, any>[] = [
   ...worktreeCommands,
   ...historyCommands,
   ...maintenanceCommands,
+  ...pipelineCommands,
 ];

@@ -11,7 +11,9 @@ export default repoCommand({
     .example('$0 commit -m "Provider corrected March readings"', 'commit what is staged'),
   run: async (repo, argv) => {
     const { commit } = await import('../../../worktree/index.js');
-    const result = await commit(repo, { message: argv.message, allowEmpty: argv.allowEmpty });
+    const { runsForStagedContent } = await import('../../../pipeline/index.js');
+    const runs = runsForStagedContent(repo);
+    const result = await commit(repo, { message: argv.message, allowEmpty: argv.allowEmpty, meta: runs.length ? { runs } : undefined });
     printResult(argv, result, (r) => r.id);
   },
 });

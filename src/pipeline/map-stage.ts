@@ -1,0 +1,157 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { encodeCanonical, type CanonicalValue } from '../codec/index.js';
+import { InvalidInputError } from '../errors/index.js';
+import { hashBytes, type Oid } from '../hash/index.js';
+import { hashWorktreeFile } from '../worktree/index.js';
+import { executeCommand } from './execute-command.js';
+import { executeRun } from './execute-run.js';
+import { makeScratchDir, outputsRestorable, restoreOutputs } from './outputs.js';
+import { lastStageRun, rememberStageRun } from './run-cache.js';
+import type { RunContext, StageOutcome } from './run-context.js';
+import { readRunRecord, type RunRecord } from './run-record.js';
+import { cachedRun, outputsMatch, readStageState, type StageState } from './run-stage.js';
+import { readKeyedFile, readKeyedRows, readLines, rowFormatOf, type RowFormat } from './rows.js';
+import type { Stage } from './stage.js';
+
+/**
+ * Brings a row-wise `map` stage up to date. With an earlier successful run under the same
+ * command, params, seed, code and other inputs, only the rows of the keyed input that
+ * were added or changed since are fed to the command (DV_IN: a file of just those rows,
+ * DV_OUT: where it writes their output rows); the earlier output minus the rows of
+ * changed and deleted keys is merged with them, in the input's row order. Without such
+ * a run the command maps the whole input. `verify` also runs the full recompute and
+ * fails the stage when the merged result differs.
+ */
+export async function reproMapStage(ctx: RunContext, stage: Stage, opts: { verify: boolean }): Promise<StageOutcome> {
+  const started = Date.now();
+  const { input, key: keyCol } = stage.map!;
+  const out = stage.outs[0]!;
+  const state = await readStageState(ctx, stage, true);
+  const hit = ctx.force ? undefined : cachedRun(ctx, state.key);
+  if (hit) {
+    rememberStageRun(ctx.repo, stage.name, hit.id);
+    const same = outputsMatch(ctx, hit.run.outs);
+    if (!same) await restoreOutputs(ctx.repo, hit.run.outs);
+    return { stage: stage.name, status: same ? 'up-to-date' : 'restored', run: hit.id, ms: Date.now() - started };
+  }
+  const format = rowFormatOf(input);
+  const io = { in: input, out };
+  const common = { stage, cmd: stage.cmd, io, deps: state.deps, params: state.params, paramsFiles: state.paramsFiles, outs: [out], key: state.key };
+  const scratch = makeScratchDir(ctx.repo, 'map');
+  try {
+    const base = ctx.force ? undefined : findBase(ctx, stage, state);
+    if (!base) {
+      const r = await executeRun(ctx, { ...common, env: { DV_IN: input, DV_OUT: out } });
+      return { ...r, delta: undefined, verified: opts.verify && r.status === 'ran' ? true : undefined };
+    }
+    const deltaIn = path.join(scratch, `delta-in${path.extname(input)}`);
+    const deltaOut = path.join(scratch, `delta-out${path.extname(out)}`);
+    const diff = await writeDeltaInput(ctx, base.run.deps[input]!, path.join(ctx.root, input), deltaIn, format, keyCol, input);
+    const r = await executeRun(ctx, {
+      ...common,
+      env: { DV_IN: deltaIn, DV_OUT: deltaOut },
+      delta: { fed: diff.fed.size, dropped: diff.deleted.size, base: base.id },
+      finish: async () => {
+        const merged = path.join(ctx.root, out);
+        await mergeOutputs(ctx, { baseOut: base.run.outs[out]!, deltaOut, input: path.join(ctx.root, input), format, keyCol, drop: new Set([...diff.fed, ...diff.deleted]), dest: merged, outName: out, inputName: input, outFormat: rowFormatOf(out) });
+        if (opts.verify) await verifyFullRecompute(ctx, stage, scratch, merged);
+      },
+    });
+    return { ...r, delta: { fed: diff.fed.size, dropped: diff.deleted.size, total: diff.total }, verified: opts.verify && r.status === 'ran' ? true : undefined };
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The latest run of the stage that differs from now only in the mapped input, with its outputs stored. */
+function findBase(ctx: RunContext, stage: Stage, state: StageState): { id: Oid; run: RunRecord } | undefined {
+  const id = lastStageRun(ctx.repo, stage.name);
+  if (!id || !ctx.repo.objects.has(id)) return undefined;
+  const run = readRunRecord(ctx.repo, id);
+  const input = stage.map!.input;
+  const same = (a: unknown, b: unknown) => encodeCanonical(a as CanonicalValue).equals(encodeCanonical(b as CanonicalValue));
+  const others = (deps: Record<string, Oid>) => Object.fromEntries(Object.entries(deps).filter(([p]) => p !== input));
+  const code = (c: RunRecord['code']) => (c ? { commit: c.commit, dirty: c.dirtyHash } : null);
+  if (run.status !== 'succeeded' || run.cmd !== stage.cmd || !run.deps[input] || !run.outs[stage.outs[0]!]) return undefined;
+  if (!same(run.params, state.params) || run.seed !== ctx.seed || !same(code(run.code), code(ctx.code)) || !same(others(run.deps), others(state.deps))) return undefined;
+  if (!ctx.repo.objects.has(run.deps[input]!) || !outputsRestorable(ctx.repo, run.outs)) return undefined;
+  return { id, run };
+}
+
+/** Writes the rows of `current` that are new or changed against `previous` (by key) to `dest`; returns the keys fed and deleted. */
+async function writeDeltaInput(ctx: RunContext, previous: Oid, current: string, dest: string, format: RowFormat, keyCol: string, name: string) {
+  const old = new Map<string, string>();
+  const prev = await readKeyedRows(readLines(ctx.repo.objects.readContent(previous)), format, keyCol, `${name} (previous)`);
+  for await (const r of prev.rows) old.set(r.key, rowHash(r.line));
+  const now = await readKeyedFile(current, format, keyCol, name);
+  const fd = fs.openSync(dest, 'w');
+  const fed = new Set<string>();
+  const seen = new Set<string>();
+  let total = 0;
+  try {
+    if (now.header !== null) fs.writeSync(fd, now.header + '\n');
+    for await (const r of now.rows) {
+      if (seen.has(r.key)) throw new InvalidInputError(`${name}: key '${r.key}' appears twice`, { hint: `a map stage needs a unique key column (${keyCol})` });
+      seen.add(r.key);
+      total++;
+      if (old.get(r.key) === rowHash(r.line)) continue;
+      fed.add(r.key);
+      fs.writeSync(fd, r.line + '\n');
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  const deleted = new Set([...old.keys()].filter((k) => !seen.has(k)));
+  return { fed, deleted, total };
+}
+
+function rowHash(line: string): string {
+  return hashBytes(Buffer.from(line)).slice(0, 32);
+}
+
+interface MergeSpec {
+  baseOut: Oid; deltaOut: string; input: string; format: RowFormat; outFormat: RowFormat; keyCol: string;
+  drop: Set<string>; dest: string; outName: string; inputName: string;
+}
+
+/** Merges the previous output (without dropped keys) and the delta output, in the current input's row order. */
+async function mergeOutputs(ctx: RunContext, m: MergeSpec): Promise<void> {
+  const rowsByKey = new Map<string, string[]>();
+  const collect = async (rows: AsyncIterable<{ key: string; line: string }>, keep: (k: string) => boolean) => {
+    for await (const r of rows) {
+      if (!keep(r.key)) continue;
+      const list = rowsByKey.get(r.key);
+      if (list) list.push(r.line); else rowsByKey.set(r.key, [r.line]);
+    }
+  };
+  const prev = await readKeyedRows(readLines(ctx.repo.objects.readContent(m.baseOut)), m.outFormat, m.keyCol, `${m.outName} (previous)`);
+  await collect(prev.rows, (k) => !m.drop.has(k));
+  const delta = fs.existsSync(m.deltaOut) ? await readKeyedFile(m.deltaOut, m.outFormat, m.keyCol, `${m.outName} (delta output)`) : { header: null, rows: (async function* () {})() };
+  await collect(delta.rows, () => true);
+  const header = delta.header ?? prev.header;
+  const tmp = `${m.dest}.dv-tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    if (header !== null) fs.writeSync(fd, header + '\n');
+    const order = await readKeyedFile(m.input, m.format, m.keyCol, m.inputName);
+    for await (const r of order.rows) {
+      for (const line of rowsByKey.get(r.key) ?? []) fs.writeSync(fd, line + '\n');
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, m.dest);
+}
+
+/** Runs the stage's command over the whole input into scratch and compares it with the merged output. */
+async function verifyFullRecompute(ctx: RunContext, stage: Stage, scratch: string, merged: string): Promise<void> {
+  const full = path.join(scratch, `full${path.extname(merged)}`);
+  const env: NodeJS.ProcessEnv = { ...process.env, DV_STAGE: stage.name, DV_IN: stage.map!.input, DV_OUT: full };
+  if (ctx.seed !== null) env.DV_SEED = ctx.seed; else delete env.DV_SEED;
+  const r = await executeCommand({ cmd: stage.cmd, cwd: ctx.root, env, stdoutFile: path.join(scratch, 'full.stdout'), stderrFile: path.join(scratch, 'full.stderr'), signal: ctx.signal });
+  if (r.exit !== 0) throw new Error(`--verify-delta: the full recompute failed (exit ${r.exit ?? r.signal})`);
+  if (hashWorktreeFile(full, 'file', full) !== hashWorktreeFile(merged, 'file', merged)) {
+    throw new Error('--verify-delta: the delta result differs from the full recompute');
+  }
+}
