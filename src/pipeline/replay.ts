@@ -42,6 +42,8 @@ export interface ReplayedRun {
   partition?: string;
   status: 'reproduced' | 'diverged' | 'not-replayable';
   reason?: string;
+  /** The last lines of a failed command's stderr. */
+  stderrTail?: string;
   outputs: ReplayedOutput[];
   scratch?: string;
 }
@@ -105,8 +107,7 @@ async function replayRun(repo: Repository, id: Oid, code: { gitDir: string; root
       onOutput: opts.onOutput, signal: opts.signal,
     });
     if (r.exit !== 0) {
-      const tail = r.stderrTail.trim().split('\n').slice(-3).join(' | ');
-      return notReplayable(`command failed (${r.exit !== null ? `exit ${r.exit}` : r.signal})${tail ? `: ${tail}` : ''}`);
+      return { ...notReplayable(`command failed (${r.exit !== null ? `exit ${r.exit}` : r.signal})`), stderrTail: r.stderrTail.trimEnd().split('\n').slice(-10).join('\n') };
     }
     const outputs: ReplayedOutput[] = [];
     for (const [p, recorded] of Object.entries(run.outs)) outputs.push(await compareOutput(repo, work, p as RepoPath, recorded));

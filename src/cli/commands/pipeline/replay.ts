@@ -25,6 +25,7 @@ function formatReplay(r: ReplayResult): string[] {
   for (const run of r.runs) {
     const name = run.partition !== undefined ? `${run.stage}[${run.partition}]` : run.stage;
     out.push(`${name}: ${run.status}${run.reason ? ` (${run.reason})` : ''}  run ${run.run.slice(0, 12)}`);
+    if (run.stderrTail) out.push(...run.stderrTail.split('\n').map((l) => `  | ${l}`));
     for (const o of run.outputs) {
       if (o.actual === o.recorded) continue;
       out.push(`  ${o.path}: recorded ${o.recorded.slice(0, 12)}, got ${o.actual ? o.actual.slice(0, 12) : 'nothing'}`);
