@@ -36,6 +36,9 @@ export async function reproMapStage(ctx: RunContext, stage: Stage, opts: { verif
     return { stage: stage.name, status: same ? 'up-to-date' : 'restored', run: hit.id, ms: Date.now() - started };
   }
   const format = rowFormatOf(input);
+  // A key the input lacks is refused before anything runs (the first row shows it).
+  const probe = await readKeyedFile(path.join(ctx.root, input), format, keyCol, input);
+  for await (const _ of probe.rows) break;
   const io = { in: input, out };
   const common = { stage, cmd: stage.cmd, io, deps: state.deps, params: state.params, paramsFiles: state.paramsFiles, outs: [out], key: state.key };
   const scratch = makeScratchDir(ctx.repo, 'map');
