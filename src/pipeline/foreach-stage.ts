@@ -4,10 +4,9 @@ import type { Oid } from '../hash/index.js';
 import type { RepoPath } from '../util/index.js';
 import { add, readPathContent, type PathContent } from '../worktree/index.js';
 import { executeRun } from './execute-run.js';
-import { restoreOutputs } from './outputs.js';
-import { rememberStageRun, runKey } from './run-cache.js';
+import { runKey } from './run-cache.js';
 import type { RunContext, StageOutcome } from './run-context.js';
-import { cachedRun, outputsMatch, readStageState } from './run-stage.js';
+import { answerFromCache, cachedRun, readStageState } from './run-stage.js';
 import type { Stage } from './stage.js';
 
 /** One partition of a `foreach` stage: an input file and the output file it maps to. */
@@ -27,11 +26,16 @@ export function listPartitions(content: PathContent | undefined, dir: RepoPath, 
   });
 }
 
+/** A partition's inputs: the stage's deps with the partitioned directory replaced by the partition's file. */
+export function partitionDeps(stage: Stage, deps: Record<string, Oid>, p: Partition): Record<string, Oid> {
+  const out = { ...deps, [p.input]: p.id };
+  delete out[stage.foreach!];
+  return out;
+}
+
 /** The run-cache key of one partition: the stage's key inputs plus the partition's file id. */
 export function partitionKey(ctx: RunContext, stage: Stage, state: { deps: Record<string, Oid>; params: Record<string, unknown> }, p: Partition): Oid {
-  const deps = { ...state.deps, [p.input]: p.id };
-  delete deps[stage.foreach!];
-  return runKey({ cmd: stage.cmd, deps, outs: [p.output], params: state.params, seed: ctx.seed, code: ctx.code, partition: p.name });
+  return runKey({ cmd: stage.cmd, deps: partitionDeps(stage, state.deps, p), outs: [p.output], params: state.params, seed: ctx.seed, code: ctx.code, partition: p.name });
 }
 
 /**
@@ -51,15 +55,11 @@ export async function reproForeachStage(ctx: RunContext, stage: Stage): Promise<
   for (const p of partitions) {
     if (ctx.signal?.aborted) break;
     const key = partitionKey(ctx, stage, state, p);
-    const deps = { ...state.deps, [p.input]: p.id };
-    delete deps[dir];
+    const deps = partitionDeps(stage, state.deps, p);
     const hit = ctx.force ? undefined : cachedRun(ctx, key);
     let r: StageOutcome;
     if (hit) {
-      rememberStageRun(ctx.repo, stage.name, hit.id, p.name);
-      const same = outputsMatch(ctx, hit.run.outs);
-      if (!same) await restoreOutputs(ctx.repo, hit.run.outs);
-      r = { stage: stage.name, partition: p.name, status: same ? 'up-to-date' : 'restored', run: hit.id, ms: 0 };
+      r = await answerFromCache(ctx, stage, hit, Date.now(), p.name);
     } else {
       r = await executeRun(ctx, {
         stage, partition: p.name, cmd: stage.cmd, env: { DV_IN: p.input, DV_OUT: p.output }, io: { in: p.input, out: p.output },

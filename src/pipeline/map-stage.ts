@@ -6,11 +6,11 @@ import { hashBytes, type Oid } from '../hash/index.js';
 import { hashWorktreeFile } from '../worktree/index.js';
 import { executeCommand } from './execute-command.js';
 import { executeRun } from './execute-run.js';
-import { makeScratchDir, outputsRestorable, restoreOutputs } from './outputs.js';
-import { lastStageRun, rememberStageRun } from './run-cache.js';
+import { makeScratchDir, outputsRestorable } from './outputs.js';
+import { lastStageRun } from './run-cache.js';
 import type { RunContext, StageOutcome } from './run-context.js';
 import { readRunRecord, type RunRecord } from './run-record.js';
-import { cachedRun, outputsMatch, readStageState, type StageState } from './run-stage.js';
+import { answerFromCache, cachedRun, readStageState, type StageState } from './run-stage.js';
 import { readKeyedFile, readKeyedRows, readLines, rowFormatOf, type RowFormat } from './rows.js';
 import type { Stage } from './stage.js';
 
@@ -29,12 +29,7 @@ export async function reproMapStage(ctx: RunContext, stage: Stage, opts: { verif
   const out = stage.outs[0]!;
   const state = await readStageState(ctx, stage, true);
   const hit = ctx.force ? undefined : cachedRun(ctx, state.key);
-  if (hit) {
-    rememberStageRun(ctx.repo, stage.name, hit.id);
-    const same = outputsMatch(ctx, hit.run.outs);
-    if (!same) await restoreOutputs(ctx.repo, hit.run.outs);
-    return { stage: stage.name, status: same ? 'up-to-date' : 'restored', run: hit.id, ms: Date.now() - started };
-  }
+  if (hit) return answerFromCache(ctx, stage, hit, started);
   const format = rowFormatOf(input);
   // A key the input lacks is refused before anything runs (the first row shows it).
   const probe = await readKeyedFile(path.join(ctx.root, input), format, keyCol, input);

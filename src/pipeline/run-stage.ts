@@ -52,6 +52,18 @@ export function outputsMatch(ctx: RunContext, outs: Record<string, Oid>): boolea
 }
 
 /**
+ * Serves a stage (or partition) from a cached run: nothing to do when the working tree
+ * holds its outputs, else they are restored from the store. Either way the cached run
+ * becomes the stage's latest.
+ */
+export async function answerFromCache(ctx: RunContext, stage: Stage, hit: { id: Oid; run: RunRecord }, started: number, partition?: string): Promise<StageOutcome> {
+  rememberStageRun(ctx.repo, stage.name, hit.id, partition);
+  const same = outputsMatch(ctx, hit.run.outs);
+  if (!same) await restoreOutputs(ctx.repo, hit.run.outs);
+  return { stage: stage.name, partition, status: same ? 'up-to-date' : 'restored', run: hit.id, ms: Date.now() - started };
+}
+
+/**
  * Brings one plain stage up to date: nothing to do when the run cache answers its
  * current inputs and the outputs are in place; outputs restored from the store when
  * the cache answers but the working tree differs; otherwise the command runs.
@@ -60,11 +72,6 @@ export async function reproStage(ctx: RunContext, stage: Stage): Promise<StageOu
   const started = Date.now();
   const state = await readStageState(ctx, stage, true);
   const hit = ctx.force ? undefined : cachedRun(ctx, state.key);
-  if (hit) {
-    rememberStageRun(ctx.repo, stage.name, hit.id);
-    if (outputsMatch(ctx, hit.run.outs)) return { stage: stage.name, status: 'up-to-date', run: hit.id, ms: Date.now() - started };
-    await restoreOutputs(ctx.repo, hit.run.outs);
-    return { stage: stage.name, status: 'restored', run: hit.id, ms: Date.now() - started };
-  }
+  if (hit) return answerFromCache(ctx, stage, hit, started);
   return executeRun(ctx, { stage, cmd: stage.cmd, deps: state.deps, params: state.params, paramsFiles: state.paramsFiles, outs: stage.outs, key: state.key });
 }
