@@ -2,13 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Oid } from '../hash/index.js';
 import { readRunEnvironment } from '../provenance/index.js';
-import { storeFile, withWriterLease } from '../store/index.js';
+import { encodeRecord } from '../objects/index.js';
+import { storeFile } from '../store/index.js';
 import type { RepoPath } from '../util/index.js';
 import { executeCommand } from './execute-command.js';
 import { makeScratchDir, setAsideOutputs, storeOutputs } from './outputs.js';
 import { rememberRun } from './run-cache.js';
 import type { RunContext, StageOutcome } from './run-context.js';
-import { writeRunRecord, type RunRecord } from './run-record.js';
+import { runRecordToGeneric, type RunRecord } from './run-record.js';
 import type { Stage } from './stage.js';
 
 /** One command to run for a stage, with everything its run record needs. */
@@ -69,7 +70,9 @@ export async function executeRun(ctx: RunContext, spec: RunSpec): Promise<StageO
     const ok = outcome.exit === 0 && !reason;
     if (!ok) { aside.restore(); settled = true; }
     const stored = ok ? await storeOutputs(repo, spec.outs) : { outs: {}, files: [] };
-    const logs = await storeLogs(ctx, stdoutFile, stderrFile);
+    // Logs and the run record go in one batch: one transaction.
+    const batch = repo.objects.batch();
+    const logs = { stdout: storeFile(batch, stdoutFile, 'stdout').id, stderr: storeFile(batch, stderrFile, 'stderr').id };
     const record: RunRecord = {
       v: 1,
       stage: spec.stage.name,
@@ -93,7 +96,8 @@ export async function executeRun(ctx: RunContext, spec: RunSpec): Promise<StageO
       code: ctx.code,
       key: spec.key,
     };
-    const runId = writeRunRecord(repo, record);
+    const runId = batch.putStructured('run', encodeRecord('run', runRecordToGeneric(record)));
+    batch.flush();
     if (!ok) return { ...base, status: 'failed', run: runId, reason };
     rememberRun(repo, runId, record, stored.files);
     aside.discard();
@@ -104,14 +108,4 @@ export async function executeRun(ctx: RunContext, spec: RunSpec): Promise<StageO
     if (!settled) aside.restore();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-async function storeLogs(ctx: RunContext, stdoutFile: string, stderrFile: string): Promise<{ stdout: Oid; stderr: Oid }> {
-  return withWriterLease(ctx.repo.env, () => {
-    const batch = ctx.repo.objects.batch();
-    const stdout = storeFile(batch, stdoutFile, 'stdout').id;
-    const stderr = storeFile(batch, stderrFile, 'stderr').id;
-    batch.flush();
-    return { stdout, stderr };
-  });
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { InvalidInputError } from '../errors/index.js';
 import type { Oid } from '../hash/index.js';
 import type { Repository } from '../repo/index.js';
-import { storeBytes, storeFile, withWriterLease } from '../store/index.js';
+import { storeBytes, storeFile } from '../store/index.js';
 import type { RepoPath } from '../util/index.js';
 import { readPathContent } from '../worktree/index.js';
 
@@ -26,10 +26,11 @@ export function readInputIds(repo: Repository, stage: string, paths: RepoPath[])
  * lacks, so a replay can materialise exactly what the run read. Tracked data is
  * usually stored already and costs nothing more than its stat check.
  */
-export async function captureInputs(repo: Repository, stage: string, paths: RepoPath[], extra: RepoPath[] = []): Promise<Record<string, Oid>> {
+export function captureInputs(repo: Repository, stage: string, paths: RepoPath[], extra: RepoPath[] = []): Record<string, Oid> {
   const root = repo.worktree();
   const out: Record<string, Oid> = {};
-  await withWriterLease(repo.env, () => {
+  // Callers hold the writer lease (repro takes one for its whole run).
+  {
     const batch = repo.objects.batch();
     for (const p of [...paths, ...extra]) {
       const c = readPathContent(repo, p, batch);
@@ -43,7 +44,7 @@ export async function captureInputs(repo: Repository, stage: string, paths: Repo
       out[p] = c.id;
     }
     batch.flush();
-  });
+  }
   return out;
 }
 

@@ -73,7 +73,9 @@ export async function storeOutputs(repo: Repository, outs: RepoPath[]): Promise<
   const missing = outs.filter((o) => !present.includes(o));
   if (present.length > 0) await add(repo, { paths: present, cwd: root, force: true });
   const result: StoredOutputs = { outs: {}, files: [], missing };
-  await withWriterLease(repo.env, () => {
+  if (present.length === 0) return result;
+  {
+    // The trees of directory outputs; the caller holds the writer lease until a run record names them.
     const batch = repo.objects.batch();
     for (const out of present) {
       const { entries } = readIndex(repo, out);
@@ -88,7 +90,7 @@ export async function storeOutputs(repo: Repository, outs: RepoPath[]): Promise<
       }
     }
     batch.flush();
-  });
+  }
   return result;
 }
 

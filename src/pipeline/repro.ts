@@ -1,12 +1,14 @@
 import { findGitRepository, readCodeVersion } from '../provenance/index.js';
+import { PROJECT_FILE } from '../project/index.js';
 import type { Repository } from '../repo/index.js';
+import { withWriterLease } from '../store/index.js';
 import { reproForeachStage } from './foreach-stage.js';
 import { reproMapStage } from './map-stage.js';
 import { loadPipeline } from './pipeline-file.js';
 import type { RunContext, StageOutcome } from './run-context.js';
 import { reproStage } from './run-stage.js';
 import { selectStages, stageInputs } from './stage-graph.js';
-import type { Stage } from './stage.js';
+import { DEFAULT_PARAMS_FILE, type Stage } from './stage.js';
 
 export interface ReproOptions {
   /** Stages to bring up to date (with everything upstream); all when empty. */
@@ -34,13 +36,21 @@ export interface ReproResult {
   ok: boolean;
 }
 
+/**
+ * Files whose edits do not count as dirty code: the pipeline's own description and
+ * params files, already part of every run-cache key through commands and param values.
+ */
+export function pipelineFiles(stages: Stage[]): string[] {
+  return [PROJECT_FILE, '.dvignore', DEFAULT_PARAMS_FILE, ...stages.flatMap((s) => s.params.map((p) => p.file))];
+}
+
 /** Builds the shared context of a repro: code version and seed are read once. */
-export async function makeRunContext(repo: Repository, opts: Pick<ReproOptions, 'force' | 'seed' | 'signal' | 'onOutput' | 'beforeStage'>): Promise<RunContext> {
+export async function makeRunContext(repo: Repository, stages: Stage[], opts: Pick<ReproOptions, 'force' | 'seed' | 'signal' | 'onOutput' | 'beforeStage'>): Promise<RunContext> {
   const root = repo.worktree();
   const git = await findGitRepository(root);
   return {
     repo, root,
-    code: git ? await readCodeVersion(root) : null,
+    code: git ? await readCodeVersion(root, { exclude: pipelineFiles(stages) }) : null,
     gitRoot: git?.dir ?? null,
     seed: opts.seed !== undefined ? opts.seed : process.env.DV_SEED ?? null,
     force: !!opts.force,
@@ -58,7 +68,13 @@ export async function makeRunContext(repo: Repository, opts: Pick<ReproOptions, 
 export async function repro(repo: Repository, opts: ReproOptions = {}): Promise<ReproResult> {
   const graph = loadPipeline(repo.worktree());
   const selected = selectStages(graph, opts.stages ?? []);
-  const ctx = await makeRunContext(repo, opts);
+  const ctx = await makeRunContext(repo, graph.order, opts);
+  // One writer lease for the whole repro: gc keeps what the runs store until records and cache name it.
+  return withWriterLease(repo.env, () => reproStages(ctx, selected, opts));
+}
+
+async function reproStages(ctx: RunContext, selected: Stage[], opts: ReproOptions): Promise<ReproResult> {
+  const repo = ctx.repo;
   const stages: StageOutcome[] = [];
   for (const stage of selected) {
     if (ctx.signal?.aborted) break;

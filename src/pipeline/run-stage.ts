@@ -23,7 +23,7 @@ export async function readStageState(ctx: RunContext, stage: Stage, capture: boo
   const params = readParams(ctx.root, stage.params, stage.name);
   const paramFiles = [...new Set(stage.params.map((p) => p.file))];
   const inputs = stageInputs(stage);
-  const all = capture ? await captureInputs(ctx.repo, stage.name, inputs, paramFiles) : readInputIds(ctx.repo, stage.name, [...inputs, ...paramFiles]);
+  const all = capture ? captureInputs(ctx.repo, stage.name, inputs, paramFiles) : readInputIds(ctx.repo, stage.name, [...inputs, ...paramFiles]);
   const deps: Record<string, Oid> = {};
   const paramsFiles: Record<string, Oid> = {};
   for (const p of inputs) deps[p] = all[p]!;

@@ -28,7 +28,7 @@ export interface StageStatus {
  */
 export async function pipelineStatus(repo: Repository): Promise<StageStatus[]> {
   const graph = loadPipeline(repo.worktree());
-  const ctx = await makeRunContext(repo, {});
+  const ctx = await makeRunContext(repo, graph.order, {});
   const out: StageStatus[] = [];
   const notFresh = new Set<string>();
   for (const stage of graph.order) {

@@ -35,12 +35,15 @@ export async function findGitRepository(start: string): Promise<GitLocation | nu
 
 /**
  * Reads the code version of the git repository around `start` (null outside any git
- * repository). Read only: the git index is not refreshed, nothing in `.git` is written.
+ * repository). `exclude` names files (relative to `start`) whose changes do not make the
+ * code dirty because the caller accounts for them otherwise (dv.yaml, params files).
+ * Read only: the git index is not refreshed, nothing in `.git` is written.
  */
-export async function readCodeVersion(start: string): Promise<CodeVersion | null> {
+export async function readCodeVersion(start: string, opts: { exclude?: string[] } = {}): Promise<CodeVersion | null> {
   const loc = await findGitRepository(start);
   if (!loc) return null;
   const { dir } = loc;
+  const excluded = new Set((opts.exclude ?? []).map((p) => path.relative(dir, path.resolve(start, p)).split(path.sep).join('/')));
   let commit: string | null = null;
   try {
     commit = await git.resolveRef({ fs, dir, ref: 'HEAD' });
@@ -53,7 +56,7 @@ export async function readCodeVersion(start: string): Promise<CodeVersion | null
   const dirtyFiles: string[] = [];
   for (const [file, head, workdir, stage] of rows) {
     const tracked = head !== 0 || stage !== 0;
-    if (tracked && !(head === 1 && workdir === 1 && stage === 1)) dirtyFiles.push(file);
+    if (tracked && !(head === 1 && workdir === 1 && stage === 1) && !excluded.has(file)) dirtyFiles.push(file);
   }
   dirtyFiles.sort();
   let dirtyHash: Oid | null = null;
