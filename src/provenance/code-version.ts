@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import git from 'isomorphic-git';
+import { gitLib } from './git-lib.js';
 import { createHasher, hashBytes, type Oid } from '../hash/index.js';
 
 /** The code a run executed: the enclosing git repository's HEAD and whether its tracked files were changed. */
@@ -26,7 +26,7 @@ export interface GitLocation {
 /** The git repository enclosing `start`, or null when there is none. */
 export async function findGitRepository(start: string): Promise<GitLocation | null> {
   try {
-    const dir = await git.findRoot({ fs, filepath: path.resolve(start) });
+    const dir = await gitLib().findRoot({ fs, filepath: path.resolve(start) });
     return { dir };
   } catch {
     return null;
@@ -46,13 +46,13 @@ export async function readCodeVersion(start: string, opts: { exclude?: string[] 
   const excluded = new Set((opts.exclude ?? []).map((p) => path.relative(dir, path.resolve(start, p)).split(path.sep).join('/')));
   let commit: string | null = null;
   try {
-    commit = await git.resolveRef({ fs, dir, ref: 'HEAD' });
+    commit = await gitLib().resolveRef({ fs, dir, ref: 'HEAD' });
   } catch {
     commit = null; // no commits yet
   }
-  const branch = (await git.currentBranch({ fs, dir, fullname: false, test: true })) ?? null;
+  const branch = (await gitLib().currentBranch({ fs, dir, fullname: false, test: true })) ?? null;
   const cache = {};
-  const rows = await git.statusMatrix({ fs, dir, cache, refresh: false });
+  const rows = await gitLib().statusMatrix({ fs, dir, cache, refresh: false });
   const dirtyFiles: string[] = [];
   for (const [file, head, workdir, stage] of rows) {
     const tracked = head !== 0 || stage !== 0;

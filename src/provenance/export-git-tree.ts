@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import git from 'isomorphic-git';
+import { gitLib } from './git-lib.js';
 import { NotFoundError } from '../errors/index.js';
 
 /**
@@ -11,20 +11,20 @@ import { NotFoundError } from '../errors/index.js';
 export async function exportGitTree(gitDir: string, commit: string, dest: string): Promise<number> {
   let oid: string;
   try {
-    oid = await git.resolveRef({ fs, dir: gitDir, ref: commit });
+    oid = await gitLib().resolveRef({ fs, dir: gitDir, ref: commit });
   } catch {
     oid = commit;
   }
   try {
-    await git.readCommit({ fs, dir: gitDir, oid });
+    await gitLib().readCommit({ fs, dir: gitDir, oid });
   } catch (err) {
     throw new NotFoundError(`code commit ${commit} is not in the git repository at ${gitDir}`, { data: { commit }, cause: err });
   }
   const cache = {};
   let files = 0;
-  await git.walk({
+  await gitLib().walk({
     fs, dir: gitDir, cache,
-    trees: [git.TREE({ ref: oid })],
+    trees: [gitLib().TREE({ ref: oid })],
     map: async (filepath, [entry]) => {
       if (!entry || filepath === '.') return true;
       const type = await entry.type();
