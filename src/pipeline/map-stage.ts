@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { encodeCanonical, type CanonicalValue } from '../codec/index.js';
 import { InvalidInputError } from '../errors/index.js';
-import { hashBytes, type Oid } from '../hash/index.js';
+import type { Oid } from '../hash/index.js';
 import { hashWorktreeFile } from '../worktree/index.js';
 import { executeCommand } from './execute-command.js';
 import { executeRun } from './execute-run.js';
@@ -11,7 +11,7 @@ import { lastStageRun } from './run-cache.js';
 import type { RunContext, StageOutcome } from './run-context.js';
 import { readRunRecord, type RunRecord } from './run-record.js';
 import { answerFromCache, cachedRun, readStageState, type StageState } from './run-stage.js';
-import { readKeyedFile, readKeyedRows, readLines, rowFormatOf, type RowFormat } from './rows.js';
+import { fileChunks, lines, rowFingerprint, rowFormatOf, scanKeyedRows, type RowFormat } from './rows.js';
 import type { Stage } from './stage.js';
 
 /**
@@ -32,8 +32,7 @@ export async function reproMapStage(ctx: RunContext, stage: Stage, opts: { verif
   if (hit) return answerFromCache(ctx, stage, hit, started);
   const format = rowFormatOf(input);
   // A key the input lacks is refused before anything runs (the first row shows it).
-  const probe = await readKeyedFile(path.join(ctx.root, input), format, keyCol, input);
-  for await (const _ of probe.rows) break;
+  scanKeyedRows(lines(fileChunks(path.join(ctx.root, input))), format, keyCol, input).forEach(() => false);
   const io = { in: input, out };
   const common = { stage, cmd: stage.cmd, io, deps: state.deps, params: state.params, paramsFiles: state.paramsFiles, outs: [out], key: state.key };
   const scratch = makeScratchDir(ctx.repo, 'map');
@@ -45,14 +44,14 @@ export async function reproMapStage(ctx: RunContext, stage: Stage, opts: { verif
     }
     const deltaIn = path.join(scratch, `delta-in${path.extname(input)}`);
     const deltaOut = path.join(scratch, `delta-out${path.extname(out)}`);
-    const diff = await writeDeltaInput(ctx, base.run.deps[input]!, path.join(ctx.root, input), deltaIn, format, keyCol, input);
+    const diff = writeDeltaInput(ctx, base.run.deps[input]!, path.join(ctx.root, input), deltaIn, format, keyCol, input);
     const r = await executeRun(ctx, {
       ...common,
       env: { DV_IN: deltaIn, DV_OUT: deltaOut },
       delta: { fed: diff.fed.size, dropped: diff.deleted.size, base: base.id },
       finish: async () => {
         const merged = path.join(ctx.root, out);
-        await mergeOutputs(ctx, { baseOut: base.run.outs[out]!, deltaOut, input: path.join(ctx.root, input), format, keyCol, drop: new Set([...diff.fed, ...diff.deleted]), dest: merged, outName: out, inputName: input, outFormat: rowFormatOf(out) });
+        mergeOutputs(ctx, { baseOut: base.run.outs[out]!, deltaOut, order: diff.order, keyCol, drop: new Set([...diff.fed, ...diff.deleted]), dest: merged, outName: out, outFormat: rowFormatOf(out) });
         if (opts.verify) await verifyFullRecompute(ctx, stage, scratch, merged);
       },
     });
@@ -78,68 +77,99 @@ function findBase(ctx: RunContext, stage: Stage, state: StageState): { id: Oid; 
 }
 
 /** Writes the rows of `current` that are new or changed against `previous` (by key) to `dest`; returns the keys fed and deleted. */
-async function writeDeltaInput(ctx: RunContext, previous: Oid, current: string, dest: string, format: RowFormat, keyCol: string, name: string) {
-  const old = new Map<string, string>();
-  const prev = await readKeyedRows(readLines(ctx.repo.objects.readContent(previous)), format, keyCol, `${name} (previous)`);
-  for await (const r of prev.rows) old.set(r.key, rowHash(r.line));
-  const now = await readKeyedFile(current, format, keyCol, name);
-  const fd = fs.openSync(dest, 'w');
+function writeDeltaInput(ctx: RunContext, previous: Oid, current: string, dest: string, format: RowFormat, keyCol: string, name: string) {
+  const old = new Map<string, number>();
+  scanKeyedRows(lines(ctx.repo.objects.readContentSync(previous)), format, keyCol, `${name} (previous)`)
+    .forEach((k, line) => { old.set(k, rowFingerprint(line)); });
+  const now = scanKeyedRows(lines(fileChunks(current)), format, keyCol, name);
+  const out = new LineWriter(dest);
   const fed = new Set<string>();
   const seen = new Set<string>();
-  let total = 0;
+  // The current input's key order, so the merge need not read the input again.
+  const order: string[] = [];
   try {
-    if (now.header !== null) fs.writeSync(fd, now.header + '\n');
-    for await (const r of now.rows) {
-      if (seen.has(r.key)) throw new InvalidInputError(`${name}: key '${r.key}' appears twice`, { hint: `a map stage needs a unique key column (${keyCol})` });
-      seen.add(r.key);
-      total++;
-      if (old.get(r.key) === rowHash(r.line)) continue;
-      fed.add(r.key);
-      fs.writeSync(fd, r.line + '\n');
-    }
+    if (now.header !== null) out.write(now.header);
+    now.forEach((k, line) => {
+      if (seen.has(k)) throw new InvalidInputError(`${name}: key '${k}' appears twice`, { hint: `a map stage needs a unique key column (${keyCol})` });
+      seen.add(k);
+      order.push(k);
+      if (old.get(k) === rowFingerprint(line)) return;
+      fed.add(k);
+      out.write(line);
+    });
   } finally {
-    fs.closeSync(fd);
+    out.close();
   }
   const deleted = new Set([...old.keys()].filter((k) => !seen.has(k)));
-  return { fed, deleted, total };
-}
-
-function rowHash(line: string): string {
-  return hashBytes(Buffer.from(line)).slice(0, 32);
+  return { fed, deleted, total: order.length, order };
 }
 
 interface MergeSpec {
-  baseOut: Oid; deltaOut: string; input: string; format: RowFormat; outFormat: RowFormat; keyCol: string;
-  drop: Set<string>; dest: string; outName: string; inputName: string;
+  baseOut: Oid; deltaOut: string; order: string[]; outFormat: RowFormat; keyCol: string;
+  drop: Set<string>; dest: string; outName: string;
 }
 
 /** Merges the previous output (without dropped keys) and the delta output, in the current input's row order. */
-async function mergeOutputs(ctx: RunContext, m: MergeSpec): Promise<void> {
-  const rowsByKey = new Map<string, string[]>();
-  const collect = async (rows: AsyncIterable<{ key: string; line: string }>, keep: (k: string) => boolean) => {
-    for await (const r of rows) {
-      if (!keep(r.key)) continue;
-      const list = rowsByKey.get(r.key);
-      if (list) list.push(r.line); else rowsByKey.set(r.key, [r.line]);
-    }
+function mergeOutputs(ctx: RunContext, m: MergeSpec): void {
+  const rowsByKey = new Map<string, string | string[]>();
+  const keep = (k: string, line: string) => {
+    const have = rowsByKey.get(k);
+    if (have === undefined) rowsByKey.set(k, line);
+    else if (typeof have === 'string') rowsByKey.set(k, [have, line]);
+    else have.push(line);
   };
-  const prev = await readKeyedRows(readLines(ctx.repo.objects.readContent(m.baseOut)), m.outFormat, m.keyCol, `${m.outName} (previous)`);
-  await collect(prev.rows, (k) => !m.drop.has(k));
-  const delta = fs.existsSync(m.deltaOut) ? await readKeyedFile(m.deltaOut, m.outFormat, m.keyCol, `${m.outName} (delta output)`) : { header: null, rows: (async function* () {})() };
-  await collect(delta.rows, () => true);
-  const header = delta.header ?? prev.header;
+  const prev = scanKeyedRows(lines(ctx.repo.objects.readContentSync(m.baseOut)), m.outFormat, m.keyCol, `${m.outName} (previous)`);
+  prev.forEach((k, line) => { if (!m.drop.has(k)) keep(k, line); });
+  let header = prev.header;
+  if (fs.existsSync(m.deltaOut)) {
+    const delta = scanKeyedRows(lines(fileChunks(m.deltaOut)), m.outFormat, m.keyCol, `${m.outName} (delta output)`);
+    delta.forEach(keep);
+    header = delta.header ?? header;
+  }
   const tmp = `${m.dest}.dv-tmp-${process.pid}`;
-  const fd = fs.openSync(tmp, 'w');
+  const out = new LineWriter(tmp);
   try {
-    if (header !== null) fs.writeSync(fd, header + '\n');
-    const order = await readKeyedFile(m.input, m.format, m.keyCol, m.inputName);
-    for await (const r of order.rows) {
-      for (const line of rowsByKey.get(r.key) ?? []) fs.writeSync(fd, line + '\n');
+    if (header !== null) out.write(header);
+    for (const k of m.order) {
+      const rows = rowsByKey.get(k);
+      if (typeof rows === 'string') out.write(rows);
+      else if (rows) for (const line of rows) out.write(line);
     }
   } finally {
-    fs.closeSync(fd);
+    out.close();
   }
   fs.renameSync(tmp, m.dest);
+}
+
+/** Writes lines to a file through a 1 MiB buffer. */
+class LineWriter {
+  private readonly fd: number;
+  private parts: string[] = [];
+  private size = 0;
+
+  constructor(file: string) {
+    this.fd = fs.openSync(file, 'w');
+  }
+
+  write(line: string): void {
+    this.parts.push(line, '\n');
+    this.size += line.length + 1;
+    if (this.size >= 1 << 20) this.flush();
+  }
+
+  close(): void {
+    this.flush();
+    fs.closeSync(this.fd);
+  }
+
+  private flush(): void {
+    if (this.parts.length === 0) return;
+    const buf = Buffer.from(this.parts.join(''));
+    let off = 0;
+    while (off < buf.length) off += fs.writeSync(this.fd, buf, off);
+    this.parts = [];
+    this.size = 0;
+  }
 }
 
 /** Runs the stage's command over the whole input into scratch and compares it with the merged output. */

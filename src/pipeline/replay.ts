@@ -10,7 +10,7 @@ import { buildTree, hashWorktreeFile, HASH_ONLY_SINK, Materializer, scanWorktree
 import { executeCommand } from './execute-command.js';
 import { makeScratchDir, outputLeaves } from './outputs.js';
 import { readRunRecord, type RunRecord } from './run-record.js';
-import { readLines } from './rows.js';
+import { fileChunks, lines } from './rows.js';
 
 export interface ReplayOptions {
   rev: string;
@@ -125,7 +125,7 @@ async function compareOutput(repo: Repository, work: string, out: RepoPath, reco
   if (st !== 'dir') {
     const actual = hashWorktreeFile(abs, st.kind, out);
     const res: ReplayedOutput = { path: out, recorded, actual };
-    if (actual !== recorded && isRowFile(out) && repo.objects.has(recorded)) res.rows = await firstRowDifferences(repo, recorded, abs);
+    if (actual !== recorded && isRowFile(out) && repo.objects.has(recorded)) res.rows = firstRowDifferences(repo, recorded, abs);
     return res;
   }
   const files = scanWorktree(work, out, { ignores: () => false });
@@ -137,7 +137,7 @@ async function compareOutput(repo: Repository, work: string, out: RepoPath, reco
     const differ = [...new Set([...want.keys(), ...leaves.keys()])].filter((p) => want.get(p) !== leaves.get(p as RepoPath)?.id).sort();
     res.files = differ;
     const first = differ.find((p) => isRowFile(p) && want.has(p) && leaves.has(p as RepoPath));
-    if (first) res.rows = await firstRowDifferences(repo, want.get(first)!, path.join(work, first));
+    if (first) res.rows = firstRowDifferences(repo, want.get(first)!, path.join(work, first));
   }
   return res;
 }
@@ -147,16 +147,19 @@ function isRowFile(p: string): boolean {
 }
 
 /** The first lines where two row files differ. */
-async function firstRowDifferences(repo: Repository, recorded: Oid, actualFile: string): Promise<RowDifference[]> {
-  const a = readLines(repo.objects.readContent(recorded))[Symbol.asyncIterator]();
-  const b = readLines(fs.createReadStream(actualFile))[Symbol.asyncIterator]();
+function firstRowDifferences(repo: Repository, recorded: Oid, actualFile: string): RowDifference[] {
+  const a = lines(repo.objects.readContentSync(recorded));
+  const b = lines(fileChunks(actualFile));
   const out: RowDifference[] = [];
   for (let line = 1; out.length < MAX_ROW_DIFFS; line++) {
-    const [x, y] = await Promise.all([a.next(), b.next()]);
+    const x = a.next();
+    const y = b.next();
     if (x.done && y.done) break;
     const rec = x.done ? null : x.value;
     const act = y.done ? null : y.value;
     if (rec !== act) out.push({ line, recorded: rec, actual: act });
   }
+  a.return(undefined); // closes the file
+  b.return(undefined);
   return out;
 }

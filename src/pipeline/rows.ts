@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import readline from 'node:readline';
-import { Readable } from 'node:stream';
 import { InvalidInputError } from '../errors/index.js';
 
 /** Row formats dv reads by key. */
@@ -38,60 +36,117 @@ export function splitCsvLine(line: string): string[] {
   }
 }
 
-/** A keyed table read line by line: the header (CSV) and each row's key with its line. */
-export interface KeyedRows {
-  header: string | null;
-  rows: AsyncIterable<{ key: string; line: string }>;
+/** Field `col` of a CSV line (undefined when the line is shorter); unquoted lines take a fast path. */
+export function csvField(line: string, col: number): string | undefined {
+  if (line.includes('"')) return splitCsvLine(line)[col];
+  let start = 0;
+  for (let i = 0; i < col; i++) {
+    const c = line.indexOf(',', start);
+    if (c < 0) return undefined;
+    start = c + 1;
+  }
+  const end = line.indexOf(',', start);
+  return end < 0 ? line.slice(start) : line.slice(start, end);
 }
 
-/** Lines of a stream, without line endings (a final empty line is dropped). */
-export async function* readLines(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): AsyncGenerator<string> {
-  const rl = readline.createInterface({ input: Readable.from(source), crlfDelay: Infinity });
-  for await (const line of rl) yield line;
+const READ_SIZE = 1 << 20;
+
+/** The content of a file in pieces (synchronous: row scans run at the speed of the disk, not of the event loop). */
+export function* fileChunks(file: string): Generator<Uint8Array> {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(READ_SIZE);
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, READ_SIZE, null);
+      if (n === 0) return;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The lines of content given in pieces, without line endings (`\n` or `\r\n`); a final empty line is dropped. */
+export function* lines(chunks: Iterable<Uint8Array>): Generator<string> {
+  let rest: Buffer | null = null;
+  for (const piece of chunks) {
+    const buf: Buffer = rest ? Buffer.concat([rest, piece]) : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    let start = 0;
+    for (;;) {
+      const nl = buf.indexOf(10, start);
+      if (nl < 0) break;
+      const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
+      yield buf.toString('utf8', start, end);
+      start = nl + 1;
+    }
+    // Copy the unfinished line: the piece's buffer may be reused by the reader.
+    rest = start < buf.length ? Buffer.from(buf.subarray(start)) : null;
+  }
+  if (rest && rest.length > 0) yield rest.toString('utf8');
+}
+
+/** A keyed table's header (CSV; null for JSONL or an empty file) and a row visitor. */
+export interface KeyedScan {
+  header: string | null;
+  /** Visits every row with its key, in order; stops early when `visit` returns false. */
+  forEach(visit: (key: string, line: string) => boolean | void): void;
 }
 
 /**
- * Reads a CSV (with a header naming `key`) or JSONL (objects with field `key`) stream as
- * keyed rows. A missing key column is refused naming `what`.
+ * Reads CSV (a header naming `key`) or JSONL (objects with field `key`) lines as keyed
+ * rows. A missing key column, a row without its key, or a line that is not JSON is
+ * refused naming `what` and the line.
  */
-export async function readKeyedRows(lines: AsyncIterable<string>, format: RowFormat, key: string, what: string): Promise<KeyedRows> {
-  const it = lines[Symbol.asyncIterator]();
+export function scanKeyedRows(source: Iterable<string>, format: RowFormat, key: string, what: string): KeyedScan {
+  const it = source[Symbol.iterator]();
   let header: string | null = null;
   let col = -1;
   if (format === 'csv') {
-    const first = await it.next();
-    if (first.done) return { header: null, rows: empty() };
-    header = first.value;
-    col = splitCsvLine(header).indexOf(key);
-    if (col < 0) throw new InvalidInputError(`${what} has no column '${key}'`, { data: { key } });
-  }
-  async function* rows() {
-    let n = format === 'csv' ? 1 : 0;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      n++;
-      const line = r.value;
-      if (line === '') continue;
-      let k: unknown;
-      if (format === 'csv') k = splitCsvLine(line)[col];
-      else {
-        try {
-          k = (JSON.parse(line) as Record<string, unknown>)[key];
-        } catch {
-          throw new InvalidInputError(`${what} line ${n} is not JSON`);
-        }
-      }
-      if (k === undefined) throw new InvalidInputError(`${what} line ${n} has no '${key}'`);
-      yield { key: typeof k === 'string' ? k : JSON.stringify(k), line };
+    const first = it.next();
+    if (!first.done) {
+      header = first.value;
+      col = splitCsvLine(header).indexOf(key);
+      if (col < 0) throw new InvalidInputError(`${what} has no column '${key}'`, { data: { key } });
     }
   }
-  return { header, rows: rows() };
+  return {
+    header,
+    forEach(visit) {
+      let n = format === 'csv' ? 1 : 0;
+      for (let r = it.next(); !r.done; r = it.next()) {
+        n++;
+        const line = r.value;
+        if (line === '') continue;
+        let k: unknown;
+        if (format === 'csv') k = csvField(line, col);
+        else {
+          try {
+            k = (JSON.parse(line) as Record<string, unknown>)[key];
+          } catch {
+            throw new InvalidInputError(`${what} line ${n} is not JSON`);
+          }
+        }
+        if (k === undefined) throw new InvalidInputError(`${what} line ${n} has no '${key}'`);
+        if (visit(typeof k === 'string' ? k : JSON.stringify(k), line) === false) {
+          it.return?.();
+          return;
+        }
+      }
+    },
+  };
 }
 
-async function* empty(): AsyncGenerator<{ key: string; line: string }> {}
-
-/** Keyed rows of a working-tree or scratch file. */
-export function readKeyedFile(file: string, format: RowFormat, key: string, what: string): Promise<KeyedRows> {
-  return readKeyedRows(readLines(fs.createReadStream(file)), format, key, what);
+/**
+ * A 53-bit fingerprint of a row (two FNV-1a variants over its UTF-16 code units), to
+ * tell changed rows from unchanged ones without keeping the rows.
+ */
+export function rowFingerprint(line: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 13);
+  }
+  return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
 }
