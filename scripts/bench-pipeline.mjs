@@ -79,7 +79,7 @@ for await (const line of rl) {
   if (!line) continue;
   const f = line.split(',');
   let h = 2166136261;
-  for (let k = 0; k < 20; k++) for (let i = 0; i < line.length; i++) h = Math.imul(h ^ line.charCodeAt(i), 16777619);
+  for (let k = 0; k < 8; k++) for (let i = 0; i < line.length; i++) h = Math.imul(h ^ line.charCodeAt(i), 16777619);
   let score = 0;
   for (const x of f) { const v = Number(x); if (Number.isFinite(v)) score += Math.sqrt(Math.abs(v)); }
   buf.push(f[0] + ',' + score.toFixed(4) + ',' + line.split(/[ ,]/).length + ',' + (h >>> 0).toString(16));

@@ -53,7 +53,9 @@ export function rememberRun(repo: Repository, runId: Oid, run: RunRecord, files:
 
 /** Notes that a stage's current outputs come from an earlier run (a cache hit). */
 export function rememberStageRun(repo: Repository, stage: string, runId: Oid, partition?: string): void {
-  repo.setConfig(LAST + stage + (partition !== undefined ? `/${partition}` : ''), runId);
+  const key = LAST + stage + (partition !== undefined ? `/${partition}` : '');
+  // An up-to-date stage usually already points there: no write, no fsync.
+  if (repo.getConfig<Oid>(key) !== runId) repo.setConfig(key, runId);
 }
 
 /** The latest run of a stage (or of one of its partitions), if any. */
