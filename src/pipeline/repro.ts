@@ -34,6 +34,8 @@ export interface ReproResult {
   stages: StageOutcome[];
   /** True when no stage failed or was interrupted. */
   ok: boolean;
+  /** True when the abort signal stopped the repro (during a stage or between stages). */
+  interrupted: boolean;
 }
 
 /**
@@ -86,5 +88,6 @@ async function reproStages(ctx: RunContext, selected: Stage[], opts: ReproOption
     stages.push(outcome);
     if (outcome.status === 'failed' || outcome.status === 'interrupted') break;
   }
-  return { stages, ok: stages.every((s) => s.status !== 'failed' && s.status !== 'interrupted') && !ctx.signal?.aborted };
+  const interrupted = !!ctx.signal?.aborted || stages.some((s) => s.status === 'interrupted');
+  return { stages, ok: !interrupted && stages.every((s) => s.status !== 'failed'), interrupted };
 }

@@ -48,7 +48,11 @@ function stageLine(s: StageOutcome): string {
 /** Explains a failed or interrupted repro on stderr; returns the exit code. */
 export function reportReproFailure(r: ReproResult): number {
   const bad = r.stages.find((s) => s.status === 'failed' || s.status === 'interrupted');
-  if (!bad) return 0;
+  if (!bad) {
+    if (!r.interrupted) return 0;
+    note('dv: interrupted; the stages that finished are recorded, the rest did not run');
+    return 130;
+  }
   const sub = bad.partitions?.find((p) => p.status === 'failed' || p.status === 'interrupted') ?? bad;
   const name = sub.partition !== undefined ? `${bad.stage}[${sub.partition}]` : bad.stage;
   if (bad.status === 'interrupted') {
