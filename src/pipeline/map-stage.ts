@@ -40,7 +40,7 @@ export async function reproMapStage(ctx: RunContext, stage: Stage, opts: { verif
     const base = ctx.force ? undefined : findBase(ctx, stage, state);
     if (!base) {
       const r = await executeRun(ctx, { ...common, env: { DV_IN: input, DV_OUT: out } });
-      return { ...r, delta: undefined, verified: opts.verify && r.status === 'ran' ? true : undefined };
+      return r; // a full run: nothing to verify
     }
     const deltaIn = path.join(scratch, `delta-in${path.extname(input)}`);
     const deltaOut = path.join(scratch, `delta-out${path.extname(out)}`);
