@@ -68,7 +68,7 @@ export async function executeRun(ctx: RunContext, spec: RunSpec): Promise<StageO
     const missing = outcome.exit === 0 && !reason ? spec.outs.filter((o) => !fs.existsSync(path.join(root, o))) : [];
     if (missing.length > 0) reason = `the command did not create ${missing.map((m) => `'${m}'`).join(', ')}`;
     const ok = outcome.exit === 0 && !reason;
-    if (!ok) { aside.restore(); settled = true; }
+    if (!ok) { aside.restore(); settled = true; } else aside.keepNew();
     const stored = ok ? await storeOutputs(repo, spec.outs) : { outs: {}, files: [] };
     // Logs and the run record go in one batch: one transaction.
     const batch = repo.objects.batch();

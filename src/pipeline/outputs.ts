@@ -5,7 +5,7 @@ import type { Oid } from '../hash/index.js';
 import { walkTree, type TreeLeaf } from '../history/index.js';
 import type { Repository } from '../repo/index.js';
 import { withWriterLease } from '../store/index.js';
-import { isUnder, type RepoPath } from '../util/index.js';
+import { isUnder, parseRepoPath, type RepoPath } from '../util/index.js';
 import {
   add, buildTree, loadIgnoreRules, Materializer, readIndex, scanWorktree, statPath, writeIndex, type IndexEntry,
 } from '../worktree/index.js';
@@ -21,38 +21,81 @@ export function makeScratchDir(repo: Repository, label: string): string {
 export interface SetAside {
   /** Puts the previous outputs back, removing whatever the command left at their paths. */
   restore(): void;
-  /** Drops the previous outputs (the command succeeded). */
+  /** Notes that the command finished: from now on its outputs, not the previous ones, survive a crash. */
+  keepNew(): void;
+  /** Drops the previous outputs (the run is recorded). */
   discard(): void;
 }
 
+const MANIFEST = 'outs.json';
+const KEEP_NEW = 'keep-new';
+
 /**
  * Moves a stage's existing outputs into `scratch` so the command starts without them
- * and a failure can put them back untouched.
+ * and a failure can put them back untouched. A manifest written first lets
+ * `recoverSetAside` put them back after a crash.
  */
 export function setAsideOutputs(root: string, scratch: string, outs: RepoPath[]): SetAside {
-  const moved: Array<{ out: RepoPath; to: string }> = [];
   const keep = path.join(scratch, 'previous');
-  outs.forEach((out, i) => {
-    const abs = path.join(root, out);
-    if (statPath(abs) === undefined) return;
-    fs.mkdirSync(keep, { recursive: true });
-    const to = path.join(keep, String(i));
-    fs.renameSync(abs, to);
-    moved.push({ out, to });
-  });
+  fs.mkdirSync(keep, { recursive: true });
+  const entries = outs.map((out, i) => ({ out, to: path.join(keep, String(i)), existed: statPath(path.join(root, out)) !== undefined }));
+  fs.writeFileSync(path.join(keep, MANIFEST), JSON.stringify(entries.map(({ out, existed }, i) => ({ out, i, existed }))));
+  for (const e of entries) if (e.existed) fs.renameSync(path.join(root, e.out), e.to);
   return {
-    restore() {
-      for (const out of outs) fs.rmSync(path.join(root, out), { recursive: true, force: true });
-      for (const m of moved) {
-        const abs = path.join(root, m.out);
-        fs.mkdirSync(path.dirname(abs), { recursive: true });
-        fs.renameSync(m.to, abs);
-      }
-    },
-    discard() {
-      fs.rmSync(keep, { recursive: true, force: true });
-    },
+    restore() { putBack(root, entries); },
+    keepNew() { fs.writeFileSync(path.join(keep, KEEP_NEW), ''); },
+    discard() { fs.rmSync(keep, { recursive: true, force: true }); },
   };
+}
+
+function putBack(root: string, entries: Array<{ out: string; to: string; existed: boolean }>): void {
+  for (const e of entries) {
+    const abs = path.join(root, e.out);
+    fs.rmSync(abs, { recursive: true, force: true });
+    if (e.existed && fs.existsSync(e.to)) {
+      fs.mkdirSync(path.dirname(abs), { recursive: true });
+      fs.renameSync(e.to, abs);
+    }
+  }
+}
+
+/**
+ * Cleans up after dv processes that died (kill -9, power loss) while running stages:
+ * outputs of a run that had not finished are replaced by the outputs it had set aside,
+ * and the scratch directories of dead processes are removed. Returns how many runs were rolled back.
+ */
+export function recoverSetAside(repo: Repository): number {
+  const tmp = path.join(repo.dvDir, 'tmp');
+  let rolledBack = 0;
+  let names: string[];
+  try {
+    names = fs.readdirSync(tmp);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const m = /^[a-z]+-(\d+)-[0-9a-f]+$/.exec(name);
+    if (!m || isAlive(Number(m[1]))) continue;
+    const keep = path.join(tmp, name, 'previous');
+    const manifest = path.join(keep, MANIFEST);
+    if (fs.existsSync(manifest) && !fs.existsSync(path.join(keep, KEEP_NEW))) {
+      const entries = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as Array<{ out: string; i: number; existed: boolean }>)
+        .map((e) => ({ out: parseRepoPath(e.out), to: path.join(keep, String(e.i)), existed: e.existed }));
+      putBack(repo.worktree(), entries);
+      rolledBack++;
+    }
+    fs.rmSync(path.join(tmp, name), { recursive: true, force: true });
+  }
+  return rolledBack;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Stored outputs: path → id (tree id for a directory), and every file under them. */

@@ -4,6 +4,7 @@ import type { Repository } from '../repo/index.js';
 import { withWriterLease } from '../store/index.js';
 import { reproForeachStage } from './foreach-stage.js';
 import { reproMapStage } from './map-stage.js';
+import { recoverSetAside } from './outputs.js';
 import { loadPipeline } from './pipeline-file.js';
 import type { RunContext, StageOutcome } from './run-context.js';
 import { reproStage } from './run-stage.js';
@@ -72,7 +73,10 @@ export async function repro(repo: Repository, opts: ReproOptions = {}): Promise<
   const selected = selectStages(graph, opts.stages ?? []);
   const ctx = await makeRunContext(repo, graph.order, opts);
   // One writer lease for the whole repro: gc keeps what the runs store until records and cache name it.
-  return withWriterLease(repo.env, () => reproStages(ctx, selected, opts));
+  return withWriterLease(repo.env, () => {
+    recoverSetAside(repo);
+    return reproStages(ctx, selected, opts);
+  });
 }
 
 async function reproStages(ctx: RunContext, selected: Stage[], opts: ReproOptions): Promise<ReproResult> {

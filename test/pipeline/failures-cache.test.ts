@@ -104,3 +104,30 @@ test('the run cache restores outputs across branches and after checkout of an ol
   dvOk(dir, ['repro', '--force']);
   assert.equal(runCount(dir), 3);
 });
+
+test('after dv is killed (-9) mid-stage, the next repro puts the previous outputs back and cleans up', async () => {
+  const dir = makeProject({ 'scripts/double.mjs': COUNTING_DOUBLE, 'data/in.csv': 'id,v\n1,10\n', 'dv.yaml': DOUBLE_STAGE });
+  dvOk(dir, ['repro']);
+  const before = read(dir, 'data/out.csv');
+  const good = read(dir, 'scripts/double.mjs');
+  writeFiles(dir, {
+    'scripts/double.mjs': "import fs from 'node:fs'; fs.writeFileSync('child.pid', String(process.pid)); fs.writeFileSync('data/out.csv', 'partial'); console.log('started'); setTimeout(() => {}, 60000);\n",
+  });
+  const child = spawn(process.execPath, [DV, 'repro'], { cwd: dir, env: { ...process.env, ...TEST_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  let sent = false;
+  child.stderr.on('data', (c) => {
+    stderr += c;
+    if (!sent && stderr.includes('started')) { sent = true; child.kill('SIGKILL'); }
+  });
+  await new Promise((resolve) => child.on('close', resolve));
+  // The stage's command outlives dv (its own process group); stop it as an operator would.
+  process.kill(Number(read(dir, 'child.pid')), 'SIGKILL');
+  assert.equal(read(dir, 'data/out.csv'), 'partial');
+  writeFiles(dir, { 'scripts/double.mjs': good });
+  // The next repro rolls the unfinished run back; the earlier run then answers from the cache.
+  assert.match(dvOk(dir, ['repro']), /double: up to date/);
+  assert.equal(read(dir, 'data/out.csv'), before);
+  assert.deepEqual(fs.readdirSync(path.join(dir, '.dv', 'tmp')), []);
+  assert.equal(dv(dir, ['fsck']).code, 0);
+});
