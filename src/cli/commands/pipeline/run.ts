@@ -7,6 +7,7 @@ export default repoCommand({
   command: 'run',
   describe: 'declare a stage in dv.yaml from the command line and run it',
   builder: (y) => withJson(y)
+    .usage('$0 run -n NAME [-d DEP]… [-o OUT]… [-p KEY]… [-M FILE]… -- CMD…\n\ndeclare a stage in dv.yaml from the command line and run it')
     .option('name', { alias: 'n', type: 'string', demandOption: true, describe: 'stage name' })
     .option('deps', { alias: 'd', type: 'string', array: true, default: [], describe: 'a dependency (repeatable)' })
     .option('outs', { alias: 'o', type: 'string', array: true, default: [], describe: 'an output (repeatable)' })
