@@ -7,7 +7,7 @@ import { storeFile } from '../store/index.js';
 import type { RepoPath } from '../util/index.js';
 import { executeCommand } from './execute-command.js';
 import { makeScratchDir, setAsideOutputs, storeOutputs } from './outputs.js';
-import { rememberRun } from './run-cache.js';
+import { rememberFailedRun, rememberRun } from './run-cache.js';
 import type { RunContext, StageOutcome } from './run-context.js';
 import { runRecordToGeneric, type RunRecord } from './run-record.js';
 import type { Stage } from './stage.js';
@@ -98,7 +98,10 @@ export async function executeRun(ctx: RunContext, spec: RunSpec): Promise<StageO
     };
     const runId = batch.putStructured('run', encodeRecord('run', runRecordToGeneric(record)));
     batch.flush();
-    if (!ok) return { ...base, status: 'failed', run: runId, reason };
+    if (!ok) {
+      rememberFailedRun(repo, spec.stage.name, runId, spec.partition);
+      return { ...base, status: 'failed', run: runId, reason };
+    }
     rememberRun(repo, runId, record, stored.files);
     aside.discard();
     settled = true;

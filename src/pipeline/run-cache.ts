@@ -13,6 +13,7 @@ import type { RunRecord } from './run-record.js';
 const CACHE = 'pipeline.cache.';
 const PRODUCED = 'pipeline.produced.';
 const LAST = 'pipeline.stage.';
+const FAILED = 'pipeline.failed.';
 
 /** What a run's outcome depends on; equal inputs give equal keys. */
 export interface RunKeyInput {
@@ -61,6 +62,16 @@ export function rememberStageRun(repo: Repository, stage: string, runId: Oid, pa
 /** The latest run of a stage (or of one of its partitions), if any. */
 export function lastStageRun(repo: Repository, stage: string, partition?: string): Oid | undefined {
   return repo.getConfig<Oid>(LAST + stage + (partition !== undefined ? `/${partition}` : ''));
+}
+
+/** Records a stage's failed run (status explains a stage whose current inputs failed). */
+export function rememberFailedRun(repo: Repository, stage: string, runId: Oid, partition?: string): void {
+  repo.setConfig(FAILED + stage + (partition !== undefined ? `/${partition}` : ''), runId);
+}
+
+/** The latest failed run of a stage (or partition), if any. */
+export function lastFailedRun(repo: Repository, stage: string, partition?: string): Oid | undefined {
+  return repo.getConfig<Oid>(FAILED + stage + (partition !== undefined ? `/${partition}` : ''));
 }
 
 /** The run that produced content `id` at `path`, if any. */

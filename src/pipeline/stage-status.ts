@@ -7,7 +7,7 @@ import { listPartitions, partitionKey } from './foreach-stage.js';
 import { loadProjectFile } from '../project/index.js';
 import { loadPipeline } from './pipeline-file.js';
 import { makeRunContext } from './repro.js';
-import { lastStageRun } from './run-cache.js';
+import { lastFailedRun, lastStageRun } from './run-cache.js';
 import type { RunContext } from './run-context.js';
 import { readRunRecord, type RunRecord } from './run-record.js';
 import { cachedRun, outputsMatch, readStageState } from './run-stage.js';
@@ -54,6 +54,9 @@ async function plainStatus(ctx: RunContext, stage: Stage): Promise<StageStatus> 
   const lastId = lastStageRun(ctx.repo, stage.name);
   const last = lastId && ctx.repo.objects.has(lastId) ? readRunRecord(ctx.repo, lastId) : undefined;
   const reasons = last ? explainChange(ctx, last, { ...state, cmd: stage.cmd }) : ['never run'];
+  const failedId = lastFailedRun(ctx.repo, stage.name);
+  const failed = failedId && ctx.repo.objects.has(failedId) ? readRunRecord(ctx.repo, failedId) : undefined;
+  if (failed && failed.key === state.key) reasons.unshift(`the last run with these inputs failed (${failed.exit !== null ? `exit ${failed.exit}` : failed.signal})`);
   if (hit) {
     if (reasons.length === 0) reasons.push('outputs differ from the recorded run');
     reasons.push('the run cache holds the result: repro restores it without running');
@@ -65,7 +68,6 @@ async function plainStatus(ctx: RunContext, stage: Stage): Promise<StageStatus> 
 /** What differs between a recorded run and a stage's current state, in words. */
 export function explainChange(ctx: RunContext, last: RunRecord, now: { cmd: string; deps: Record<string, Oid>; params: Record<string, unknown> }): string[] {
   const reasons: string[] = [];
-  if (last.status === 'failed') reasons.push(`last run failed (exit ${last.exit ?? last.signal})`);
   if (last.cmd !== now.cmd) reasons.push('command changed');
   for (const [p, id] of Object.entries(now.deps)) {
     if (!(p in last.deps)) reasons.push(`dependency ${p} added`);

@@ -29,7 +29,9 @@ test('a failing command leaves the previous outputs, records a failed run with i
   assert.equal(dvOk(dir, ['cat', rec.stderr]), 'line one\nbad row 7: not a number\n');
   // The failure is what status reports; the index still has the old output.
   const s = dvJson(dir, ['status']);
-  assert.ok(s.stages[0].reasons.includes('last run failed (exit 3)') || s.stages[0].reasons.includes('dependency scripts/double.mjs changed'));
+  // The script is tracked by git, so its edit also makes the code version dirty.
+  assert.deepEqual(s.stages[0].reasons.slice(0, 2), ['the last run with these inputs failed (exit 3)', 'dependency scripts/double.mjs changed']);
+  assert.match(s.stages[0].reasons[2], /^code version changed \([0-9a-f]{12} -> [0-9a-f]{12} \(dirty\)\)$/);
   assert.deepEqual(s.unstaged.modified, []);
   // A command that exits 0 without writing its output fails too.
   writeFiles(dir, { 'scripts/double.mjs': 'process.exit(0);\n' });
