@@ -13,7 +13,8 @@
 // Knobs (environment): BENCH_DIR, WORK (/tmp/dv-bench), BIG_MB (512), MANY_FILES (50000), REPS (3),
 // PEERS ("dv git annex lfs restic borg"), SCENARIOS ("bigcsv manyfiles"; add "clustered" for the
 // clustered 1% correction of the same CSV; "rows" for dv's own row-level work on the big CSV: `dv validate`
-// with a ten-rule contract and `dv diff --rows` across the scattered correction), MAX_REP_SECS (30: an add/re-commit slower than this is not
+// with a ten-rule contract and `dv diff --rows` across the scattered correction; "pipeline" for dv's pipeline
+// figures, scripts/bench-pipeline.mjs), MAX_REP_SECS (30: an add/re-commit slower than this is not
 // repeated in further reps, a status/restore slower than this is not repeated within a rep),
 // OP_TIMEOUT_SECS (1200: an op running longer is killed and the tool's scenario abandoned),
 // ANNEX_MANY (0; 1 runs git-annex on manyfiles, ~300 s at 50,000 files), MANY_FULL (1; 0 = manyfiles
@@ -70,6 +71,9 @@ function readConfig(argv, env) {
     resultsFile: path.join(work, 'results.json'),
   };
   for (const p of cfg.peers) if (!TOOL_NAMES.includes(p)) { process.stderr.write(`bench: unknown peer ${p} (known: ${TOOL_NAMES.join(' ')})\n`); process.exit(2); }
+  // "pipeline" is dv's own figures (scripts/bench-pipeline.mjs) on bigcsv's data, after the peer tables.
+  cfg.pipeline = cfg.scenarios.includes('pipeline');
+  cfg.scenarios = cfg.scenarios.filter((s) => s !== 'pipeline');
   for (const s of cfg.scenarios) if (!SCENARIO_NAMES.includes(s)) { process.stderr.write(`bench: unknown scenario ${s} (known: ${SCENARIO_NAMES.join(' ')})\n`); process.exit(2); }
   return cfg;
 }
@@ -735,6 +739,11 @@ async function main() {
   res.finishedAt = new Date().toISOString();
   saveResults(ctx);
   process.stdout.write(renderReport(ctx));
+  if (cfg.pipeline) {
+    const { runPipelineBench } = await import('./bench-pipeline.mjs');
+    const big = ctx.data.bigcsv ?? prepareData(cfg, 'bigcsv');
+    process.stdout.write('\n' + await runPipelineBench(cfg, path.join(big.v1, 'data.csv'), path.join(big.v2, 'data.csv')));
+  }
   log(`done; raw results in ${cfg.resultsFile}, tool output in ${cfg.logFile}`);
 }
 

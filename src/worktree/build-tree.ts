@@ -10,6 +10,9 @@ export interface Leaf {
   size: number;
 }
 
+/** Where trees go: a write batch, or a sink that only hashes (ids without storing). */
+export type TreeSink = Pick<WriteBatch, 'putStructured'>;
+
 interface DirNode {
   files: Map<string, Leaf>;
   dirs: Map<string, DirNode>;
@@ -20,7 +23,7 @@ interface DirNode {
  * tree's id and total size. Identical directories get identical ids, so unchanged
  * subtrees keep their id from commit to commit.
  */
-export function buildTree(batch: WriteBatch, leaves: Iterable<[RepoPath, Leaf]>): { id: Oid; size: number } {
+export function buildTree(batch: TreeSink, leaves: Iterable<[RepoPath, Leaf]>): { id: Oid; size: number } {
   const root: DirNode = { files: new Map(), dirs: new Map() };
   for (const [p, leaf] of leaves) {
     const parts = p.split('/');
@@ -36,7 +39,7 @@ export function buildTree(batch: WriteBatch, leaves: Iterable<[RepoPath, Leaf]>)
   return writeNode(batch, root);
 }
 
-function writeNode(batch: WriteBatch, node: DirNode): { id: Oid; size: number } {
+function writeNode(batch: TreeSink, node: DirNode): { id: Oid; size: number } {
   const entries: TreeEntry[] = [];
   let size = 0;
   for (const [name, leaf] of node.files) {

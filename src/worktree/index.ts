@@ -15,4 +15,5 @@ export * from './checkout.js';
 export * from './export-tree.js';
 export * from './materialize.js';
 export * from './clean-copy.js';
+export * from './path-content.js';
 export * from './content-id.js';

@@ -6,6 +6,7 @@ import { remoteCommands } from './remote/index.js';
 import { bundleCommands } from './bundle/index.js';
 import { contractCommands } from './contracts/index.js';
 import { sourceCommands } from './sources/index.js';
+import { pipelineCommands } from './pipeline/index.js';
 
 /** Every top-level command, in the order `dv --help` lists them. */
 export const commands: CommandModule<object, any>[] = [
@@ -16,4 +17,5 @@ export const commands: CommandModule<object, any>[] = [
   ...bundleCommands,
   ...contractCommands,
   ...sourceCommands,
+  ...pipelineCommands,
 ];

@@ -13,8 +13,10 @@ export default repoCommand({
   run: async (repo, argv) => {
     const { commit } = await import('../../../worktree/index.js');
     const { runGate } = await import('../contracts/gate.js');
+    const { runsForStagedContent } = await import('../../../pipeline/index.js');
     const meta = await runGate(repo, { skip: !argv.verify });
-    const result = await commit(repo, { message: argv.message, allowEmpty: argv.allowEmpty, meta });
+    const runs = runsForStagedContent(repo);
+    const result = await commit(repo, { message: argv.message, allowEmpty: argv.allowEmpty, meta: runs.length ? { ...meta, runs } : meta });
     printResult(argv, result, (r) => r.id);
   },
 });

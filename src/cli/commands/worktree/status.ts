@@ -1,6 +1,7 @@
 import { repoCommand, withJson } from '../../command.js';
 import { printResult } from '../../output.js';
 import type { StatusResult } from '../../../worktree/index.js';
+import type { StageStatus } from '../../../pipeline/index.js';
 
 export default repoCommand({
   command: 'status',
@@ -10,11 +11,15 @@ export default repoCommand({
     .example('$0 status --json', 'the same as one JSON document'),
   run: async (repo, argv) => {
     const { status } = await import('../../../worktree/index.js');
-    printResult(argv, status(repo), formatStatus);
+    const { pipelineStatusIfDeclared } = await import('../../../pipeline/index.js');
+    const s: StatusResult & { stages?: StageStatus[] } = status(repo);
+    const stages = await pipelineStatusIfDeclared(repo);
+    if (stages) s.stages = stages;
+    printResult(argv, s, formatStatus);
   },
 });
 
-function formatStatus(s: StatusResult): string[] {
+function formatStatus(s: StatusResult & { stages?: StageStatus[] }): string[] {
   const out = [s.branch ? `On branch ${s.branch}` : `HEAD detached at ${s.head?.slice(0, 12)}`];
   if (!s.head) out.push('No commits yet');
   const section = (title: string, rows: Array<[string, string[]]>) => {
@@ -26,6 +31,8 @@ function formatStatus(s: StatusResult): string[] {
   section('Untracked files (use "dv add <path>" to track):', [['', collapseUntracked(s.untracked)]]);
   const dirty = out.length > (s.head ? 1 : 2);
   if (!dirty) out.push('nothing to commit, working tree clean');
+  const stale = (s.stages ?? []).filter((st) => st.state !== 'up-to-date');
+  if (stale.length) out.push('', 'Pipeline stages not up to date (use "dv repro"):', ...stale.map((st) => `\t${st.stage} (${st.state}): ${st.reasons.join('; ')}`));
   return out;
 }
 

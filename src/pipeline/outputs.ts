@@ -1,0 +1,192 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Oid } from '../hash/index.js';
+import { walkTree, type TreeLeaf } from '../history/index.js';
+import type { Repository } from '../repo/index.js';
+import { withWriterLease } from '../store/index.js';
+import { isUnder, parseRepoPath, type RepoPath } from '../util/index.js';
+import {
+  add, buildTree, loadIgnoreRules, Materializer, readIndex, scanWorktree, statPath, writeIndex, type IndexEntry,
+} from '../worktree/index.js';
+
+/** A private scratch directory inside `.dv` (same file system as the working tree, so renames are cheap). */
+export function makeScratchDir(repo: Repository, label: string): string {
+  const dir = path.join(repo.dvDir, 'tmp', `${label}-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Previous outputs moved out of the way while a command runs. */
+export interface SetAside {
+  /** Puts the previous outputs back, removing whatever the command left at their paths. */
+  restore(): void;
+  /** Notes that the command finished: from now on its outputs, not the previous ones, survive a crash. */
+  keepNew(): void;
+  /** Drops the previous outputs (the run is recorded). */
+  discard(): void;
+}
+
+const MANIFEST = 'outs.json';
+const KEEP_NEW = 'keep-new';
+
+/**
+ * Moves a stage's existing outputs into `scratch` so the command starts without them
+ * and a failure can put them back untouched. A manifest written first lets
+ * `recoverSetAside` put them back after a crash.
+ */
+export function setAsideOutputs(root: string, scratch: string, outs: RepoPath[]): SetAside {
+  const keep = path.join(scratch, 'previous');
+  fs.mkdirSync(keep, { recursive: true });
+  const entries = outs.map((out, i) => ({ out, to: path.join(keep, String(i)), existed: statPath(path.join(root, out)) !== undefined }));
+  fs.writeFileSync(path.join(keep, MANIFEST), JSON.stringify(entries.map(({ out, existed }, i) => ({ out, i, existed }))));
+  for (const e of entries) if (e.existed) fs.renameSync(path.join(root, e.out), e.to);
+  return {
+    restore() { putBack(root, entries); },
+    keepNew() { fs.writeFileSync(path.join(keep, KEEP_NEW), ''); },
+    discard() { fs.rmSync(keep, { recursive: true, force: true }); },
+  };
+}
+
+function putBack(root: string, entries: Array<{ out: string; to: string; existed: boolean }>): void {
+  for (const e of entries) {
+    const abs = path.join(root, e.out);
+    fs.rmSync(abs, { recursive: true, force: true });
+    if (e.existed && fs.existsSync(e.to)) {
+      fs.mkdirSync(path.dirname(abs), { recursive: true });
+      fs.renameSync(e.to, abs);
+    }
+  }
+}
+
+/**
+ * Cleans up after dv processes that died (kill -9, power loss) while running stages:
+ * outputs of a run that had not finished are replaced by the outputs it had set aside,
+ * and the scratch directories of dead processes are removed. Returns how many runs were rolled back.
+ */
+export function recoverSetAside(repo: Repository): number {
+  const tmp = path.join(repo.dvDir, 'tmp');
+  let rolledBack = 0;
+  let names: string[];
+  try {
+    names = fs.readdirSync(tmp);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const m = /^[a-z]+-(\d+)-[0-9a-f]+$/.exec(name);
+    if (!m || isAlive(Number(m[1]))) continue;
+    const keep = path.join(tmp, name, 'previous');
+    const manifest = path.join(keep, MANIFEST);
+    if (fs.existsSync(manifest) && !fs.existsSync(path.join(keep, KEEP_NEW))) {
+      const entries = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as Array<{ out: string; i: number; existed: boolean }>)
+        .map((e) => ({ out: parseRepoPath(e.out), to: path.join(keep, String(e.i)), existed: e.existed }));
+      putBack(repo.worktree(), entries);
+      rolledBack++;
+    }
+    fs.rmSync(path.join(tmp, name), { recursive: true, force: true });
+  }
+  return rolledBack;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Stored outputs: path → id (tree id for a directory), and every file under them. */
+export interface StoredOutputs {
+  outs: Record<string, Oid>;
+  files: Array<[RepoPath, Oid]>;
+  missing: RepoPath[];
+}
+
+/**
+ * Stores a stage's outputs the way `dv add` does (same content writer, same index
+ * update), so they are staged for the next commit; directory outputs also get their
+ * trees stored. Outputs the command did not create are reported as missing.
+ */
+export async function storeOutputs(repo: Repository, outs: RepoPath[]): Promise<StoredOutputs> {
+  const root = repo.worktree();
+  const present = outs.filter((o) => statPath(path.join(root, o)) !== undefined);
+  const missing = outs.filter((o) => !present.includes(o));
+  if (present.length > 0) await add(repo, { paths: present, cwd: root, force: true });
+  const result: StoredOutputs = { outs: {}, files: [], missing };
+  if (present.length === 0) return result;
+  {
+    // The trees of directory outputs; the caller holds the writer lease until a run record names them.
+    const batch = repo.objects.batch();
+    for (const out of present) {
+      const { entries } = readIndex(repo, out);
+      const own = [...entries].filter(([p]) => isUnder(p, out));
+      for (const [p, e] of own) result.files.push([p, e.id]);
+      const single = entries.get(out);
+      if (single && statPath(path.join(root, out)) !== 'dir') {
+        result.outs[out] = single.id;
+      } else {
+        const prefix = out.length + 1;
+        result.outs[out] = buildTree(batch, own.map(([p, e]) => [p.slice(prefix) as RepoPath, { id: e.id, kind: e.kind, size: e.size }])).id;
+      }
+    }
+    batch.flush();
+  }
+  return result;
+}
+
+/** The files an output id stands for: the leaves of a tree, or the file itself. */
+export function outputLeaves(repo: Repository, out: RepoPath, id: Oid): TreeLeaf[] {
+  const kind = repo.objects.kindOf(id);
+  if (kind === 'tree') {
+    return [...walkTree(repo.objects, id)].map((l) => ({ ...l, path: `${out}/${l.path}` as RepoPath }));
+  }
+  return [{ name: path.posix.basename(out), kind: 'file', id, size: repo.objects.contentSize(id), path: out }];
+}
+
+/** True when every object needed to restore these outputs is stored. */
+export function outputsRestorable(repo: Repository, outs: Record<string, Oid>): boolean {
+  try {
+    for (const [out, id] of Object.entries(outs)) {
+      if (!repo.objects.has(id)) return false;
+      for (const leaf of outputLeaves(repo, out as RepoPath, id)) if (!repo.objects.has(leaf.id)) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes recorded outputs from the store into the working tree (each file verified
+ * against its id before it replaces anything) and stages them, as a checkout would.
+ * Files under a directory output that the recorded tree lacks are removed.
+ */
+export async function restoreOutputs(repo: Repository, outs: Record<string, Oid>, opts: { onBytes?: (n: number) => void } = {}): Promise<number> {
+  const root = repo.worktree();
+  const m = new Materializer(repo.objects, root);
+  let written = 0;
+  await withWriterLease(repo.env, () => {
+    const put = new Map<RepoPath, IndexEntry>();
+    const remove = new Set<RepoPath>();
+    for (const [outText, id] of Object.entries(outs)) {
+      const out = outText as RepoPath;
+      const leaves = outputLeaves(repo, out, id);
+      const wanted = new Set(leaves.map((l) => l.path));
+      const onDisk = statPath(path.join(root, out));
+      if (onDisk === 'dir' && wanted.has(out)) fs.rmSync(path.join(root, out), { recursive: true, force: true });
+      else if (onDisk === 'dir') for (const p of scanWorktree(root, out, loadIgnoreRules(root)).keys()) if (!wanted.has(p)) m.remove(p);
+      for (const e of readIndex(repo, out).entries.keys()) if (!wanted.has(e)) remove.add(e);
+      for (const leaf of leaves) {
+        const st = m.write(leaf, opts.onBytes);
+        written++;
+        put.set(leaf.path, { id: leaf.id, kind: leaf.kind as IndexEntry['kind'], size: leaf.size, mtime: st.mtime, ctime: st.ctime, ino: st.ino, dev: st.dev });
+      }
+      if (leaves.length === 0) fs.mkdirSync(path.join(root, out), { recursive: true });
+    }
+    writeIndex(repo, { put, remove, tree: undefined });
+  });
+  return written;
+}

@@ -1,0 +1,97 @@
+import { findGitRepository, readCodeVersion } from '../provenance/index.js';
+import { PROJECT_FILE } from '../project/index.js';
+import type { Repository } from '../repo/index.js';
+import { withWriterLease } from '../store/index.js';
+import { reproForeachStage } from './foreach-stage.js';
+import { reproMapStage } from './map-stage.js';
+import { recoverSetAside } from './outputs.js';
+import { loadPipeline } from './pipeline-file.js';
+import type { RunContext, StageOutcome } from './run-context.js';
+import { reproStage } from './run-stage.js';
+import { selectStages, stageInputs } from './stage-graph.js';
+import { DEFAULT_PARAMS_FILE, type Stage } from './stage.js';
+
+export interface ReproOptions {
+  /** Stages to bring up to date (with everything upstream); all when empty. */
+  stages?: string[];
+  /** Run commands even when the run cache answers. */
+  force?: boolean;
+  /** DV_SEED for the commands (default: the DV_SEED of this process, else none). */
+  seed?: string | null;
+  /** For row-wise `map` stages: also recompute in full and fail if the delta result differs. */
+  verifyDelta?: boolean;
+  signal?: AbortSignal;
+  onOutput?: RunContext['onOutput'];
+  /** Called as each stage starts, for progress. */
+  onStage?: (stage: Stage) => void;
+  /**
+   * The hook before each stage runs (data contracts check the stage's inputs here);
+   * throwing stops the repro before the stage, leaving its outputs as they are.
+   */
+  beforeStage?: RunContext['beforeStage'];
+}
+
+export interface ReproResult {
+  stages: StageOutcome[];
+  /** True when no stage failed or was interrupted. */
+  ok: boolean;
+  /** True when the abort signal stopped the repro (during a stage or between stages). */
+  interrupted: boolean;
+}
+
+/**
+ * Files whose edits do not count as dirty code: the pipeline's own description and
+ * params files, already part of every run-cache key through commands and param values.
+ */
+export function pipelineFiles(stages: Stage[]): string[] {
+  return [PROJECT_FILE, '.dvignore', DEFAULT_PARAMS_FILE, ...stages.flatMap((s) => s.params.map((p) => p.file))];
+}
+
+/** Builds the shared context of a repro: code version and seed are read once. */
+export async function makeRunContext(repo: Repository, stages: Stage[], opts: Pick<ReproOptions, 'force' | 'seed' | 'signal' | 'onOutput' | 'beforeStage'>): Promise<RunContext> {
+  const root = repo.worktree();
+  const git = await findGitRepository(root);
+  return {
+    repo, root,
+    code: git ? await readCodeVersion(root, { exclude: pipelineFiles(stages) }) : null,
+    gitRoot: git?.dir ?? null,
+    seed: opts.seed !== undefined ? opts.seed : process.env.DV_SEED ?? null,
+    force: !!opts.force,
+    signal: opts.signal,
+    onOutput: opts.onOutput,
+    beforeStage: opts.beforeStage,
+  };
+}
+
+/**
+ * Brings stages up to date in dependency order. The whole pipeline is validated first
+ * (cycles, clashing outputs, missing inputs), so a bad dv.yaml runs nothing. Stops at
+ * the first stage that fails or is interrupted.
+ */
+export async function repro(repo: Repository, opts: ReproOptions = {}): Promise<ReproResult> {
+  const graph = loadPipeline(repo.worktree());
+  const selected = selectStages(graph, opts.stages ?? []);
+  const ctx = await makeRunContext(repo, graph.order, opts);
+  // One writer lease for the whole repro: gc keeps what the runs store until records and cache name it.
+  return withWriterLease(repo.env, () => {
+    recoverSetAside(repo);
+    return reproStages(ctx, selected, opts);
+  });
+}
+
+async function reproStages(ctx: RunContext, selected: Stage[], opts: ReproOptions): Promise<ReproResult> {
+  const repo = ctx.repo;
+  const stages: StageOutcome[] = [];
+  for (const stage of selected) {
+    if (ctx.signal?.aborted) break;
+    opts.onStage?.(stage);
+    await ctx.beforeStage?.(stage, { repo, inputs: stageInputs(stage) });
+    const outcome = stage.foreach ? await reproForeachStage(ctx, stage)
+      : stage.map ? await reproMapStage(ctx, stage, { verify: !!opts.verifyDelta })
+        : await reproStage(ctx, stage);
+    stages.push(outcome);
+    if (outcome.status === 'failed' || outcome.status === 'interrupted') break;
+  }
+  const interrupted = !!ctx.signal?.aborted || stages.some((s) => s.status === 'interrupted');
+  return { stages, ok: !interrupted && stages.every((s) => s.status !== 'failed'), interrupted };
+}

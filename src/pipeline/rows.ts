@@ -1,0 +1,152 @@
+import fs from 'node:fs';
+import { InvalidInputError } from '../errors/index.js';
+
+/** Row formats dv reads by key. */
+export type RowFormat = 'csv' | 'jsonl';
+
+/** The format of a file by its extension: `.jsonl`/`.ndjson` are JSON lines, anything else CSV. */
+export function rowFormatOf(file: string): RowFormat {
+  return /\.(jsonl|ndjson)$/i.test(file) ? 'jsonl' : 'csv';
+}
+
+/** Splits one CSV line into fields (RFC 4180 quoting, no line breaks inside fields). */
+export function splitCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    if (line[i] === '"') {
+      let v = '';
+      i++;
+      for (;;) {
+        const q = line.indexOf('"', i);
+        if (q < 0) { v += line.slice(i); i = line.length; break; }
+        v += line.slice(i, q);
+        if (line[q + 1] === '"') { v += '"'; i = q + 2; continue; }
+        i = q + 1;
+        break;
+      }
+      out.push(v);
+      if (line[i] === ',') { i++; continue; }
+      return out;
+    }
+    const c = line.indexOf(',', i);
+    if (c < 0) { out.push(line.slice(i)); return out; }
+    out.push(line.slice(i, c));
+    i = c + 1;
+  }
+}
+
+/** Field `col` of a CSV line (undefined when the line is shorter); unquoted lines take a fast path. */
+export function csvField(line: string, col: number): string | undefined {
+  if (line.includes('"')) return splitCsvLine(line)[col];
+  let start = 0;
+  for (let i = 0; i < col; i++) {
+    const c = line.indexOf(',', start);
+    if (c < 0) return undefined;
+    start = c + 1;
+  }
+  const end = line.indexOf(',', start);
+  return end < 0 ? line.slice(start) : line.slice(start, end);
+}
+
+const READ_SIZE = 1 << 20;
+
+/** The content of a file in pieces (synchronous: row scans run at the speed of the disk, not of the event loop). */
+export function* fileChunks(file: string): Generator<Uint8Array> {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(READ_SIZE);
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, READ_SIZE, null);
+      if (n === 0) return;
+      yield buf.subarray(0, n);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The lines of content given in pieces, without line endings (`\n` or `\r\n`); a final empty line is dropped. */
+export function* lines(chunks: Iterable<Uint8Array>): Generator<string> {
+  let rest: Buffer | null = null;
+  for (const piece of chunks) {
+    const buf: Buffer = rest ? Buffer.concat([rest, piece]) : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    let start = 0;
+    for (;;) {
+      const nl = buf.indexOf(10, start);
+      if (nl < 0) break;
+      const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
+      yield buf.toString('utf8', start, end);
+      start = nl + 1;
+    }
+    // Copy the unfinished line: the piece's buffer may be reused by the reader.
+    rest = start < buf.length ? Buffer.from(buf.subarray(start)) : null;
+  }
+  if (rest && rest.length > 0) yield rest.toString('utf8');
+}
+
+/** A keyed table's header (CSV; null for JSONL or an empty file) and a row visitor. */
+export interface KeyedScan {
+  header: string | null;
+  /** Visits every row with its key, in order; stops early when `visit` returns false. */
+  forEach(visit: (key: string, line: string) => boolean | void): void;
+}
+
+/**
+ * Reads CSV (a header naming `key`) or JSONL (objects with field `key`) lines as keyed
+ * rows. A missing key column, a row without its key, or a line that is not JSON is
+ * refused naming `what` and the line.
+ */
+export function scanKeyedRows(source: Iterable<string>, format: RowFormat, key: string, what: string): KeyedScan {
+  const it = source[Symbol.iterator]();
+  let header: string | null = null;
+  let col = -1;
+  if (format === 'csv') {
+    const first = it.next();
+    if (!first.done) {
+      header = first.value;
+      col = splitCsvLine(header).indexOf(key);
+      if (col < 0) throw new InvalidInputError(`${what} has no column '${key}'`, { data: { key } });
+    }
+  }
+  return {
+    header,
+    forEach(visit) {
+      let n = format === 'csv' ? 1 : 0;
+      for (let r = it.next(); !r.done; r = it.next()) {
+        n++;
+        const line = r.value;
+        if (line === '') continue;
+        let k: unknown;
+        if (format === 'csv') k = csvField(line, col);
+        else {
+          try {
+            k = (JSON.parse(line) as Record<string, unknown>)[key];
+          } catch {
+            throw new InvalidInputError(`${what} line ${n} is not JSON`);
+          }
+        }
+        if (k === undefined) throw new InvalidInputError(`${what} line ${n} has no '${key}'`);
+        if (visit(typeof k === 'string' ? k : JSON.stringify(k), line) === false) {
+          it.return?.();
+          return;
+        }
+      }
+    },
+  };
+}
+
+/**
+ * A 53-bit fingerprint of a row (two FNV-1a variants over its UTF-16 code units), to
+ * tell changed rows from unchanged ones without keeping the rows.
+ */
+export function rowFingerprint(line: string): number {
+  let a = 0x811c9dc5;
+  let b = 0x01000193;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 13);
+  }
+  return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
+}
