@@ -20,6 +20,12 @@ export interface WalkSource {
    * instead of one round trip per generation. Undefined for an id that is not a commit.
    */
   parentsOf?(id: Oid): Oid[] | undefined;
+  /**
+   * Ids the receiver must hold because it holds commit `held`: the entries of `held`'s
+   * trees along the paths where `commit`'s tree differs from it (a local tree diff that
+   * spares asking about every unchanged file next to a changed one).
+   */
+  heldAlongside?(commit: Oid, held: Oid): Iterable<Oid>;
 }
 
 export interface CollectOptions {
@@ -87,6 +93,16 @@ export async function collectObjects(opts: CollectOptions): Promise<CollectResul
       stack.push(...parents);
     }
     await ask(commits);
+    // What a held parent's trees hold need not be asked about.
+    if (opts.source.heldAlongside) {
+      for (const c of commits) {
+        if (answers.get(c) === true) continue;
+        for (const p of opts.source.parentsOf(c) ?? []) {
+          if (answers.get(p) !== true) continue;
+          for (const id of opts.source.heldAlongside(c, p)) if (!answers.has(id)) answers.set(id, true);
+        }
+      }
+    }
   }
 
   const nodes = new Map<Oid, WalkNode>();

@@ -33,9 +33,10 @@ export interface PushResult {
   /** Objects and stored payload bytes sent. */
   objects: number;
   bytes: number;
-  /** "have?" questions asked, and in how many requests. */
+  /** "have?" questions asked, in how many requests, and how long deciding what to send took. */
   asked: number;
   requests: number;
+  negotiationMs: number;
 }
 
 /**
@@ -87,7 +88,9 @@ export async function pushTo(repo: Repository, transport: Transport, opts: PushO
   }
   const moving = planned.filter((p) => p.status !== 'up-to-date');
   const known = [...remoteRefs.values()].filter((id) => repo.objects.has(id));
+  const started = performance.now();
   const collected = await collectObjects({ source: storeSource(repo.objects), has: (ids) => transport.hasObjects(ids), tips: moving.map((p) => p.new), known });
+  const negotiationMs = Math.round(performance.now() - started);
   let bytes = 0;
   async function* counted(): AsyncGenerator<WireObject> {
     for await (const o of readWireObjects(repo, collected.ids)) {
@@ -101,7 +104,8 @@ export async function pushTo(repo: Repository, transport: Transport, opts: PushO
     try {
       await transport.updateRefs(updates);
     } catch (err) {
-      if (err instanceof ConflictError) {
+      // A stale compare-and-swap (another push got there first) names what it found.
+      if (err instanceof ConflictError && 'found' in err.data) {
         throw new ConflictError(`push rejected: ${err.message}; your push is not a fast-forward of what is there now`, {
           data: err.data,
           hint: 'run `dv pull` to bring in the new commits, then push again',
@@ -111,7 +115,7 @@ export async function pushTo(repo: Repository, transport: Transport, opts: PushO
       throw err;
     }
   }
-  return { refs: planned, objects: collected.ids.length, bytes, asked: collected.asked, requests: collected.calls };
+  return { refs: planned, objects: collected.ids.length, bytes, asked: collected.asked, requests: collected.calls, negotiationMs };
 }
 
 /** The full ref names and ids this push offers. */

@@ -111,6 +111,8 @@ test('pushing to the checked-out branch of a repository with a working tree is r
   const r = dv(src, ['push']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /refusing to update the checked-out branch main/);
+  assert.doesNotMatch(r.stderr, /fast-forward/);
+  assert.match(r.stderr, /hint: push to a bare repository/);
   assert.equal(dvOk(target, ['rev-parse', 'main']), before);
   // Another branch is fine.
   dvOk(src, ['branch', 'feature']);

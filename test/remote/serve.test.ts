@@ -86,6 +86,20 @@ test('--read-only serves clones and refuses pushes', async () => {
   assert.match(missing.stderr, /no repository named nope/);
 });
 
+test('a push over the size limit is refused with 413 and nothing moves', async () => {
+  const { root, hub } = makeHub();
+  const s = await startServe(['--port', '0', '--max-push-bytes', '100000', hub], root);
+  servers.push(s);
+  dvOk(root, ['clone', `${s.url}/hub`, 'c']);
+  const c = path.join(root, 'c');
+  commitChange(c, 'data/big.bin', crypto.randomBytes(1 << 20));
+  const before = dvOk(hub, ['rev-parse', 'main']);
+  const r = dv(c, ['push']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /exceeds this server's limit of 100000 bytes/);
+  assert.equal(dvOk(hub, ['rev-parse', 'main']), before);
+});
+
 test('two clients push to one branch at once: exactly one wins, the other is told it is not a fast-forward', async () => {
   const { root, hub } = makeHub();
   const s = await startServe(['--port', '0', hub], root);
