@@ -16,7 +16,8 @@
 // repeated in further reps, a status/restore slower than this is not repeated within a rep),
 // OP_TIMEOUT_SECS (1200: an op running longer is killed and the tool's scenario abandoned),
 // ANNEX_MANY (0; 1 runs git-annex on manyfiles, ~300 s at 50,000 files), MANY_FULL (1; 0 = manyfiles
-// gets add + status only, as in peers.sh), DV_AUTHOR_NAME / DV_AUTHOR_EMAIL.
+// gets add + status only, as in peers.sh), REMOTE (1: remotes on bigcsv, scripts/bench-remote.mjs),
+// NEG_FILES (100000: files in its negotiation repository), DV_AUTHOR_NAME / DV_AUTHOR_EMAIL.
 // --smoke only changes defaults; the environment still wins.
 //
 // Output: progress on stderr, the markdown report on stdout, raw samples in $WORK/results.json,
@@ -34,7 +35,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 
 const USAGE = `usage: node scripts/bench.mjs [--smoke] [--help]
   env: BENCH_DIR WORK BIG_MB MANY_FILES REPS PEERS SCENARIOS MAX_REP_SECS OP_TIMEOUT_SECS
-       ANNEX_MANY MANY_FULL DV_AUTHOR_NAME DV_AUTHOR_EMAIL (see the header of this file)`;
+       ANNEX_MANY MANY_FULL REMOTE NEG_FILES DV_AUTHOR_NAME DV_AUTHOR_EMAIL (see the header of this file)`;
 
 /** Reads argv and the environment once; everything else takes the resulting object. */
 function readConfig(argv, env) {
@@ -61,6 +62,8 @@ function readConfig(argv, env) {
     opTimeoutSecs: num('OP_TIMEOUT_SECS', 1200, 300),
     annexMany: num('ANNEX_MANY', 0, 1) === 1, // 500 files take git-annex a few seconds; 50,000 take 5 min
     manyFull: num('MANY_FULL', 1) === 1,
+    remote: num('REMOTE', 1) === 1, // push/clone over dv serve etc. on bigcsv: scripts/bench-remote.mjs
+    negFiles: Math.round(num('NEG_FILES', 100000, 2000)),
     peers: list('PEERS', 'dv git annex lfs restic borg'),
     scenarios: list('SCENARIOS', 'bigcsv manyfiles'),
     dvBin: path.join(repoRoot, 'bin', 'dv'),
@@ -645,9 +648,17 @@ async function main() {
     res.summary[scen] = Object.fromEntries(active.map((t) => [t, summarize(res, scen, t)]));
     saveResults(ctx);
   }
+  let remoteReport = '';
+  if (cfg.remote && available.has('dv') && ctx.data.bigcsv) {
+    const { benchRemotes } = await import('./bench-remote.mjs');
+    const big = ctx.data.bigcsv;
+    const r = await benchRemotes({ dvBin: cfg.dvBin, work: path.join(cfg.work, 'remote'), v1Csv: path.join(big.v1, 'data.csv'), v2Csv: path.join(big.v2, 'data.csv'), negFiles: cfg.negFiles, log });
+    res.remote = r.results;
+    remoteReport = '\n' + r.markdown;
+  }
   res.finishedAt = new Date().toISOString();
   saveResults(ctx);
-  process.stdout.write(renderReport(ctx));
+  process.stdout.write(renderReport(ctx) + remoteReport);
   log(`done; raw results in ${cfg.resultsFile}, tool output in ${cfg.logFile}`);
 }
 

@@ -20,6 +20,12 @@ export interface WalkSource {
    * instead of one round trip per generation. Undefined for an id that is not a commit.
    */
   parentsOf?(id: Oid): Oid[] | undefined;
+  /**
+   * Ids the receiver must hold because it holds commit `held`: the entries of `held`'s
+   * trees along the paths where `commit`'s tree differs from it (a local tree diff that
+   * spares asking about every unchanged file next to a changed one).
+   */
+  heldAlongside?(commit: Oid, held: Oid): Iterable<Oid>;
 }
 
 export interface CollectOptions {
@@ -34,7 +40,7 @@ export interface CollectOptions {
 }
 
 export interface CollectResult {
-  /** The objects the receiver lacks, referents before the objects that refer to them. */
+  /** The objects the receiver lacks, referents before the objects that refer to them (file objects just before their chunks). */
   ids: Oid[];
   /** Their nodes (kind and links), for senders that want them. */
   nodes: Map<Oid, WalkNode>;
@@ -49,7 +55,8 @@ export interface CollectResult {
  * has stops the history walk; a tree it has prunes the whole subtree; a chunk it has is
  * not sent). A delta's base is included when the receiver lacks it. The result is in
  * send order: an object comes after everything it refers to, which keeps the store
- * invariant (holding an object means holding all of it) across interruptions.
+ * invariant (holding an object means holding all of it) across interruptions. (A file
+ * object comes just before its chunks; receivers store it only once they are in.)
  */
 export async function collectObjects(opts: CollectOptions): Promise<CollectResult> {
   const batchSize = opts.batchSize ?? HAVE_BATCH;
@@ -86,6 +93,16 @@ export async function collectObjects(opts: CollectOptions): Promise<CollectResul
       stack.push(...parents);
     }
     await ask(commits);
+    // What a held parent's trees hold need not be asked about.
+    if (opts.source.heldAlongside) {
+      for (const c of commits) {
+        if (answers.get(c) === true) continue;
+        for (const p of opts.source.parentsOf(c) ?? []) {
+          if (answers.get(p) !== true) continue;
+          for (const id of opts.source.heldAlongside(c, p)) if (!answers.has(id)) answers.set(id, true);
+        }
+      }
+    }
   }
 
   const nodes = new Map<Oid, WalkNode>();
@@ -114,14 +131,22 @@ export async function collectObjects(opts: CollectOptions): Promise<CollectResul
   return { ids: sendOrder(nodes), nodes, asked, calls };
 }
 
-/** Orders objects so each comes after the objects it links to (depth-first post-order). */
+/**
+ * Orders objects so each comes after the objects it links to (depth-first post-order),
+ * except that a file object comes just before its chunks: the receiver holds it back and
+ * hashes the chunks as they stream in, instead of reading them back afterwards.
+ */
 function sendOrder(nodes: Map<Oid, WalkNode>): Oid[] {
   const out: Oid[] = [];
   const done = new Set<Oid>();
+  const visit = (id: Oid): { id: Oid; next: number } => {
+    done.add(id);
+    if (nodes.get(id)!.kind === 'file') out.push(id);
+    return { id, next: 0 };
+  };
   for (const root of nodes.keys()) {
     if (done.has(root)) continue;
-    done.add(root);
-    const stack: Array<{ id: Oid; next: number }> = [{ id: root, next: 0 }];
+    const stack = [visit(root)];
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!;
       const links = nodes.get(top.id)!.links;
@@ -129,14 +154,13 @@ function sendOrder(nodes: Map<Oid, WalkNode>): Oid[] {
       while (top.next < links.length) {
         const l = links[top.next++]!;
         if (!done.has(l) && nodes.has(l)) {
-          done.add(l);
-          stack.push({ id: l, next: 0 });
+          stack.push(visit(l));
           pushed = true;
           break;
         }
       }
       if (!pushed) {
-        out.push(top.id);
+        if (nodes.get(top.id)!.kind !== 'file') out.push(top.id);
         stack.pop();
       }
     }

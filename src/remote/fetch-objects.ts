@@ -45,6 +45,8 @@ export async function fetchObjects(repo: Repository, transport: Transport, tips:
       }
       const obj = verifyPayload(o.id, o, () => { throw new CorruptObjectError(`object ${o.id} is a ${o.kind} stored as a delta`); });
       structured.set(o.id, o);
+      // Its chunks are hashed as they arrive, so the file needs no second read at the end.
+      if (obj.kind === 'file' && !opts.partial) importer.expectFile(o.id, obj.file);
       const links: Oid[] = [];
       for (const l of objectLinks(o.id, obj)) {
         if (opts.partial && l.expect === 'content') continue;

@@ -1,8 +1,8 @@
 import { CorruptObjectError, RemoteError } from '../errors/index.js';
 import { oidToBytes, type Oid } from '../hash/index.js';
-import { objectLinks } from '../objects/index.js';
-import { ENCODING_DELTA, deltaBase as payloadDeltaBase, verifyFileContent, verifyPayload, type ObjectStore, type WriteBatch } from '../store/index.js';
-import { oidFromBytes } from '../hash/index.js';
+import { objectLinks, type FileObject } from '../objects/index.js';
+import { ENCODING_DELTA, deltaBase as payloadDeltaBase, verifyPayload, type ObjectStore, type WriteBatch } from '../store/index.js';
+import { createHasher, oidFromBytes, type Hasher } from '../hash/index.js';
 import type { WireObject } from './transport.js';
 
 /** Decoded blob bytes kept for deltas and file checks that follow soon after. */
@@ -22,6 +22,10 @@ export class ObjectImporter {
   private readonly unflushed = new Set<Oid>();
   private readonly cache = new Map<Oid, Uint8Array>();
   private cacheBytes = 0;
+  /** Files whose content is being hashed as their chunks arrive. */
+  private readonly pendingFiles = new Map<Oid, { file: FileObject; next: number; hasher: Hasher; object?: WireObject }>();
+  private readonly filesWaitingOn = new Map<Oid, Oid[]>();
+  private readonly verifiedFiles = new Set<Oid>();
   /** Deltas waiting for their base, by base id (only when `deferMissingBases`). */
   private readonly waiting = new Map<Oid, WireObject[]>();
   private lastCommit = Date.now();
@@ -75,11 +79,11 @@ export class ObjectImporter {
   private verifyAndQueue(o: WireObject): void {
     const obj = verifyPayload(o.id, o, (base) => this.blobBytes(base));
     if (obj.kind === 'file') {
-      verifyFileContent(o.id, obj.file, (c) => {
-        if (!this.holds(c)) throw new CorruptObjectError(`file ${o.id} arrived before its chunk ${c}`, { data: { id: o.id, chunk: c } });
-        return this.blobBytes(c);
-      });
-    } else if (obj.kind === 'blob') {
+      // Stored once its content hashed right: at once if every chunk is held, else as they arrive.
+      this.expectFile(o.id, obj.file, o);
+      return;
+    }
+    if (obj.kind === 'blob') {
       this.remember(o.id, obj.data);
     } else {
       for (const l of objectLinks(o.id, obj)) {
@@ -88,16 +92,71 @@ export class ObjectImporter {
         }
       }
     }
-    this.batch.putPayload(oidToBytes(o.id), { kind: o.kind, encoding: o.encoding, payload: o.payload });
-    this.unflushed.add(o.id);
-    if (Date.now() - this.lastCommit >= COMMIT_INTERVAL_MS) this.commit();
-    this.stored++;
-    this.storedBytes += o.payload.length;
+    this.queue(o);
+    if (obj.kind === 'blob') {
+      const files = this.filesWaitingOn.get(o.id);
+      if (files) {
+        this.filesWaitingOn.delete(o.id);
+        for (const f of files) this.advanceFile(f, o.id, obj.data);
+      }
+    }
     const waiting = this.waiting.get(o.id);
     if (waiting) {
       this.waiting.delete(o.id);
       for (const w of waiting) this.add(w);
     }
+  }
+
+  private queue(o: WireObject): void {
+    this.batch.putPayload(oidToBytes(o.id), { kind: o.kind, encoding: o.encoding, payload: o.payload });
+    this.unflushed.add(o.id);
+    if (Date.now() - this.lastCommit >= COMMIT_INTERVAL_MS) this.commit();
+    this.stored++;
+    this.storedBytes += o.payload.length;
+  }
+
+  /**
+   * Starts verifying a file's content (its chunks hashed in order against its id) as its
+   * chunks become held, so content is hashed as it streams in rather than read back. With
+   * `o` (the file object itself, already checked by verifyPayload) the file is stored when
+   * the check passes; without it the result is remembered for when the object is added.
+   */
+  expectFile(id: Oid, file: FileObject, o?: WireObject): void {
+    if (this.verifiedFiles.has(id)) {
+      if (o && !this.holds(id)) this.queue(o);
+      return;
+    }
+    const pending = this.pendingFiles.get(id);
+    if (pending) { pending.object ??= o; return; }
+    this.pendingFiles.set(id, { file, next: 0, hasher: createHasher(), object: o });
+    this.advanceFile(id);
+  }
+
+  private advanceFile(id: Oid, arrivedId?: Oid, arrived?: Uint8Array): void {
+    const v = this.pendingFiles.get(id)!;
+    while (v.next < v.file.chunks.length) {
+      const c = v.file.chunks[v.next]!;
+      let bytes: Uint8Array;
+      if (arrived && c.id === arrivedId) { bytes = arrived; arrived = undefined; }
+      else if (this.holds(c.id)) bytes = this.blobBytes(c.id);
+      else {
+        const list = this.filesWaitingOn.get(c.id) ?? [];
+        list.push(id);
+        this.filesWaitingOn.set(c.id, list);
+        return;
+      }
+      if (bytes.length !== c.size) {
+        this.pendingFiles.delete(id);
+        throw new CorruptObjectError(`object ${c.id} has the wrong size for file ${id}`, { data: { id: c.id, file: id } });
+      }
+      v.hasher.update(bytes);
+      v.next++;
+    }
+    this.pendingFiles.delete(id);
+    const actual = v.hasher.digest();
+    if (actual !== id) throw new CorruptObjectError(`object ${id} is corrupt: its content hashes to ${actual}`, { data: { id, actual } });
+    this.verifiedFiles.add(id);
+    if (v.object) this.queue(v.object);
   }
 
   /** Makes everything verified so far durable (also after a failure, so a retry skips it). */
@@ -111,6 +170,9 @@ export class ObjectImporter {
   finish(): void {
     this.batch.flush();
     this.unflushed.clear();
+    for (const [id, v] of this.pendingFiles) {
+      if (v.object) throw new RemoteError(`file ${id} arrived but its chunk ${v.file.chunks[v.next]!.id} never did`, { data: { id } });
+    }
     if (this.waiting.size > 0) {
       const [base] = this.waiting.keys();
       throw new RemoteError(`${this.waitingCount} delta(s) arrived without their base ${base}`, { data: { base } });

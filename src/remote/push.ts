@@ -101,7 +101,8 @@ export async function pushTo(repo: Repository, transport: Transport, opts: PushO
     try {
       await transport.updateRefs(updates);
     } catch (err) {
-      if (err instanceof ConflictError) {
+      // A stale compare-and-swap (another push got there first) names what it found.
+      if (err instanceof ConflictError && 'found' in err.data) {
         throw new ConflictError(`push rejected: ${err.message}; your push is not a fast-forward of what is there now`, {
           data: err.data,
           hint: 'run `dv pull` to bring in the new commits, then push again',

@@ -20,7 +20,24 @@ export function storeSource(objects: ObjectStore): WalkSource {
       if (objects.kindOf(id) !== 'commit') return undefined;
       return objects.readCommit(id).parents;
     },
+    heldAlongside(commit, held) {
+      const out: Oid[] = [];
+      heldTreeEntries(objects, objects.readCommit(commit).tree, objects.readCommit(held).tree, out);
+      return out;
+    },
   };
+}
+
+/** Adds the entries of tree `old` (held by the receiver) to `out`, descending where `cur` differs from it by name. */
+function heldTreeEntries(objects: ObjectStore, cur: Oid, old: Oid, out: Oid[]): void {
+  if (cur === old) { out.push(old); return; }
+  const oldEntries = new Map(objects.readTree(old).entries.map((e) => [e.name, e] as const));
+  out.push(old);
+  for (const e of oldEntries.values()) out.push(e.id);
+  for (const e of objects.readTree(cur).entries) {
+    const o = oldEntries.get(e.name);
+    if (o && o.kind === 'tree' && e.kind === 'tree' && o.id !== e.id) heldTreeEntries(objects, e.id, o.id, out);
+  }
 }
 
 function loadNode(objects: ObjectStore, id: Oid): WalkNode {

@@ -1,0 +1,155 @@
+#!/usr/bin/env node
+// scripts/bench-remote.mjs — remotes: push and clone of the big CSV over HTTP on loopback (dv serve),
+// the incremental push after the scattered 1% correction, negotiation for 100,000 small objects with
+// 1% new, and `git push` over a local path of the same CSV for comparison.
+//
+//   node scripts/bench-remote.mjs V1_CSV V2_CSV [WORK]     # standalone (bench.mjs calls benchRemotes)
+//   NEG_FILES=100000 (files in the negotiation repository)
+//
+// Targets: push and clone >= 400 MB/s, incremental push <= 4% of the data size, negotiation <= 2 s.
+
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ENV = { ...process.env, DV_AUTHOR_NAME: 'Bench', DV_AUTHOR_EMAIL: 'bench@example.com', GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
+const mb = (b) => (b / 1e6).toFixed(1);
+
+function runDv(dvBin, cwd, args) {
+  return execFileSync(process.execPath, [dvBin, ...args], { cwd, env: ENV, encoding: 'utf8', maxBuffer: 64 << 20 });
+}
+
+function timed(fn) {
+  const t0 = process.hrtime.bigint();
+  const out = fn();
+  return { secs: Number(process.hrtime.bigint() - t0) / 1e9, out };
+}
+
+/** Starts `dv serve --port 0` on the given repositories; resolves with its URL and a stop function. */
+function serve(dvBin, repos) {
+  const proc = spawn(process.execPath, [dvBin, 'serve', '--port', '0', ...repos], { env: ENV, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolve({ url: m[1], stop: () => new Promise((r) => { proc.once('exit', r); proc.kill('SIGTERM'); }) });
+    });
+    proc.once('exit', (code) => reject(new Error(`dv serve exited ${code}`)));
+  });
+}
+
+/** Runs every remote measurement; returns the figures and a markdown section. */
+export async function benchRemotes({ dvBin = path.join(repoRoot, 'bin', 'dv'), work, v1Csv, v2Csv, negFiles = 100_000, log = (m) => process.stderr.write(m + '\n') }) {
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.mkdirSync(work, { recursive: true });
+  const size = fs.statSync(v1Csv).size;
+  const r = { dataBytes: size };
+
+  // The source repository (not timed).
+  const src = path.join(work, 'src');
+  fs.mkdirSync(path.join(src, 'data'), { recursive: true });
+  runDv(dvBin, src, ['init']);
+  fs.copyFileSync(v1Csv, path.join(src, 'data', 'data.csv'));
+  log('remote bench: committing the CSV');
+  runDv(dvBin, src, ['add', 'data']);
+  runDv(dvBin, src, ['commit', '-m', 'v1']);
+
+  const hub = path.join(work, 'hub');
+  runDv(dvBin, work, ['init', '--bare', hub]);
+  const server = await serve(dvBin, [hub]);
+  try {
+    runDv(dvBin, src, ['remote', 'add', 'origin', `${server.url}/hub`]);
+    log('remote bench: push over http');
+    const push = timed(() => JSON.parse(runDv(dvBin, src, ['push', '--json'])));
+    r.push = { secs: push.secs, mbps: size / push.secs / 1e6, sent: push.out.bytes };
+    log('remote bench: clone over http');
+    const clone = timed(() => JSON.parse(runDv(dvBin, work, ['clone', '--json', `${server.url}/hub`, path.join(work, 'clone')])));
+    r.clone = { secs: clone.secs, mbps: size / clone.secs / 1e6, received: clone.out.bytes };
+    if (!fs.readFileSync(path.join(work, 'clone', 'data', 'data.csv')).equals(fs.readFileSync(v1Csv))) throw new Error('the clone differs from the source');
+
+    log('remote bench: incremental push after the 1% correction');
+    fs.copyFileSync(v2Csv, path.join(src, 'data', 'data.csv'));
+    runDv(dvBin, src, ['add', 'data']);
+    runDv(dvBin, src, ['commit', '-m', 'v2']);
+    const inc = timed(() => JSON.parse(runDv(dvBin, src, ['push', '--json'])));
+    r.incremental = { secs: inc.secs, sent: inc.out.bytes, share: inc.out.bytes / size, objects: inc.out.objects };
+  } finally {
+    await server.stop();
+  }
+
+  // Negotiation: many small files, 1% changed, pushed over http; the push is almost all negotiation.
+  log(`remote bench: negotiation repository with ${negFiles} files`);
+  const neg = path.join(work, 'neg');
+  const dirs = Math.max(1, Math.round(negFiles / 1000));
+  for (let d = 0; d < dirs; d++) {
+    const dir = path.join(neg, 'data', `d${String(d).padStart(3, '0')}`);
+    fs.mkdirSync(dir, { recursive: true });
+    for (let f = 0; f < negFiles / dirs; f++) fs.writeFileSync(path.join(dir, `f${f}.csv`), `id,value\n${d},${f}\n`);
+  }
+  runDv(dvBin, neg, ['init']);
+  runDv(dvBin, neg, ['add', 'data']);
+  runDv(dvBin, neg, ['commit', '-m', 'many']);
+  const negHub = path.join(work, 'neghub');
+  runDv(dvBin, work, ['init', '--bare', negHub]);
+  const server2 = await serve(dvBin, [negHub]);
+  try {
+    runDv(dvBin, neg, ['remote', 'add', 'origin', `${server2.url}/neghub`]);
+    runDv(dvBin, neg, ['push']);
+    let changed = 0;
+    for (let d = 0; d < dirs; d++) {
+      for (let f = 0; f < negFiles / dirs; f += 100) {
+        fs.writeFileSync(path.join(neg, 'data', `d${String(d).padStart(3, '0')}`, `f${f}.csv`), `id,value\n${d},${f},changed\n`);
+        changed++;
+      }
+    }
+    runDv(dvBin, neg, ['add', 'data']);
+    runDv(dvBin, neg, ['commit', '-m', '1% changed']);
+    const p = timed(() => JSON.parse(runDv(dvBin, neg, ['push', '--json'])));
+    r.negotiation = { files: negFiles, changed, secs: p.secs, asked: p.out.asked, requests: p.out.requests, objects: p.out.objects };
+  } finally {
+    await server2.stop();
+  }
+
+  // git push over a local path of the same CSV.
+  log('remote bench: git push over a local path');
+  const g = path.join(work, 'git');
+  fs.mkdirSync(path.join(g, 'data'), { recursive: true });
+  fs.copyFileSync(v1Csv, path.join(g, 'data', 'data.csv'));
+  const git = (cwd, args) => execFileSync('git', args, { cwd, env: ENV, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  git(g, ['init', '-q', '-b', 'main']);
+  git(g, ['add', 'data']);
+  git(g, ['commit', '-q', '-m', 'v1']);
+  git(work, ['init', '-q', '--bare', path.join(work, 'git-hub.git')]);
+  const gp = timed(() => git(g, ['push', '-q', path.join(work, 'git-hub.git'), 'main']));
+  r.gitPush = { secs: gp.secs, mbps: size / gp.secs / 1e6 };
+  fs.copyFileSync(v2Csv, path.join(g, 'data', 'data.csv'));
+  git(g, ['commit', '-q', '-am', 'v2']);
+  const gi = timed(() => git(g, ['push', '-q', path.join(work, 'git-hub.git'), 'main']));
+  r.gitIncremental = { secs: gi.secs };
+
+  const md = [
+    '### Remotes (dv serve over HTTP on loopback; git over a local path)',
+    '',
+    `Data: one CSV of ${mb(size)} MB; the scattered 1% correction; ${negFiles} small files for negotiation.`,
+    '',
+    '| measurement | dv | target | git (local path) |',
+    '| --- | --- | --- | --- |',
+    `| push, whole CSV | ${r.push.secs.toFixed(2)} s, ${r.push.mbps.toFixed(0)} MB/s | ≥ 400 MB/s | ${r.gitPush.secs.toFixed(2)} s, ${r.gitPush.mbps.toFixed(0)} MB/s |`,
+    `| clone, whole CSV | ${r.clone.secs.toFixed(2)} s, ${r.clone.mbps.toFixed(0)} MB/s | ≥ 400 MB/s | |`,
+    `| incremental push after the 1% correction | ${mb(r.incremental.sent)} MB sent (${(r.incremental.share * 100).toFixed(2)}% of the data), ${r.incremental.secs.toFixed(2)} s | ≤ 4% | ${r.gitIncremental.secs.toFixed(2)} s |`,
+    `| push with 1% of ${negFiles} files changed (negotiation: ${r.negotiation.asked} ids asked in ${r.negotiation.requests} requests) | ${r.negotiation.secs.toFixed(2)} s | ≤ 2 s | |`,
+    '',
+  ].join('\n');
+  return { results: r, markdown: md };
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [v1Csv, v2Csv, work = '/tmp/dv-bench-remote'] = process.argv.slice(2);
+  if (!v1Csv || !v2Csv) { process.stderr.write('usage: node scripts/bench-remote.mjs V1_CSV V2_CSV [WORK]\n'); process.exit(2); }
+  const { results, markdown } = await benchRemotes({ work: path.resolve(work), v1Csv, v2Csv, negFiles: Number(process.env.NEG_FILES || 100_000) });
+  process.stdout.write(markdown + '\n');
+  fs.writeFileSync(path.join(work, 'results.json'), JSON.stringify(results, null, 2));
+}

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { dv, dvOk, makeRepo, tmpDir, writeFiles } from '../helpers.js';
+import { correctRows, makeSourceRepo } from './fixtures.js';
+
+function bareRemote(): string {
+  const dir = path.join(tmpDir(), 'hub.dv');
+  dvOk(path.dirname(dir), ['init', '--bare', dir]);
+  return dir;
+}
+
+test('remote add/list/remove', () => {
+  const repo = makeRepo();
+  dvOk(repo, ['remote', 'add', 'origin', '/srv/data.dv']);
+  dvOk(repo, ['remote', 'add', 'hub', 'http://127.0.0.1:9/hub']);
+  const listed = JSON.parse(dvOk(repo, ['remote', 'list', '--json']));
+  assert.deepEqual(listed.remotes.map((r: { name: string; url: string }) => [r.name, r.url]), [['hub', 'http://127.0.0.1:9/hub'], ['origin', '/srv/data.dv']]);
+  const dup = dv(repo, ['remote', 'add', 'origin', '/x']);
+  assert.equal(dup.code, 1);
+  assert.match(dup.stderr, /already exists/);
+  dvOk(repo, ['remote', 'remove', 'hub']);
+  assert.match(dvOk(repo, ['remote', 'list']), /^origin\t\/srv\/data\.dv\n$/);
+  const gone = dv(repo, ['remote', 'remove', 'hub']);
+  assert.equal(gone.code, 1);
+  assert.match(gone.stderr, /no remote named 'hub'/);
+});
+
+test('push, clone, fetch and pull round trip over a path; a 1% correction sends little', () => {
+  const { dir: a, csv } = makeSourceRepo();
+  const hub = bareRemote();
+  dvOk(a, ['remote', 'add', 'origin', hub]);
+  const first = JSON.parse(dvOk(a, ['push', '--tags', 'origin', 'main', '--json']));
+  assert.deepEqual(first.refs.map((r: { ref: string; status: string }) => [r.ref, r.status]), [['refs/heads/main', 'created'], ['refs/tags/v1', 'created']]);
+  assert.equal(dvOk(a, ['rev-parse', 'origin/main']), dvOk(a, ['rev-parse', 'main']));
+  const again = JSON.parse(dvOk(a, ['push', '--json']));
+  assert.equal(again.objects, 0);
+  assert.equal(again.refs[0].status, 'up-to-date');
+
+  const work = path.join(tmpDir(), 'b');
+  dvOk(path.dirname(work), ['clone', hub, work]);
+  assert.ok(fs.readFileSync(path.join(work, 'data/weather.csv')).equals(correctRows(csv)));
+  assert.match(dvOk(work, ['status']), /nothing to commit/);
+  assert.equal(dvOk(work, ['rev-parse', 'v1']), dvOk(a, ['rev-parse', 'v1']));
+  assert.match(dvOk(work, ['fsck']), /checked/);
+
+  // A second 1% correction pushed from the clone moves only its changed chunks.
+  fs.writeFileSync(path.join(work, 'data/weather.csv'), correctRows(correctRows(csv), 97));
+  dvOk(work, ['add', 'data']);
+  dvOk(work, ['commit', '-m', 'another correction']);
+  const inc = JSON.parse(dvOk(work, ['push', '--json']));
+  assert.ok(inc.bytes < csv.length * 0.04, `incremental push sent ${inc.bytes} bytes of a ${csv.length}-byte file`);
+
+  const fetched = JSON.parse(dvOk(a, ['fetch', '--json']));
+  assert.equal(fetched.updated.length, 1);
+  assert.equal(fetched.updated[0].local, 'refs/remotes/origin/main');
+  assert.notEqual(dvOk(a, ['rev-parse', 'origin/main']), dvOk(a, ['rev-parse', 'main']));
+  const pulled = JSON.parse(dvOk(a, ['pull', '--json']));
+  assert.equal(pulled.status, 'fast-forward');
+  assert.equal(dvOk(a, ['rev-parse', 'main']), dvOk(work, ['rev-parse', 'main']));
+  assert.ok(fs.readFileSync(path.join(a, 'data/weather.csv')).equals(fs.readFileSync(path.join(work, 'data/weather.csv'))));
+  assert.match(dvOk(a, ['status']), /nothing to commit/);
+  assert.match(dvOk(a, ['pull']), /Already up to date/);
+  assert.match(dvOk(hub, ['fsck']), /checked/);
+});
+
+test('a push that is not a fast-forward is refused, and --force overrides it', () => {
+  const hub = bareRemote();
+  const a = makeRepo({ 'x.txt': 'a\n' });
+  dvOk(a, ['add', 'x.txt']);
+  dvOk(a, ['commit', '-m', 'a']);
+  dvOk(a, ['remote', 'add', 'origin', hub]);
+  dvOk(a, ['push']);
+  const b = path.join(tmpDir(), 'b');
+  dvOk(path.dirname(b), ['clone', hub, b]);
+  writeFiles(a, { 'x.txt': 'from a\n' });
+  dvOk(a, ['add', 'x.txt']);
+  dvOk(a, ['commit', '-m', 'from a']);
+  dvOk(a, ['push']);
+  writeFiles(b, { 'x.txt': 'from b\n' });
+  dvOk(b, ['add', 'x.txt']);
+  dvOk(b, ['commit', '-m', 'from b']);
+  const before = dvOk(hub, ['rev-parse', 'main']);
+  const r = dv(b, ['push']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /push rejected: main .*not a fast-forward/);
+  assert.match(r.stderr, /hint: run `dv pull`/);
+  assert.equal(dvOk(hub, ['rev-parse', 'main']), before);
+
+  const p = dv(b, ['pull']);
+  assert.equal(p.code, 1);
+  assert.match(p.stderr, /main and origin\/main have diverged/);
+  assert.match(p.stderr, /hint: dv has no merge/);
+  assert.equal(fs.readFileSync(path.join(b, 'x.txt'), 'utf8'), 'from b\n');
+
+  dvOk(b, ['push', '--force']);
+  assert.equal(dvOk(hub, ['rev-parse', 'main']), dvOk(b, ['rev-parse', 'main']));
+});
+
+test('pushing to the checked-out branch of a repository with a working tree is refused', () => {
+  const target = makeRepo({ 'x.txt': 'x\n' });
+  dvOk(target, ['add', 'x.txt']);
+  dvOk(target, ['commit', '-m', 'x']);
+  const src = path.join(tmpDir(), 'src');
+  dvOk(path.dirname(src), ['clone', target, src]);
+  writeFiles(src, { 'x.txt': 'changed\n' });
+  dvOk(src, ['add', 'x.txt']);
+  dvOk(src, ['commit', '-m', 'change']);
+  const before = dvOk(target, ['rev-parse', 'main']);
+  const r = dv(src, ['push']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /refusing to update the checked-out branch main/);
+  assert.doesNotMatch(r.stderr, /fast-forward/);
+  assert.match(r.stderr, /hint: push to a bare repository/);
+  assert.equal(dvOk(target, ['rev-parse', 'main']), before);
+  // Another branch is fine.
+  dvOk(src, ['branch', 'feature']);
+  dvOk(src, ['push', 'origin', 'feature']);
+  assert.equal(dvOk(target, ['rev-parse', 'feature']), dvOk(src, ['rev-parse', 'main']));
+});
+
+test('clone --bare and --branch; a failed clone leaves no directory', () => {
+  const { dir: a } = makeSourceRepo();
+  dvOk(a, ['branch', 'dev', 'v1']);
+  const root = tmpDir();
+  const bare = JSON.parse(dvOk(root, ['clone', '--bare', a, 'mirror.dv', '--json']));
+  assert.equal(bare.bare, true);
+  assert.equal(dvOk(path.join(root, 'mirror.dv'), ['rev-parse', 'dev']), dvOk(a, ['rev-parse', 'dev']));
+  assert.ok(!fs.existsSync(path.join(root, 'mirror.dv', 'data')));
+  dvOk(root, ['clone', '--branch', 'dev', a, 'dev']);
+  assert.match(dvOk(path.join(root, 'dev'), ['status']), /On branch dev/);
+  assert.equal(dvOk(path.join(root, 'dev'), ['rev-parse', 'HEAD']), dvOk(a, ['rev-parse', 'v1']));
+  const bad = dv(root, ['clone', '--branch', 'nope', a, 'x']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /no branch 'nope'/);
+  assert.ok(!fs.existsSync(path.join(root, 'x')));
+  const missing = dv(root, ['clone', path.join(root, 'does-not-exist'), 'y']);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /is not a dv repository/);
+  assert.ok(!fs.existsSync(path.join(root, 'y')));
+});
+
+test('partial clone: checkout of one path fetches only the objects it needs', () => {
+  const { dir: a } = makeSourceRepo();
+  const root = tmpDir();
+  const r = JSON.parse(dvOk(root, ['clone', '--no-checkout', a, 'p', '--json']));
+  assert.equal(r.partial, true);
+  const p = path.join(root, 'p');
+  assert.ok(r.bytes < 20_000, `history and trees only: ${r.bytes} bytes`);
+  assert.ok(!fs.existsSync(path.join(p, 'data')));
+  dvOk(p, ['checkout', 'main', '--', 'data/notes/readme.txt']);
+  assert.equal(fs.readFileSync(path.join(p, 'data/notes/readme.txt'), 'utf8'), 'weather data\n');
+  assert.ok(!fs.existsSync(path.join(p, 'data/weather.csv')));
+  const packs = path.join(p, '.dv', 'packs');
+  const packBytes = fs.existsSync(packs) ? fs.readdirSync(packs).reduce((s, f) => s + fs.statSync(path.join(packs, f)).size, 0) : 0;
+  assert.ok(packBytes < 10_000, `only the small file's content was fetched (${packBytes} pack bytes)`);
+  dvOk(p, ['checkout', 'main', '--', 'data/weather.csv']);
+  assert.ok(fs.readFileSync(path.join(p, 'data/weather.csv')).equals(fs.readFileSync(path.join(a, 'data/weather.csv'))));
+});

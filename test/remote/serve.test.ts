@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { dv, dvOk, makeRepo, tmpDir, writeFiles } from '../helpers.js';
+import { dvAsync, StallingProxy, startServe, type ServeProcess } from './serve-helpers.js';
+
+const servers: ServeProcess[] = [];
+after(async () => { for (const s of servers) await s.stop(); });
+
+/** A bare repository `hub` holding one commit on main, pushed from a working repository. */
+function makeHub(): { root: string; hub: string; work: string } {
+  const root = tmpDir();
+  const hub = path.join(root, 'hub');
+  dvOk(root, ['init', '--bare', hub]);
+  const work = makeRepo({ 'data/a.csv': 'id,v\n1,2\n' });
+  dvOk(work, ['add', 'data']);
+  dvOk(work, ['commit', '-m', 'first']);
+  dvOk(work, ['remote', 'add', 'origin', hub]);
+  dvOk(work, ['push']);
+  return { root, hub, work };
+}
+
+function commitChange(dir: string, file: string, content: string | Buffer): void {
+  writeFiles(dir, { [file]: content });
+  dvOk(dir, ['add', file]);
+  dvOk(dir, ['commit', '-m', `change ${file}`]);
+}
+
+test('tokens: 401 without one, 403 for a read token or another branch; the reflog names the token', async () => {
+  const { root, hub } = makeHub();
+  const tokens = path.join(root, 'tokens.json');
+  const admin = dvOk(root, ['token', 'create', 'admin', '--tokens', tokens, '--write', 'hub:*']).trim();
+  const reader = dvOk(root, ['token', 'create', 'reader', '--tokens', tokens, '--read', 'hub:*']).trim();
+  const team = dvOk(root, ['token', 'create', 'team', '--tokens', tokens, '--write', 'hub:team/*']).trim();
+  assert.match(admin, /^dvt_[A-Za-z0-9_-]{40,}$/);
+  const stored = fs.readFileSync(tokens, 'utf8');
+  assert.ok(!stored.includes(admin) && !stored.includes(reader), 'secrets are not stored');
+  assert.equal(dv(root, ['token', 'create', 'admin', '--tokens', tokens, '--read', 'hub:*']).code, 1);
+
+  const s = await startServe(['--port', '0', '--tokens', tokens, hub], root);
+  servers.push(s);
+  const url = `${s.url}/hub`;
+
+  const anon = dv(root, ['clone', url, 'anon']);
+  assert.equal(anon.code, 1);
+  assert.match(anon.stderr, /dv: authentication required/);
+  assert.match(anon.stderr, /hint: set DV_TOKEN/);
+  assert.ok(!fs.existsSync(path.join(root, 'anon')));
+  const wrong = dv(root, ['clone', url, 'wrong'], { env: { DV_TOKEN: 'dvt_nope' } });
+  assert.match(wrong.stderr, /the token is not valid/);
+
+  dvOk(root, ['clone', url, 'work'], { env: { DV_TOKEN: reader } });
+  const work = path.join(root, 'work');
+  commitChange(work, 'data/a.csv', 'id,v\n1,3\n');
+  const before = dvOk(hub, ['rev-parse', 'main']);
+  const ro = dv(work, ['push'], { env: { DV_TOKEN: reader } });
+  assert.equal(ro.code, 1);
+  assert.match(ro.stderr, /token 'reader' may not write to hub/);
+  const other = dv(work, ['push'], { env: { DV_TOKEN: team } });
+  assert.equal(other.code, 1);
+  assert.match(other.stderr, /token 'team' may not update main in hub/);
+  assert.equal(dvOk(hub, ['rev-parse', 'main']), before, 'nothing changed on the server');
+
+  dvOk(work, ['branch', 'team/fix']);
+  dvOk(work, ['push', 'origin', 'team/fix'], { env: { DV_TOKEN: team } });
+  dvOk(work, ['push'], { env: { DV_TOKEN: admin } });
+  assert.equal(dvOk(hub, ['rev-parse', 'main']), dvOk(work, ['rev-parse', 'main']));
+  const log = JSON.parse(dvOk(hub, ['reflog', 'main', '--json']));
+  assert.equal(log[0].who, 'admin');
+  assert.equal(JSON.parse(dvOk(hub, ['reflog', 'team/fix', '--json']))[0].who, 'team');
+});
+
+test('--read-only serves clones and refuses pushes', async () => {
+  const { root, hub } = makeHub();
+  const s = await startServe(['--port', '0', '--read-only', hub], root);
+  servers.push(s);
+  dvOk(root, ['clone', `${s.url}/hub`, 'c']);
+  const c = path.join(root, 'c');
+  commitChange(c, 'data/b.csv', 'x\n');
+  const r = dv(c, ['push']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /this server is read-only/);
+  const missing = dv(root, ['clone', `${s.url}/nope`, 'n']);
+  assert.match(missing.stderr, /no repository named nope/);
+});
+
+test('a push over the size limit is refused with 413 and nothing moves', async () => {
+  const { root, hub } = makeHub();
+  const s = await startServe(['--port', '0', '--max-push-bytes', '100000', hub], root);
+  servers.push(s);
+  dvOk(root, ['clone', `${s.url}/hub`, 'c']);
+  const c = path.join(root, 'c');
+  commitChange(c, 'data/big.bin', crypto.randomBytes(1 << 20));
+  const before = dvOk(hub, ['rev-parse', 'main']);
+  const r = dv(c, ['push']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /exceeds this server's limit of 100000 bytes/);
+  assert.equal(dvOk(hub, ['rev-parse', 'main']), before);
+});
+
+test('two clients push to one branch at once: exactly one wins, the other is told it is not a fast-forward', async () => {
+  const { root, hub } = makeHub();
+  const s = await startServe(['--port', '0', hub], root);
+  servers.push(s);
+  const url = `${s.url}/hub`;
+  dvOk(root, ['clone', url, 'x']);
+  dvOk(root, ['clone', url, 'y']);
+  const x = path.join(root, 'x');
+  const y = path.join(root, 'y');
+  commitChange(x, 'data/x.bin', crypto.randomBytes(2 << 20));
+  commitChange(y, 'data/y.bin', crypto.randomBytes(2 << 20));
+  const [rx, ry] = await Promise.all([dvAsync(x, ['push']), dvAsync(y, ['push'])]);
+  const codes = [rx.code, ry.code].sort();
+  assert.deepEqual(codes, [0, 1], `${rx.stderr}\n${ry.stderr}`);
+  const [winner, loser] = rx.code === 0 ? [x, ry] : [y, rx];
+  assert.match(loser.stderr, /not a fast-forward/);
+  assert.match(loser.stderr, /hint: run `dv pull`/);
+  assert.equal(dvOk(hub, ['rev-parse', 'main']), dvOk(winner, ['rev-parse', 'main']));
+  assert.match(dvOk(hub, ['fsck']), /checked/);
+});
+
+test('kill -9 of the server in the middle of a push, then a retry: the push completes, fsck is clean on both sides', async () => {
+  const { root, hub, work } = makeHub();
+  let s = await startServe(['--port', '0', hub], root);
+  const proxy = new StallingProxy(s.port);
+  await proxy.listen();
+  try {
+    dvOk(work, ['remote', 'add', 'net', `http://127.0.0.1:${proxy.port}/hub`]);
+    commitChange(work, 'data/big.bin', crypto.randomBytes(8 << 20));
+    const before = dvOk(hub, ['rev-parse', 'main']);
+    proxy.limit = 3 << 20;
+    const pushing = dvAsync(work, ['push', 'net']);
+    while (proxy.forwarded < proxy.limit) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 300));
+    s.proc.kill('SIGKILL');
+    await new Promise((r) => s.proc.once('exit', r));
+    const first = await pushing;
+    assert.equal(first.code, 1, 'the interrupted push fails');
+    assert.match(first.stderr, /dv: /);
+    assert.equal(dvOk(hub, ['rev-parse', 'main']), before, 'the ref did not move');
+
+    s = await startServe(['--port', '0', hub], root);
+    proxy.targetPort = s.port;
+    proxy.limit = Infinity;
+    // The proxy runs in this process: the client must not block it (no spawnSync).
+    const retry = await dvAsync(work, ['push', 'net']);
+    assert.equal(retry.code, 0, retry.stderr);
+    assert.equal(dvOk(hub, ['rev-parse', 'main']), dvOk(work, ['rev-parse', 'main']));
+    assert.match(dvOk(hub, ['fsck']), /checked/);
+    assert.match(dvOk(work, ['fsck']), /checked/);
+  } finally {
+    await proxy.close();
+    servers.push(s);
+  }
+});
