@@ -4,6 +4,7 @@ import { oidFromBytes, type Oid } from '../../hash/index.js';
 import { objectLinks } from '../../objects/index.js';
 import { BRANCH_PREFIX, TAG_PREFIX, parseShortRefName } from '../../refs/index.js';
 import { ENCODING_DELTA, deltaBase as payloadDeltaBase, inlineRecord, verifyPayload } from '../../store/index.js';
+import { BlobCache } from '../blob-cache.js';
 import type { RefUpdate, Transport, WireObject } from '../transport.js';
 import { PreconditionFailed, S3Bucket } from './s3-client.js';
 import { parseS3Url, type S3Location } from './s3-location.js';
@@ -36,8 +37,7 @@ export class S3Transport implements Transport {
   private indexLoaded = false;
   private ifMatchBare = false;
   private conditionalChecked = false;
-  private readonly cache = new Map<Oid, Uint8Array>();
-  private cacheBytes = 0;
+  private readonly cache = new BlobCache(CACHE_BYTES);
 
   private constructor(private readonly bucket: S3Bucket, readonly location: S3Location) {}
 
@@ -189,7 +189,7 @@ export class S3Transport implements Transport {
     const obj = verifyPayload(o.id, o, () => base!);
     const held = (id: Oid): boolean => this.index.has(id) || pack.has(id);
     if (obj.kind === 'blob') {
-      this.remember(o.id, obj.data);
+      this.cache.remember(o.id, obj.data);
     } else if (obj.kind === 'file') {
       return obj.file.chunks.map((c) => c.id);
     } else {
@@ -210,7 +210,7 @@ export class S3Transport implements Transport {
     const base = o.kind === 'blob' && o.encoding === ENCODING_DELTA ? await this.loadBlob(oidFromBytes(payloadDeltaBase(o.payload, id).base), pack) : undefined;
     const obj = verifyPayload(id, o, () => base!);
     if (obj.kind !== 'blob') throw new CorruptObjectError(`object ${id} is used as a delta base but is a ${obj.kind}`, { data: { id } });
-    this.remember(id, obj.data);
+    this.cache.remember(id, obj.data);
     return obj.data;
   }
 
@@ -311,17 +311,6 @@ export class S3Transport implements Transport {
 
   async close(): Promise<void> {
     this.bucket.close();
-  }
-
-  private remember(id: Oid, bytes: Uint8Array): void {
-    if (bytes.length > CACHE_BYTES / 4 || this.cache.has(id)) return;
-    this.cache.set(id, bytes);
-    this.cacheBytes += bytes.length;
-    while (this.cacheBytes > CACHE_BYTES) {
-      const [oldest, b] = this.cache.entries().next().value as [Oid, Uint8Array];
-      this.cache.delete(oldest);
-      this.cacheBytes -= b.length;
-    }
   }
 }
 
