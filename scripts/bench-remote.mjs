@@ -108,7 +108,7 @@ export async function benchRemotes({ dvBin = path.join(repoRoot, 'bin', 'dv'), w
     runDv(dvBin, neg, ['add', 'data']);
     runDv(dvBin, neg, ['commit', '-m', '1% changed']);
     const p = timed(() => JSON.parse(runDv(dvBin, neg, ['push', '--json'])));
-    r.negotiation = { files: negFiles, changed, secs: p.secs, asked: p.out.asked, requests: p.out.requests, objects: p.out.objects };
+    r.negotiation = { files: negFiles, changed, secs: p.secs, negotiationSecs: p.out.negotiationMs / 1000, asked: p.out.asked, requests: p.out.requests, objects: p.out.objects };
   } finally {
     await server2.stop();
   }
@@ -140,7 +140,7 @@ export async function benchRemotes({ dvBin = path.join(repoRoot, 'bin', 'dv'), w
     `| push, whole CSV | ${r.push.secs.toFixed(2)} s, ${r.push.mbps.toFixed(0)} MB/s | ≥ 400 MB/s | ${r.gitPush.secs.toFixed(2)} s, ${r.gitPush.mbps.toFixed(0)} MB/s |`,
     `| clone, whole CSV | ${r.clone.secs.toFixed(2)} s, ${r.clone.mbps.toFixed(0)} MB/s | ≥ 400 MB/s | |`,
     `| incremental push after the 1% correction | ${mb(r.incremental.sent)} MB sent (${(r.incremental.share * 100).toFixed(2)}% of the data), ${r.incremental.secs.toFixed(2)} s | ≤ 4% | ${r.gitIncremental.secs.toFixed(2)} s |`,
-    `| push with 1% of ${negFiles} files changed (negotiation: ${r.negotiation.asked} ids asked in ${r.negotiation.requests} requests) | ${r.negotiation.secs.toFixed(2)} s | ≤ 2 s | |`,
+    `| negotiation, 1% of ${negFiles} files changed (${r.negotiation.asked} ids asked in ${r.negotiation.requests} requests) | ${r.negotiation.negotiationSecs.toFixed(2)} s (whole push ${r.negotiation.secs.toFixed(2)} s) | ≤ 2 s | |`,
     '',
   ].join('\n');
   return { results: r, markdown: md };

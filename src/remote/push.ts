@@ -33,9 +33,10 @@ export interface PushResult {
   /** Objects and stored payload bytes sent. */
   objects: number;
   bytes: number;
-  /** "have?" questions asked, and in how many requests. */
+  /** "have?" questions asked, in how many requests, and how long deciding what to send took. */
   asked: number;
   requests: number;
+  negotiationMs: number;
 }
 
 /**
@@ -87,7 +88,9 @@ export async function pushTo(repo: Repository, transport: Transport, opts: PushO
   }
   const moving = planned.filter((p) => p.status !== 'up-to-date');
   const known = [...remoteRefs.values()].filter((id) => repo.objects.has(id));
+  const started = performance.now();
   const collected = await collectObjects({ source: storeSource(repo.objects), has: (ids) => transport.hasObjects(ids), tips: moving.map((p) => p.new), known });
+  const negotiationMs = Math.round(performance.now() - started);
   let bytes = 0;
   async function* counted(): AsyncGenerator<WireObject> {
     for await (const o of readWireObjects(repo, collected.ids)) {
@@ -112,7 +115,7 @@ export async function pushTo(repo: Repository, transport: Transport, opts: PushO
       throw err;
     }
   }
-  return { refs: planned, objects: collected.ids.length, bytes, asked: collected.asked, requests: collected.calls };
+  return { refs: planned, objects: collected.ids.length, bytes, asked: collected.asked, requests: collected.calls, negotiationMs };
 }
 
 /** The full ref names and ids this push offers. */
