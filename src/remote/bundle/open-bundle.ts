@@ -38,7 +38,9 @@ export class OpenBundle {
     try {
       fd = fs.openSync(file, 'r');
     } catch (err) {
-      throw new InvalidInputError(`cannot open bundle ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : String(code ?? err);
+      throw new InvalidInputError(`cannot open bundle ${file}: ${why}`, { cause: err });
     }
     try {
       const { header, entries, bytes } = await verifyBundle(file, fd, opts.receiver);
