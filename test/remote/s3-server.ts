@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { tmpDir } from '../helpers.js';
+import { DV, TEST_ENV, tmpDir } from '../helpers.js';
 
 /**
  * A real S3-compatible server on loopback for the s3:// tests: Ceph's RADOS Gateway
@@ -137,4 +137,19 @@ rgw dynamic resharding = false
     kill();
     throw err;
   }
+}
+
+/**
+ * Runs dv without blocking this process: for races, and for a server that runs inside
+ * the test process (spawnSync would stop it from answering).
+ */
+export function dvAsync(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [DV, ...args], { cwd, env: { ...process.env, ...TEST_ENV, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => { stdout += String(d); });
+    child.stderr.on('data', (d) => { stderr += String(d); });
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -7,9 +6,9 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { ConflictError } from '../../src/errors/index.js';
 import { collectObjects, openRepositoryPath, readWireObjects, storeSource } from '../../src/remote/index.js';
 import { S3Transport, parseS3Url } from '../../src/remote/s3/index.js';
-import { DV, TEST_ENV, dv, dvOk, tmpDir, writeFiles } from '../helpers.js';
+import { dv, dvOk, tmpDir, writeFiles } from '../helpers.js';
 import { makeSourceRepo } from './fixtures.js';
-import { startS3Server } from './s3-server.js';
+import { dvAsync, startS3Server } from './s3-server.js';
 import { transportSuite } from './transport-suite.js';
 
 const server = await startS3Server();
@@ -31,16 +30,6 @@ transportSuite('s3', async () => {
   const transport = S3Transport.open(`s3://${suiteBucket}/remote-${fresh++}`);
   return { transport, close: () => transport.close() };
 });
-
-/** Runs dv without waiting, so two can race. */
-function dvAsync(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [DV, ...args], { cwd, env: { ...process.env, ...TEST_ENV, ...env } });
-    let stderr = '';
-    child.stderr.on('data', (d) => { stderr += String(d); });
-    child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
-  });
-}
 
 describe('s3 remote', () => {
   test('URLs: bucket, prefix, endpoint and region from the URL or the AWS environment', () => {

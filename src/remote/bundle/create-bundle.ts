@@ -6,7 +6,7 @@ import type { Oid } from '../../hash/index.js';
 import { peel, resolveRevision } from '../../history/index.js';
 import { BRANCH_PREFIX, HEAD, TAG_PREFIX } from '../../refs/index.js';
 import type { Repository } from '../../repo/index.js';
-import { collectObjects } from '../collect-objects.js';
+import { collectObjects, type WalkNode } from '../collect-objects.js';
 import { inlineRecord } from '../../store/index.js';
 import { storeSource } from '../store-source.js';
 import { BUNDLE_FORMAT, HEADER_NAME, OBJECT_DIR, type BundleHeader } from './bundle-format.js';
@@ -101,7 +101,7 @@ export async function createBundle(repo: Repository, file: string, args: string[
   });
   try {
     await put(HEADER_NAME, Buffer.from(JSON.stringify(header, null, 1) + '\n'));
-    for (const id of collected.ids) {
+    for (const id of referentsFirst(collected.ids, collected.nodes)) {
       const rec = inlineRecord(repo.objects.readPayload(id)!);
       await put(OBJECT_DIR + id, rec);
       bytes += rec.length;
@@ -118,4 +118,33 @@ export async function createBundle(repo: Repository, file: string, args: string[
     throw err;
   }
   return { file: target, refs, prerequisites: header.prerequisites, objects: collected.ids.length, bytes };
+}
+
+/**
+ * The send order with every file object moved after its chunks, so that in a bundle
+ * every object comes after everything it refers to and a reader can verify each one as
+ * it comes.
+ */
+function referentsFirst(ids: Oid[], nodes: Map<Oid, WalkNode>): Oid[] {
+  const inSet = new Set(ids);
+  const out: Oid[] = [];
+  const emitted = new Set<Oid>();
+  const waiting = new Map<Oid, Array<{ file: Oid; missing: Set<Oid> }>>();
+  const emit = (id: Oid): void => {
+    out.push(id);
+    emitted.add(id);
+    for (const w of waiting.get(id) ?? []) {
+      w.missing.delete(id);
+      if (w.missing.size === 0) emit(w.file);
+    }
+    waiting.delete(id);
+  };
+  for (const id of ids) {
+    const node = nodes.get(id)!;
+    const missing = node.kind === 'file' ? new Set(node.links.filter((l) => inSet.has(l) && !emitted.has(l))) : new Set<Oid>();
+    if (missing.size === 0) { emit(id); continue; }
+    const w = { file: id, missing };
+    for (const l of missing) waiting.set(l, [...(waiting.get(l) ?? []), w]);
+  }
+  return out;
 }

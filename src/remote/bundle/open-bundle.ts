@@ -5,6 +5,7 @@ import type { Oid } from '../../hash/index.js';
 import { oidFromBytes } from '../../hash/index.js';
 import { KIND_BY_CODE, objectLinks, type ObjectKind } from '../../objects/index.js';
 import { ENCODING_DELTA, deltaBase as payloadDeltaBase, verifyFileContent, verifyPayload, type ObjectStore } from '../../store/index.js';
+import { BlobCache } from '../blob-cache.js';
 import type { WireObject } from '../transport.js';
 import { MAX_HEADER_BYTES, MAX_OBJECT_BYTES, parseBundleHeader, parseEntryName, type BundleHeader } from './bundle-format.js';
 
@@ -37,7 +38,9 @@ export class OpenBundle {
     try {
       fd = fs.openSync(file, 'r');
     } catch (err) {
-      throw new InvalidInputError(`cannot open bundle ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { cause: err });
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : String(code ?? err);
+      throw new InvalidInputError(`cannot open bundle ${file}: ${why}`, { cause: err });
     }
     try {
       const { header, entries, bytes } = await verifyBundle(file, fd, opts.receiver);
@@ -70,18 +73,7 @@ function recordAt(fd: number, id: Oid, e: BundleEntry): WireObject {
 async function verifyBundle(file: string, fd: number, receiver: ObjectStore | undefined): Promise<{ header: BundleHeader; entries: Map<Oid, BundleEntry>; bytes: number }> {
   const where = file;
   const entries = new Map<Oid, BundleEntry>();
-  const cache = new Map<Oid, Uint8Array>();
-  let cacheBytes = 0;
-  const remember = (id: Oid, bytes: Uint8Array): void => {
-    if (bytes.length > CACHE_BYTES / 4 || cache.has(id)) return;
-    cache.set(id, bytes);
-    cacheBytes += bytes.length;
-    while (cacheBytes > CACHE_BYTES) {
-      const [oldest, b] = cache.entries().next().value as [Oid, Uint8Array];
-      cache.delete(oldest);
-      cacheBytes -= b.length;
-    }
-  };
+  const cache = new BlobCache(CACHE_BYTES);
   /** A blob's verified bytes: from the cache, earlier in the bundle, or the receiver. */
   const blobBytes = (id: Oid, of: Oid, what: string): Uint8Array => {
     const cached = cache.get(id);
@@ -91,7 +83,7 @@ async function verifyBundle(file: string, fd: number, receiver: ObjectStore | un
       const o = recordAt(fd, id, e);
       const obj = verifyPayload(id, o, (base) => blobBytes(base, id, 'delta base'));
       if (obj.kind !== 'blob') throw new CorruptObjectError(`bundle object ${of} needs ${id} as a blob, but it is a ${obj.kind}`);
-      remember(id, obj.data);
+      cache.remember(id, obj.data);
       return obj.data;
     }
     if (receiver?.has(id)) return receiver.readDeltaBase(id, of);
@@ -137,7 +129,7 @@ async function verifyBundle(file: string, fd: number, receiver: ObjectStore | un
       const baseBytes = base ? blobBytes(base, id, 'delta base') : undefined;
       const obj = verifyPayload(id, o, () => baseBytes!);
       if (obj.kind === 'blob') {
-        remember(id, obj.data);
+        cache.remember(id, obj.data);
       } else if (obj.kind === 'file') {
         verifyFileContent(id, obj.file, (c) => blobBytes(c, id, 'chunk'));
       } else {

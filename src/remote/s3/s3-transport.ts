@@ -4,6 +4,7 @@ import { oidFromBytes, type Oid } from '../../hash/index.js';
 import { objectLinks } from '../../objects/index.js';
 import { BRANCH_PREFIX, TAG_PREFIX, parseShortRefName } from '../../refs/index.js';
 import { ENCODING_DELTA, deltaBase as payloadDeltaBase, inlineRecord, verifyPayload } from '../../store/index.js';
+import { BlobCache } from '../blob-cache.js';
 import type { RefUpdate, Transport, WireObject } from '../transport.js';
 import { PreconditionFailed, S3Bucket } from './s3-client.js';
 import { parseS3Url, type S3Location } from './s3-location.js';
@@ -36,8 +37,7 @@ export class S3Transport implements Transport {
   private indexLoaded = false;
   private ifMatchBare = false;
   private conditionalChecked = false;
-  private readonly cache = new Map<Oid, Uint8Array>();
-  private cacheBytes = 0;
+  private readonly cache = new BlobCache(CACHE_BYTES);
 
   private constructor(private readonly bucket: S3Bucket, readonly location: S3Location) {}
 
@@ -139,12 +139,31 @@ export class S3Transport implements Transport {
   async putObjects(objects: AsyncIterable<WireObject>): Promise<void> {
     await this.loadIndex(false);
     const pack = new PackBuilder();
+    // File objects travel just before their chunks: each waits here until its chunks are in.
+    const waiting = new Map<Oid, { file: WireObject; missing: number }>();
+    const waitingOn = new Map<Oid, Oid[]>();
+    const add = async (o: WireObject): Promise<void> => {
+      pack.add(o);
+      for (const fileId of waitingOn.get(o.id) ?? []) {
+        const w = waiting.get(fileId)!;
+        if (--w.missing === 0) { waiting.delete(fileId); pack.add(w.file); }
+      }
+      waitingOn.delete(o.id);
+      if (pack.size >= PACK_BYTES) await this.uploadPack(pack);
+    };
     try {
       for await (const o of objects) {
-        if (this.index.has(o.id) || pack.has(o.id)) continue;
-        await this.verify(o, pack);
-        pack.add(o);
-        if (pack.size >= PACK_BYTES) await this.uploadPack(pack);
+        if (this.index.has(o.id) || pack.has(o.id) || waiting.has(o.id)) continue;
+        const chunks = await this.verify(o, pack);
+        if (chunks) {
+          const missing = [...new Set(chunks)].filter((c) => !this.index.has(c) && !pack.has(c));
+          if (missing.length > 0) {
+            waiting.set(o.id, { file: o, missing: missing.length });
+            for (const c of missing) waitingOn.set(c, [...(waitingOn.get(c) ?? []), o.id]);
+            continue;
+          }
+        }
+        await add(o);
       }
     } catch (err) {
       // What was verified stays: a retry need not send it again.
@@ -152,29 +171,33 @@ export class S3Transport implements Transport {
       throw err;
     }
     await this.uploadPack(pack);
+    if (waiting.size > 0) {
+      const [fileId] = waiting.keys();
+      throw new CorruptObjectError(`file ${fileId} arrived without all of its chunks`, { data: { id: fileId } });
+    }
   }
 
   /**
    * Checks an object before it is uploaded: its bytes against its id (a delta decoded
    * against its base, from this push or the bucket), and that everything it needs is in
    * the bucket or earlier in the push. A file object's chunks are checked one by one as
-   * blobs; its whole-content hash is checked by every reader.
+   * blobs (they may follow it: its chunk ids are returned); its whole-content hash is
+   * checked by every reader.
    */
-  private async verify(o: WireObject, pack: PackBuilder): Promise<void> {
+  private async verify(o: WireObject, pack: PackBuilder): Promise<Oid[] | undefined> {
     const base = o.kind === 'blob' && o.encoding === ENCODING_DELTA ? await this.loadBlob(oidFromBytes(payloadDeltaBase(o.payload, o.id).base), pack) : undefined;
     const obj = verifyPayload(o.id, o, () => base!);
     const held = (id: Oid): boolean => this.index.has(id) || pack.has(id);
     if (obj.kind === 'blob') {
-      this.remember(o.id, obj.data);
+      this.cache.remember(o.id, obj.data);
     } else if (obj.kind === 'file') {
-      for (const c of obj.file.chunks) {
-        if (!held(c.id)) throw new CorruptObjectError(`file ${o.id} arrived before its chunk ${c.id}`, { data: { id: o.id, chunk: c.id } });
-      }
+      return obj.file.chunks.map((c) => c.id);
     } else {
       for (const l of objectLinks(o.id, obj)) {
         if (!l.weak && !held(l.id)) throw new CorruptObjectError(`object ${o.id} arrived before ${l.id} (${l.from}), which it needs`, { data: { id: o.id, missing: l.id } });
       }
     }
+    return undefined;
   }
 
   /** A blob's verified bytes (as a delta base): from the cache, this push, or the bucket. */
@@ -187,7 +210,7 @@ export class S3Transport implements Transport {
     const base = o.kind === 'blob' && o.encoding === ENCODING_DELTA ? await this.loadBlob(oidFromBytes(payloadDeltaBase(o.payload, id).base), pack) : undefined;
     const obj = verifyPayload(id, o, () => base!);
     if (obj.kind !== 'blob') throw new CorruptObjectError(`object ${id} is used as a delta base but is a ${obj.kind}`, { data: { id } });
-    this.remember(id, obj.data);
+    this.cache.remember(id, obj.data);
     return obj.data;
   }
 
@@ -288,17 +311,6 @@ export class S3Transport implements Transport {
 
   async close(): Promise<void> {
     this.bucket.close();
-  }
-
-  private remember(id: Oid, bytes: Uint8Array): void {
-    if (bytes.length > CACHE_BYTES / 4 || this.cache.has(id)) return;
-    this.cache.set(id, bytes);
-    this.cacheBytes += bytes.length;
-    while (this.cacheBytes > CACHE_BYTES) {
-      const [oldest, b] = this.cache.entries().next().value as [Oid, Uint8Array];
-      this.cache.delete(oldest);
-      this.cacheBytes -= b.length;
-    }
   }
 }
 
