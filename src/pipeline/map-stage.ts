@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { encodeCanonical, type CanonicalValue } from '../codec/index.js';
-import { InvalidInputError } from '../errors/index.js';
 import type { Oid } from '../hash/index.js';
 import { hashWorktreeFile } from '../worktree/index.js';
 import { executeCommand } from './execute-command.js';
@@ -11,7 +10,8 @@ import { lastStageRun } from './run-cache.js';
 import type { RunContext, StageOutcome } from './run-context.js';
 import { readRunRecord, type RunRecord } from './run-record.js';
 import { answerFromCache, cachedRun, readStageState, type StageState } from './run-stage.js';
-import { fileChunks, lines, rowFingerprint, rowFormatOf, scanKeyedRows, type RowFormat } from './rows.js';
+import { diffKeyedRows, mergeKeyedRows, type RowDiff } from './row-delta.js';
+import { fileChunks, lines, rowFormatOf, scanKeyedRows } from './rows.js';
 import type { Stage } from './stage.js';
 
 /**
@@ -44,18 +44,35 @@ export async function reproMapStage(ctx: RunContext, stage: Stage, opts: { verif
     }
     const deltaIn = path.join(scratch, `delta-in${path.extname(input)}`);
     const deltaOut = path.join(scratch, `delta-out${path.extname(out)}`);
-    const diff = writeDeltaInput(ctx, base.run.deps[input]!, path.join(ctx.root, input), deltaIn, format, keyCol, input);
+    const fedRows = new LineWriter(deltaIn);
+    let diff: RowDiff;
+    try {
+      diff = diffKeyedRows(ctx.repo.objects.readContentSync(base.run.deps[input]!), fileChunks(path.join(ctx.root, input)), format, keyCol, input, (line) => fedRows.write(line));
+    } finally {
+      fedRows.close();
+    }
+    if (diff.headerChanged) {
+      // A changed header changes every row: map the whole input.
+      return await executeRun(ctx, { ...common, env: { DV_IN: input, DV_OUT: out } });
+    }
     const r = await executeRun(ctx, {
       ...common,
       env: { DV_IN: deltaIn, DV_OUT: deltaOut },
       delta: { fed: diff.fed.size, dropped: diff.deleted.size, base: base.id },
       finish: async () => {
         const merged = path.join(ctx.root, out);
-        mergeOutputs(ctx, { baseOut: base.run.outs[out]!, deltaOut, order: diff.order, keyCol, drop: new Set([...diff.fed, ...diff.deleted]), dest: merged, outName: out, outFormat: rowFormatOf(out) });
+        const tmp = `${merged}.dv-tmp-${process.pid}`;
+        const w = new LineWriter(tmp);
+        try {
+          mergeKeyedRows(ctx.repo.objects.readContentSync(base.run.outs[out]!), fs.existsSync(deltaOut) ? fileChunks(deltaOut) : null, rowFormatOf(out), keyCol, out, diff, (line) => w.write(line));
+        } finally {
+          w.close();
+        }
+        fs.renameSync(tmp, merged);
         if (opts.verify) await verifyFullRecompute(ctx, stage, scratch, merged);
       },
     });
-    return { ...r, delta: { fed: diff.fed.size, dropped: diff.deleted.size, total: diff.total }, verified: opts.verify && r.status === 'ran' ? true : undefined };
+    return { ...r, delta: { fed: diff.fed.size, dropped: diff.deleted.size, total: diff.order.length }, verified: opts.verify && r.status === 'ran' ? true : undefined };
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
@@ -76,85 +93,27 @@ function findBase(ctx: RunContext, stage: Stage, state: StageState): { id: Oid; 
   return { id, run };
 }
 
-/** Writes the rows of `current` that are new or changed against `previous` (by key) to `dest`; returns the keys fed and deleted. */
-function writeDeltaInput(ctx: RunContext, previous: Oid, current: string, dest: string, format: RowFormat, keyCol: string, name: string) {
-  const old = new Map<string, number>();
-  scanKeyedRows(lines(ctx.repo.objects.readContentSync(previous)), format, keyCol, `${name} (previous)`)
-    .forEach((k, line) => { old.set(k, rowFingerprint(line)); });
-  const now = scanKeyedRows(lines(fileChunks(current)), format, keyCol, name);
-  const out = new LineWriter(dest);
-  const fed = new Set<string>();
-  const seen = new Set<string>();
-  // The current input's key order, so the merge need not read the input again.
-  const order: string[] = [];
-  try {
-    if (now.header !== null) out.write(now.header);
-    now.forEach((k, line) => {
-      if (seen.has(k)) throw new InvalidInputError(`${name}: key '${k}' appears twice`, { hint: `a map stage needs a unique key column (${keyCol})` });
-      seen.add(k);
-      order.push(k);
-      if (old.get(k) === rowFingerprint(line)) return;
-      fed.add(k);
-      out.write(line);
-    });
-  } finally {
-    out.close();
-  }
-  const deleted = new Set([...old.keys()].filter((k) => !seen.has(k)));
-  return { fed, deleted, total: order.length, order };
-}
-
-interface MergeSpec {
-  baseOut: Oid; deltaOut: string; order: string[]; outFormat: RowFormat; keyCol: string;
-  drop: Set<string>; dest: string; outName: string;
-}
-
-/** Merges the previous output (without dropped keys) and the delta output, in the current input's row order. */
-function mergeOutputs(ctx: RunContext, m: MergeSpec): void {
-  const rowsByKey = new Map<string, string | string[]>();
-  const keep = (k: string, line: string) => {
-    const have = rowsByKey.get(k);
-    if (have === undefined) rowsByKey.set(k, line);
-    else if (typeof have === 'string') rowsByKey.set(k, [have, line]);
-    else have.push(line);
-  };
-  const prev = scanKeyedRows(lines(ctx.repo.objects.readContentSync(m.baseOut)), m.outFormat, m.keyCol, `${m.outName} (previous)`);
-  prev.forEach((k, line) => { if (!m.drop.has(k)) keep(k, line); });
-  let header = prev.header;
-  if (fs.existsSync(m.deltaOut)) {
-    const delta = scanKeyedRows(lines(fileChunks(m.deltaOut)), m.outFormat, m.keyCol, `${m.outName} (delta output)`);
-    delta.forEach(keep);
-    header = delta.header ?? header;
-  }
-  const tmp = `${m.dest}.dv-tmp-${process.pid}`;
-  const out = new LineWriter(tmp);
-  try {
-    if (header !== null) out.write(header);
-    for (const k of m.order) {
-      const rows = rowsByKey.get(k);
-      if (typeof rows === 'string') out.write(rows);
-      else if (rows) for (const line of rows) out.write(line);
-    }
-  } finally {
-    out.close();
-  }
-  fs.renameSync(tmp, m.dest);
-}
-
-/** Writes lines to a file through a 1 MiB buffer. */
+/** Writes lines to a file through a 1 MiB buffer (each line is copied before `write` returns). */
 class LineWriter {
   private readonly fd: number;
-  private parts: string[] = [];
-  private size = 0;
+  private readonly buf = Buffer.allocUnsafe(1 << 20);
+  private used = 0;
 
   constructor(file: string) {
     this.fd = fs.openSync(file, 'w');
   }
 
-  write(line: string): void {
-    this.parts.push(line, '\n');
-    this.size += line.length + 1;
-    if (this.size >= 1 << 20) this.flush();
+  write(line: Uint8Array | string): void {
+    const bytes = typeof line === 'string' ? Buffer.from(line) : line;
+    if (this.used + bytes.length + 1 > this.buf.length) this.flush();
+    if (bytes.length + 1 > this.buf.length) {
+      this.writeAll(bytes);
+      this.writeAll(Buffer.from('\n'));
+      return;
+    }
+    this.buf.set(bytes, this.used);
+    this.used += bytes.length;
+    this.buf[this.used++] = 10;
   }
 
   close(): void {
@@ -163,12 +122,13 @@ class LineWriter {
   }
 
   private flush(): void {
-    if (this.parts.length === 0) return;
-    const buf = Buffer.from(this.parts.join(''));
+    this.writeAll(this.buf.subarray(0, this.used));
+    this.used = 0;
+  }
+
+  private writeAll(b: Uint8Array): void {
     let off = 0;
-    while (off < buf.length) off += fs.writeSync(this.fd, buf, off);
-    this.parts = [];
-    this.size = 0;
+    while (off < b.length) off += fs.writeSync(this.fd, b, off);
   }
 }
 

@@ -135,18 +135,3 @@ export function scanKeyedRows(source: Iterable<string>, format: RowFormat, key: 
     },
   };
 }
-
-/**
- * A 53-bit fingerprint of a row (two FNV-1a variants over its UTF-16 code units), to
- * tell changed rows from unchanged ones without keeping the rows.
- */
-export function rowFingerprint(line: string): number {
-  let a = 0x811c9dc5;
-  let b = 0x01000193;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 13);
-  }
-  return (a >>> 0) * 0x200000 + ((b >>> 0) & 0x1fffff);
-}
