@@ -1,5 +1,5 @@
 
-import { hashBytes52, HashSet52, isNullValue, matchesValueType, matchesValueTypeBytes, parseTimeValue, TableReader, type ChunkSource, type TableFormat } from '../rows/index.js';
+import { hashBytes52, HashSet52, isNullValue, matchesValueType, parseTimeValue, valueTypeBytesTest, TableReader, type ChunkSource, type TableFormat } from '../rows/index.js';
 import type { ColumnRule, Contract } from './contract-spec.js';
 
 /** Rows shown per violation. */
@@ -249,7 +249,7 @@ function compileColumn(rule: ColumnRule, index: number): Check[] {
   if (!rule.nullable) add('nullable', 'a value in every row (not nullable)', () => true);
   if (rule.type && rule.type !== 'string') {
     const t = rule.type;
-    add('type', `type ${t}${TYPE_FORMS[t] ? ` (${TYPE_FORMS[t]})` : ''}`, (v) => matchesValueType(v, t), (b, s, e) => matchesValueTypeBytes(b, s, e, t));
+    add('type', `type ${t}${TYPE_FORMS[t] ? ` (${TYPE_FORMS[t]})` : ''}`, (v) => matchesValueType(v, t), valueTypeBytesTest(t));
   }
   const numeric = rule.type === 'integer' || rule.type === 'number' || (rule.type === undefined && typeof (rule.min ?? rule.max) === 'number');
   if (rule.min !== undefined) {

@@ -40,8 +40,14 @@ export interface Incident extends IncidentRecord {
   record: Oid;
 }
 
-/** Stores a new incident and its ref; returns its id. The same record twice is one incident. */
+/**
+ * Stores a new incident and its ref; returns its id. A failure already open for the same
+ * contract, path, content and operation is that incident (checking the same bad file
+ * twice does not archive it twice).
+ */
 export async function recordIncident(repo: Repository, rec: Omit<IncidentRecord, 'status' | 'created' | 'who'>): Promise<Oid> {
+  const same = listIncidents(repo, { status: 'open' }).find((i) => i.contract === rec.contract && i.path === rec.path && i.data === rec.data && rec.data !== null && i.operation === rec.operation);
+  if (same) return same.id;
   const who = repo.identity();
   const full: IncidentRecord = { ...rec, status: 'open', created: now().ms, who: `${who.name} <${who.email}>` };
   return withWriterLease(repo.env, () => {

@@ -15,6 +15,18 @@ export function matchesValueTypeBytes(buf: Uint8Array, s: number, e: number, typ
   }
 }
 
+/** The byte-level test for one type, as a function of its own (no dispatch per cell). */
+export function valueTypeBytesTest(type: ValueType): (buf: Uint8Array, s: number, e: number) => boolean {
+  switch (type) {
+    case 'string': return () => true;
+    case 'integer': return isIntegerBytes;
+    case 'number': return isNumberBytes;
+    case 'date': return (b, s, e) => e - s === 10 && isDateAt(b, s);
+    case 'datetime': return (b, s, e) => isDateTimeBytes(b, s, e) || (e - s === 10 && isDateAt(b, s));
+    case 'boolean': return isBooleanBytes;
+  }
+}
+
 function digit(c: number | undefined): boolean {
   return c !== undefined && c >= 48 && c <= 57;
 }

@@ -50,6 +50,9 @@ for (const r of RULES) {
     assert.match(bad.stdout, /incident [0-9a-f]{12} recorded/);
     const j = JSON.parse(dv(dir, ['validate', '--json'], { env }).stdout);
     assert.equal(j.passed, false);
+    // The same failure again is the same open incident.
+    assert.equal(JSON.parse(dvOk(dir, ['incident', 'list', '--json'])).length, 1);
+    assert.equal(j.incidents[0], JSON.parse(dvOk(dir, ['incident', 'list', '--json']))[0].id);
     assert.equal(j.checks[0].violations[0].rule, r.rule === 'extra_columns' ? 'columns' : r.rule);
   });
 }

@@ -159,7 +159,8 @@ test('HTTP source that fails mid-download: clear error, nothing committed, no fi
     });
     const r = await dvAsync(dir, ['source', 'update', 'weather']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, new RegExp(`^dv: download of ${srv.url}/w\\.csv failed after ${Buffer.byteLength(V2)} of 100000 bytes`));
+    // How much arrived before the reset depends on timing; what was promised does not.
+    assert.match(r.stderr, new RegExp(`^dv: download of ${srv.url}/w\\.csv failed after \\d+ of 100000 bytes`), r.stderr);
     assert.match(r.stderr, /hint: nothing was committed; try again/);
     assert.equal(headOf(dir), head1);
     assert.equal(storeSnapshot(dir), before);
