@@ -1,6 +1,6 @@
 import { repoCommand, withJson } from '../../command.js';
 import { printResult } from '../../output.js';
-import { forwardOutput, formatRepro, reportReproFailure, withInterrupt } from './run-output.js';
+import { checkStageContracts, forwardOutput, formatRepro, reportReproFailure, withInterrupt } from './run-output.js';
 
 export default repoCommand({
   command: 'repro [stages..]',
@@ -15,7 +15,7 @@ export default repoCommand({
   run: async (repo, argv) => {
     const { repro } = await import('../../../pipeline/index.js');
     const result = await withInterrupt((signal) => repro(repo, {
-      stages: (argv.stages as string[] | undefined) ?? [], force: argv.force, verifyDelta: argv.verifyDelta, signal, onOutput: forwardOutput,
+      stages: (argv.stages as string[] | undefined) ?? [], force: argv.force, verifyDelta: argv.verifyDelta, signal, onOutput: forwardOutput, beforeStage: checkStageContracts,
     }));
     printResult(argv, result, formatRepro);
     return reportReproFailure(result);

@@ -1,5 +1,8 @@
 import type { ReproResult, StageOutcome } from '../../../pipeline/index.js';
+import type { Repository } from '../../../repo/index.js';
+import type { RepoPath } from '../../../util/index.js';
 import { note } from '../../output.js';
+import { printFailure } from '../contracts/gate.js';
 
 /** Stops the running stage on Ctrl-C (and SIGTERM) while `fn` runs; the library restores outputs. */
 export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -65,4 +68,20 @@ export function reportReproFailure(r: ReproResult): number {
   if (tail.length > 0 && tail[0] !== '') note(['--- stderr (last lines) ---', ...tail].join('\n'));
   if (sub.run) note(`hint: \`dv show ${sub.run.slice(0, 12)}\` shows the failed run record with its logs`);
   return 1;
+}
+
+/**
+ * The contract gate of `dv repro` and `dv run`: checks the data contracts that cover a
+ * stage's inputs before it runs. A failure prints the failed checks, archives an incident
+ * and stops the pipeline before that stage, with nothing changed.
+ */
+export async function checkStageContracts(_stage: unknown, ctx: { repo: Repository; inputs: string[] }): Promise<void> {
+  const { checkContracts, throwIfFailed } = await import('../../../contracts/index.js');
+  const report = await checkContracts(ctx.repo, { paths: ctx.inputs as RepoPath[], operation: 'repro' });
+  try {
+    throwIfFailed(report, 'repro');
+  } catch (err) {
+    printFailure(err);
+    throw err;
+  }
 }

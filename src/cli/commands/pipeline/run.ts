@@ -1,7 +1,7 @@
 import { UsageError } from '../../../errors/index.js';
 import { repoCommand, withJson } from '../../command.js';
 import { printResult } from '../../output.js';
-import { forwardOutput, formatRepro, reportReproFailure, withInterrupt } from './run-output.js';
+import { checkStageContracts, forwardOutput, formatRepro, reportReproFailure, withInterrupt } from './run-output.js';
 
 export default repoCommand({
   command: 'run',
@@ -23,7 +23,7 @@ export default repoCommand({
     writeStage(repo.worktree(), {
       name: argv.name, cmd: words.join(' '), deps: argv.deps, outs: argv.outs, params: argv.params, metrics: argv.metrics,
     }, { force: argv.force });
-    const result = await withInterrupt((signal) => repro(repo, { stages: [argv.name], signal, onOutput: forwardOutput }));
+    const result = await withInterrupt((signal) => repro(repo, { stages: [argv.name], signal, onOutput: forwardOutput, beforeStage: checkStageContracts }));
     printResult(argv, result, formatRepro);
     return reportReproFailure(result);
   },

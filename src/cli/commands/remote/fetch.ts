@@ -5,9 +5,10 @@ export default repoCommand({
   command: 'fetch [remote]',
   describe: 'bring a remote\'s branches into refs/remotes/REMOTE/… (and its new tags)',
   builder: (y) => withJson(y)
-    .positional('remote', { type: 'string', describe: 'remote name (default origin)' })
+    .positional('remote', { type: 'string', describe: 'remote name (default origin), or a bundle file' })
     .example('$0 fetch', 'update origin/* from origin')
-    .example('$0 fetch hub --json', 'what changed, as JSON'),
+    .example('$0 fetch hub --json', 'what changed, as JSON')
+    .example('$0 fetch week48.dvb', 'take in a bundle; its branches land under refs/remotes/week48/'),
   run: async (repo, argv) => {
     const { fetchRemote } = await import('../../../remote/index.js');
     const r = await fetchRemote(repo, { remote: argv.remote });
