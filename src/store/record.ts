@@ -72,7 +72,7 @@ export function encodeDelta(bytes: Uint8Array, base: Uint8Array, baseId: Uint8Ar
   if (base.length >= 4 && Buffer.from(base.buffer, base.byteOffset, 4).readUInt32LE(0) === ZSTD_DICT_MAGIC) return undefined;
   if (!deltaCompressor) {
     deltaCompressor = new (zstd().Compressor)();
-    deltaCompressor.setParameters({ compressionLevel: ZSTD_LEVEL, hashLog: 14, windowLog: 19 });
+    deltaCompressor.setParameters({ compressionLevel: ZSTD_LEVEL, hashLog: 16, windowLog: 19 });
   }
   deltaCompressor.loadDictionary(base);
   const frame = deltaCompressor.compress(bytes);
