@@ -1,25 +1,5 @@
 import { InvalidInputError } from '../errors/index.js';
-import { splitCsvLine, type RowFormat } from './rows.js';
-
-/**
- * Lines of content as byte views, without line endings. A view is valid until the next
- * line is taken (the reader may reuse its buffer); lines that span pieces are copied.
- */
-export function* byteLines(chunks: Iterable<Uint8Array>): Generator<Buffer> {
-  let rest: Buffer | null = null;
-  for (const piece of chunks) {
-    const buf: Buffer = rest ? Buffer.concat([rest, piece]) : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-    let start = 0;
-    for (;;) {
-      const nl = buf.indexOf(10, start);
-      if (nl < 0) break;
-      yield buf.subarray(start, nl > start && buf[nl - 1] === 13 ? nl - 1 : nl);
-      start = nl + 1;
-    }
-    rest = start < buf.length ? Buffer.from(buf.subarray(start)) : null;
-  }
-  if (rest && rest.length > 0) yield rest;
-}
+import { byteLines, splitCsvLine, type RowFormat } from './rows.js';
 
 /** Reads the key of a row given as bytes; CSV lines without quotes are sliced without decoding the row. */
 export class RowKeys {

@@ -66,8 +66,11 @@ export function* fileChunks(file: string): Generator<Uint8Array> {
   }
 }
 
-/** The lines of content given in pieces, without line endings (`\n` or `\r\n`); a final empty line is dropped. */
-export function* lines(chunks: Iterable<Uint8Array>): Generator<string> {
+/**
+ * Lines of content as byte views, without line endings. A view is valid until the next
+ * line is taken (the reader may reuse its buffer); lines that span pieces are copied.
+ */
+export function* byteLines(chunks: Iterable<Uint8Array>): Generator<Buffer> {
   let rest: Buffer | null = null;
   for (const piece of chunks) {
     const buf: Buffer = rest ? Buffer.concat([rest, piece]) : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
@@ -75,14 +78,17 @@ export function* lines(chunks: Iterable<Uint8Array>): Generator<string> {
     for (;;) {
       const nl = buf.indexOf(10, start);
       if (nl < 0) break;
-      const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
-      yield buf.toString('utf8', start, end);
+      yield buf.subarray(start, nl > start && buf[nl - 1] === 13 ? nl - 1 : nl);
       start = nl + 1;
     }
-    // Copy the unfinished line: the piece's buffer may be reused by the reader.
     rest = start < buf.length ? Buffer.from(buf.subarray(start)) : null;
   }
-  if (rest && rest.length > 0) yield rest.toString('utf8');
+  if (rest && rest.length > 0) yield rest;
+}
+
+/** The lines of content given in pieces, without line endings (`\n` or `\r\n`); a final empty line is dropped. */
+export function* lines(chunks: Iterable<Uint8Array>): Generator<string> {
+  for (const line of byteLines(chunks)) yield line.toString('utf8');
 }
 
 /** A keyed table's header (CSV; null for JSONL or an empty file) and a row visitor. */
