@@ -6,6 +6,7 @@ import { encodeRecord } from '../objects/index.js';
 import { storeFile } from '../store/index.js';
 import type { RepoPath } from '../util/index.js';
 import { executeCommand } from './execute-command.js';
+import { OutputCache } from './output-cache.js';
 import { makeScratchDir, setAsideOutputs, storeOutputs } from './outputs.js';
 import { rememberFailedRun, rememberRun } from './run-cache.js';
 import type { RunContext, StageOutcome } from './run-context.js';
@@ -33,7 +34,8 @@ export interface RunSpec {
 
 /**
  * Runs one command with its previous outputs set aside. On success the outputs are
- * stored and staged, and a run record is written and entered in the run cache; on a
+ * stored and staged, a run record is written and entered in the run cache, and the
+ * output files are kept in the output cache (output-cache.ts); on a
  * failure (non-zero exit, missing output) the previous outputs go back in place and a
  * failed run record keeps the logs; on interrupt the previous outputs go back and
  * nothing is recorded.
@@ -69,7 +71,9 @@ export async function executeRun(ctx: RunContext, spec: RunSpec): Promise<StageO
     if (missing.length > 0) reason = `the command did not create ${missing.map((m) => `'${m}'`).join(', ')}`;
     const ok = outcome.exit === 0 && !reason;
     if (!ok) { aside.restore(); settled = true; } else aside.keepNew();
-    const stored = ok ? await storeOutputs(repo, spec.outs) : { outs: {}, files: [] };
+    const cache = new OutputCache(repo);
+    const readFrom = ok ? await cache.settle(root, spec.outs, outcome.end) : 0;
+    const stored = ok ? await storeOutputs(repo, spec.outs) : { outs: {}, kinds: {}, files: [] };
     // Logs and the run record go in one batch: one transaction.
     const batch = repo.objects.batch();
     const logs = { stdout: (await storeFile(batch, stdoutFile, 'stdout')).id, stderr: (await storeFile(batch, stderrFile, 'stderr')).id };
@@ -82,6 +86,7 @@ export async function executeRun(ctx: RunContext, spec: RunSpec): Promise<StageO
       io: spec.io,
       deps: spec.deps,
       outs: stored.outs,
+      kinds: Object.keys(stored.kinds).length > 0 ? stored.kinds : undefined,
       params: spec.params,
       paramsFiles: spec.paramsFiles,
       seed: ctx.seed,
@@ -105,6 +110,8 @@ export async function executeRun(ctx: RunContext, spec: RunSpec): Promise<StageO
     rememberRun(repo, runId, record, stored.files);
     aside.discard();
     settled = true;
+    // Only once the run is recorded: the output cache speeds up later restores and never fails a run.
+    cache.keep(spec.outs, readFrom);
     return { ...base, status: 'ran', run: runId };
   } finally {
     // Anything unexpected (a full disk while storing…) puts the previous outputs back.

@@ -5,10 +5,11 @@ import type { Oid } from '../hash/index.js';
 import { walkTree, type TreeLeaf } from '../history/index.js';
 import type { Repository } from '../repo/index.js';
 import { withWriterLease } from '../store/index.js';
-import { isUnder, parseRepoPath, type RepoPath } from '../util/index.js';
+import { isProcessAlive, isUnder, parseRepoPath, type RepoPath } from '../util/index.js';
 import {
-  add, buildTree, loadIgnoreRules, Materializer, readIndex, scanWorktree, statPath, writeIndex, type IndexEntry,
+  add, buildTree, loadIgnoreRules, Materializer, readIndex, scanWorktree, statPath, writeIndex, type FileStat, type IndexEntry,
 } from '../worktree/index.js';
+import { isFsError, OutputCache } from './output-cache.js';
 
 /** A private scratch directory inside `.dv` (same file system as the working tree, so renames are cheap). */
 export function makeScratchDir(repo: Repository, label: string): string {
@@ -75,7 +76,7 @@ export function recoverSetAside(repo: Repository): number {
   }
   for (const name of names) {
     const m = /^[a-z]+-(\d+)-[0-9a-f]+$/.exec(name);
-    if (!m || isAlive(Number(m[1]))) continue;
+    if (!m || isProcessAlive(Number(m[1]))) continue;
     const keep = path.join(tmp, name, 'previous');
     const manifest = path.join(keep, MANIFEST);
     if (fs.existsSync(manifest) && !fs.existsSync(path.join(keep, KEEP_NEW))) {
@@ -89,18 +90,13 @@ export function recoverSetAside(repo: Repository): number {
   return rolledBack;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+/** The kind of a single-file output that is not a plain file (a directory's tree records its files' kinds). */
+export type OutputKind = 'exec' | 'symlink';
 
-/** Stored outputs: path → id (tree id for a directory), and every file under them. */
+/** Stored outputs: path → id (tree id for a directory), the kinds of single-file outputs that are not plain files, and every file under them. */
 export interface StoredOutputs {
   outs: Record<string, Oid>;
+  kinds: Record<string, OutputKind>;
   files: Array<[RepoPath, Oid]>;
   missing: RepoPath[];
 }
@@ -115,7 +111,7 @@ export async function storeOutputs(repo: Repository, outs: RepoPath[]): Promise<
   const present = outs.filter((o) => statPath(path.join(root, o)) !== undefined);
   const missing = outs.filter((o) => !present.includes(o));
   if (present.length > 0) await add(repo, { paths: present, cwd: root, force: true });
-  const result: StoredOutputs = { outs: {}, files: [], missing };
+  const result: StoredOutputs = { outs: {}, kinds: {}, files: [], missing };
   if (present.length === 0) return result;
   {
     // The trees of directory outputs; the caller holds the writer lease until a run record names them.
@@ -127,6 +123,7 @@ export async function storeOutputs(repo: Repository, outs: RepoPath[]): Promise<
       const single = entries.get(out);
       if (single && statPath(path.join(root, out)) !== 'dir') {
         result.outs[out] = single.id;
+        if (single.kind !== 'file') result.kinds[out] = single.kind;
       } else {
         const prefix = out.length + 1;
         result.outs[out] = buildTree(batch, own.map(([p, e]) => [p.slice(prefix) as RepoPath, { id: e.id, kind: e.kind, size: e.size }])).id;
@@ -137,20 +134,22 @@ export async function storeOutputs(repo: Repository, outs: RepoPath[]): Promise<
   return result;
 }
 
-/** The files an output id stands for: the leaves of a tree, or the file itself. */
-export function outputLeaves(repo: Repository, out: RepoPath, id: Oid): TreeLeaf[] {
-  const kind = repo.objects.kindOf(id);
-  if (kind === 'tree') {
+/** The files an output id stands for: the leaves of a tree, or the file itself (of `kind`, a plain file by default). */
+export function outputLeaves(repo: Repository, out: RepoPath, id: Oid, kind: TreeLeaf['kind'] = 'file'): TreeLeaf[] {
+  const stored = repo.objects.kindOf(id);
+  if (stored === 'tree') {
     return [...walkTree(repo.objects, id)].map((l) => ({ ...l, path: `${out}/${l.path}` as RepoPath }));
   }
-  return [{ name: path.posix.basename(out), kind: 'file', id, size: repo.objects.contentSize(id), path: out }];
+  return [{ name: path.posix.basename(out), kind, id, size: repo.objects.contentSize(id), path: out }];
 }
 
 /** True when every object needed to restore these outputs is stored. */
 export function outputsRestorable(repo: Repository, outs: Record<string, Oid>): boolean {
   try {
     for (const [out, id] of Object.entries(outs)) {
-      if (!repo.objects.has(id)) return false;
+      const kind = repo.objects.kindOf(id);
+      if (kind === 'blob' || kind === 'file') continue; // a single file: stored is all it takes
+      if (kind !== 'tree') return false;
       for (const leaf of outputLeaves(repo, out as RepoPath, id)) if (!repo.objects.has(leaf.id)) return false;
     }
     return true;
@@ -159,34 +158,69 @@ export function outputsRestorable(repo: Repository, outs: Record<string, Oid>): 
   }
 }
 
+/** How a restore went: files written, and how many of them came from the output cache. */
+export interface RestoreCounts { files: number; fromOutputCache: number }
+
 /**
- * Writes recorded outputs from the store into the working tree (each file verified
- * against its id before it replaces anything) and stages them, as a checkout would.
- * Files under a directory output that the recorded tree lacks are removed.
+ * Writes recorded outputs into the working tree and stages them, as a checkout would.
+ * Each file is taken from the output cache (linked or copied) when it holds a valid
+ * entry for its id, else written from the store (verified against its id); either way
+ * it goes to a temporary name first and replaces nothing unless complete. Single-file outputs get the
+ * kind the run recorded (`kinds`); files under a directory output that the recorded tree
+ * lacks are removed.
  */
-export async function restoreOutputs(repo: Repository, outs: Record<string, Oid>, opts: { onBytes?: (n: number) => void } = {}): Promise<number> {
+export async function restoreOutputs(repo: Repository, outs: Record<string, Oid>, opts: { kinds?: Record<string, OutputKind>; onBytes?: (n: number) => void } = {}): Promise<RestoreCounts> {
   const root = repo.worktree();
   const m = new Materializer(repo.objects, root);
-  let written = 0;
+  const cache = new OutputCache(repo);
+  const counts: RestoreCounts = { files: 0, fromOutputCache: 0 };
   await withWriterLease(repo.env, () => {
     const put = new Map<RepoPath, IndexEntry>();
     const remove = new Set<RepoPath>();
     for (const [outText, id] of Object.entries(outs)) {
       const out = outText as RepoPath;
-      const leaves = outputLeaves(repo, out, id);
+      const leaves = singleCachedLeaf(repo, cache, out, id, opts.kinds?.[out]) ?? outputLeaves(repo, out, id, opts.kinds?.[out]);
       const wanted = new Set(leaves.map((l) => l.path));
       const onDisk = statPath(path.join(root, out));
       if (onDisk === 'dir' && wanted.has(out)) fs.rmSync(path.join(root, out), { recursive: true, force: true });
       else if (onDisk === 'dir') for (const p of scanWorktree(root, out, loadIgnoreRules(root)).keys()) if (!wanted.has(p)) m.remove(p);
       for (const e of readIndex(repo, out).entries.keys()) if (!wanted.has(e)) remove.add(e);
       for (const leaf of leaves) {
-        const st = m.write(leaf, opts.onBytes);
-        written++;
+        let st = copyFromCache(m, cache, leaf);
+        if (st) {
+          counts.fromOutputCache++;
+          opts.onBytes?.(leaf.size);
+        } else {
+          st = m.write(leaf, opts.onBytes);
+        }
+        counts.files++;
         put.set(leaf.path, { id: leaf.id, kind: leaf.kind as IndexEntry['kind'], size: leaf.size, mtime: st.mtime, ctime: st.ctime, ino: st.ino, dev: st.dev });
       }
       if (leaves.length === 0) fs.mkdirSync(path.join(root, out), { recursive: true });
     }
     writeIndex(repo, { put, remove, tree: undefined });
   });
-  return written;
+  cache.flush();
+  return counts;
+}
+
+/** A single-file output with a valid output-cache entry, as a leaf (its size from the entry: no decode of the file object). */
+function singleCachedLeaf(repo: Repository, cache: OutputCache, out: RepoPath, id: Oid, kind: OutputKind | undefined): TreeLeaf[] | undefined {
+  if (kind === 'symlink' || repo.objects.kindOf(id) === 'tree') return undefined;
+  const hit = cache.lookup(id);
+  return hit ? [{ name: path.posix.basename(out), kind: kind ?? 'file', id, size: hit.size, path: out }] : undefined;
+}
+
+/** Writes a leaf from its output-cache entry; undefined (nothing written) when there is no valid one. */
+function copyFromCache(m: Materializer, cache: OutputCache, leaf: TreeLeaf): FileStat | undefined {
+  if (leaf.kind !== 'file' && leaf.kind !== 'exec') return undefined;
+  const hit = cache.lookup(leaf.id, leaf.size);
+  if (!hit) return undefined;
+  try {
+    // A link costs nothing; but one working-tree path at most shares the entry's file, or an edit of one would change the other.
+    return m.writeFrom(leaf, hit.file, hit.stillValid, { link: !hit.shared });
+  } catch (err) {
+    if (isFsError(err)) return undefined; // the entry went away meanwhile: the store answers
+    throw err;
+  }
 }

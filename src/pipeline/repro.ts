@@ -5,7 +5,9 @@ import { withWriterLease } from '../store/index.js';
 import { reproForeachStage } from './foreach-stage.js';
 import { reproMapStage } from './map-stage.js';
 import { recoverSetAside } from './outputs.js';
-import { loadPipeline } from './pipeline-file.js';
+import { OutputCache } from './output-cache.js';
+import { loadPipeline, writeStage, type StageDeclaration } from './pipeline-file.js';
+import { withPipelineLock } from './pipeline-lock.js';
 import type { RunContext, StageOutcome } from './run-context.js';
 import { reproStage } from './run-stage.js';
 import { selectStages, stageInputs } from './stage-graph.js';
@@ -64,18 +66,34 @@ export async function makeRunContext(repo: Repository, stages: Stage[], opts: Pi
 }
 
 /**
- * Brings stages up to date in dependency order. The whole pipeline is validated first
- * (cycles, clashing outputs, missing inputs), so a bad dv.yaml runs nothing. Stops at
- * the first stage that fails or is interrupted.
+ * Brings stages up to date in dependency order, holding the pipeline lock (a second
+ * repro at the same time is refused). The whole pipeline is validated first (cycles,
+ * clashing outputs, missing inputs), so a bad dv.yaml runs nothing. Stops at the first
+ * stage that fails or is interrupted. Afterwards the output cache is trimmed to its bound.
  */
-export async function repro(repo: Repository, opts: ReproOptions = {}): Promise<ReproResult> {
-  const graph = loadPipeline(repo.worktree());
-  const selected = selectStages(graph, opts.stages ?? []);
-  const ctx = await makeRunContext(repo, graph.order, opts);
-  // One writer lease for the whole repro: gc keeps what the runs store until records and cache name it.
-  return withWriterLease(repo.env, () => {
-    recoverSetAside(repo);
-    return reproStages(ctx, selected, opts);
+export function repro(repo: Repository, opts: ReproOptions = {}): Promise<ReproResult> {
+  return withPipelineLock(repo, async () => {
+    const graph = loadPipeline(repo.worktree());
+    const selected = selectStages(graph, opts.stages ?? []);
+    const ctx = await makeRunContext(repo, graph.order, opts);
+    // One writer lease for the whole repro: gc keeps what the runs store until records and cache name it.
+    const result = await withWriterLease(repo.env, () => {
+      recoverSetAside(repo);
+      return reproStages(ctx, selected, opts);
+    });
+    new OutputCache(repo).trim();
+    return result;
+  });
+}
+
+/**
+ * `dv run`: adds (or with `replace` replaces) a stage in dv.yaml and brings it up to
+ * date, all under the pipeline lock, so a run refused by the lock leaves dv.yaml as it was.
+ */
+export function declareAndRun(repo: Repository, decl: StageDeclaration, opts: Omit<ReproOptions, 'stages'> & { replace?: boolean } = {}): Promise<ReproResult> {
+  return withPipelineLock(repo, () => {
+    writeStage(repo.worktree(), decl, { force: opts.replace });
+    return repro(repo, { ...opts, stages: [decl.name] });
   });
 }
 

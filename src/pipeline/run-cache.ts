@@ -2,7 +2,9 @@ import { encodeCanonical, type CanonicalValue } from '../codec/index.js';
 import { hashBytes, type Oid } from '../hash/index.js';
 import type { CodeVersion } from '../provenance/index.js';
 import type { Repository } from '../repo/index.js';
-import type { RunRecord } from './run-record.js';
+import type { RepoPath } from '../util/index.js';
+import { outputLeaves } from './outputs.js';
+import { readRunRecord, type RunRecord } from './run-record.js';
 
 /**
  * The run cache lives in the repository's config database under `pipeline.` keys, so it
@@ -83,6 +85,28 @@ export function producerOf(repo: Repository, path: string, id: Oid): Oid | undef
 export function hasRecordedRuns(repo: Repository): boolean {
   for (const _ of repo.env.config.getKeys({ start: PRODUCED, end: PRODUCED + '\uffff', limit: 1 })) return true;
   return false;
+}
+
+/**
+ * The content ids of every output file the run cache can restore: the files (leaves of
+ * directory outputs included) of the successful runs its entries name. Runs or trees
+ * missing from the store add nothing.
+ */
+export function cachedOutputIds(repo: Repository): Set<Oid> {
+  const ids = new Set<Oid>();
+  for (const { value } of repo.env.config.getRange({ start: CACHE, end: CACHE + '\uffff' })) {
+    const runId = value as Oid;
+    try {
+      const run = readRunRecord(repo, runId);
+      if (run.status !== 'succeeded') continue;
+      for (const [out, id] of Object.entries(run.outs)) {
+        for (const leaf of outputLeaves(repo, out as RepoPath, id, run.kinds?.[out])) ids.add(leaf.id);
+      }
+    } catch {
+      continue; // a record or tree gc took: nothing of it can be restored
+    }
+  }
+  return ids;
 }
 
 function producedKey(path: string, id: Oid): string {

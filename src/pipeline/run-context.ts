@@ -35,6 +35,8 @@ export interface StageOutcome {
   /** Why the stage failed when the command itself did not (a missing output). */
   reason?: string;
   ms: number;
+  /** For a restored stage or partition: files written, and how many came from the output cache. */
+  restore?: { files: number; fromOutputCache: number };
   /** For `foreach` and `map` stages: per-partition outcomes / delta sizes. */
   partitions?: StageOutcome[];
   delta?: { fed: number; dropped: number; total: number };

@@ -25,6 +25,8 @@ export interface RunRecord {
   deps: Record<string, Oid>;
   /** Output paths → content id; empty when the run failed. */
   outs: Record<string, Oid>;
+  /** Single-file outputs that are not plain files: path → kind (executable, symlink), so a restore gives them back as they were. */
+  kinds?: Record<string, 'exec' | 'symlink'>;
   /** Param name → value. */
   params: Record<string, unknown>;
   /** The params files read, path → content id (stored, for replay). */
@@ -64,6 +66,7 @@ export function parseRunRecord(id: Oid, rec: GenericRecord): RunRecord {
   need('cmd', (v) => typeof v === 'string');
   need('deps', idMap);
   need('outs', idMap);
+  need('kinds', (v) => v === undefined || (isMap(v) && Object.values(v as object).every((k) => k === 'exec' || k === 'symlink')));
   need('params', isMap);
   need('status', (v) => v === 'succeeded' || v === 'failed');
   need('start', (v) => typeof v === 'number');

@@ -53,14 +53,14 @@ export function outputsMatch(ctx: RunContext, outs: Record<string, Oid>): boolea
 
 /**
  * Serves a stage (or partition) from a cached run: nothing to do when the working tree
- * holds its outputs, else they are restored from the store. Either way the cached run
- * becomes the stage's latest.
+ * holds its outputs, else they are restored (from the output cache, else the store).
+ * Either way the cached run becomes the stage's latest.
  */
 export async function answerFromCache(ctx: RunContext, stage: Stage, hit: { id: Oid; run: RunRecord }, started: number, partition?: string): Promise<StageOutcome> {
   rememberStageRun(ctx.repo, stage.name, hit.id, partition);
-  const same = outputsMatch(ctx, hit.run.outs);
-  if (!same) await restoreOutputs(ctx.repo, hit.run.outs);
-  return { stage: stage.name, partition, status: same ? 'up-to-date' : 'restored', run: hit.id, ms: Date.now() - started };
+  if (outputsMatch(ctx, hit.run.outs)) return { stage: stage.name, partition, status: 'up-to-date', run: hit.id, ms: Date.now() - started };
+  const restore = await restoreOutputs(ctx.repo, hit.run.outs, { kinds: hit.run.kinds });
+  return { stage: stage.name, partition, status: 'restored', run: hit.id, ms: Date.now() - started, restore };
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Storage: one LMDB environment per repository (`.dv/store.mdb`) holding the object
- * database and the small databases that refs, index, config and locks use. Objects are
- * verified against their id on every read.
+ * database and the small databases that refs, index, config and locks use (writer leases
+ * for gc, exclusive locks). Objects are verified against their id on every read.
  */
 export * from './environment.js';
 export * from './record.js';
@@ -11,4 +11,5 @@ export * from './verify-payload.js';
 export * from './content-writer.js';
 export * from './encode-pool.js';
 export * from './writer-lease.js';
+export * from './exclusive-lock.js';
 export * from './index-entry.js';

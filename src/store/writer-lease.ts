@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { isProcessAlive } from '../util/index.js';
 import type { StoreEnv } from './environment.js';
 
 /** Key prefix of live writer leases in the meta database. */
@@ -25,17 +26,7 @@ export function liveLeases(env: StoreEnv): Array<{ key: string; pid: number }> {
   const out: Array<{ key: string; pid: number }> = [];
   for (const { key, value } of env.meta.getRange({ start: LEASE_PREFIX, end: LEASE_PREFIX + '\uffff' })) {
     const lease = value as Lease;
-    if (isAlive(lease.pid)) out.push({ key: String(key), pid: lease.pid });
+    if (isProcessAlive(lease.pid)) out.push({ key: String(key), pid: lease.pid });
   }
   return out;
-}
-
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -21,3 +21,17 @@ export function formatBytes(n: number): string {
   while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
   return u === 0 ? `${n} B` : `${v.toFixed(1)} ${units[u]}`;
 }
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, k: 2 ** 10, kib: 2 ** 10, m: 2 ** 20, mib: 2 ** 20, g: 2 ** 30, gib: 2 ** 30, t: 2 ** 40, tib: 2 ** 40 };
+
+/**
+ * A byte size as people write it: `1073741824`, `512M`, `2GiB`, `1.5 G` (binary units:
+ * K = KiB = 1024). Undefined when the text is not one (`KB` and `MB` are refused as ambiguous).
+ */
+export function parseByteSize(text: string): number | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) return undefined;
+  const n = Math.round(Number(m[1]) * unit);
+  return Number.isSafeInteger(n) ? n : undefined;
+}

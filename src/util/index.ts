@@ -1,5 +1,6 @@
-/** Small helpers with no dependencies: bytes, repository paths, clock. */
+/** Small helpers with no dependencies: bytes, repository paths, clock, processes. */
 export * from './bytes.js';
 export * from './repo-path.js';
 export * from './clock.js';
 export * from './glob.js';
+export * from './process.js';

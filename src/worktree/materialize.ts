@@ -3,6 +3,7 @@ import path from 'node:path';
 import { InvalidInputError } from '../errors/index.js';
 import type { TreeLeaf } from '../history/index.js';
 import type { ObjectStore } from '../store/index.js';
+import { linkOrCopyFile, modeForKind } from './link-or-copy.js';
 import { statPath, type FileStat } from './scan.js';
 
 /**
@@ -22,11 +23,44 @@ export class Materializer {
 
   /** Writes one leaf at its path (replacing what is there) and returns the new file's stat data. */
   write(leaf: TreeLeaf, onBytes?: (n: number) => void): FileStat {
+    return this.replace(leaf, (tmp) => {
+      this.writeContent(leaf, tmp, onBytes);
+      return true;
+    })!;
+  }
+
+  /**
+   * Writes one file leaf from `source`, a file the caller knows holds its content: as a
+   * hard link to it when `link` is asked (and the file system allows), else as a copy;
+   * its mode gets the execute bits the leaf's kind asks for. `stillValid` is asked once
+   * the file is made and before the rename: when it says no, or the size is wrong,
+   * nothing at the leaf's path changes and the result is undefined.
+   */
+  writeFrom(leaf: TreeLeaf, source: string, stillValid: () => boolean, opts: { link: boolean }): FileStat | undefined {
+    if (leaf.kind !== 'file' && leaf.kind !== 'exec') throw new InvalidInputError(`cannot copy a ${leaf.kind} into ${leaf.path}`);
+    const kind = leaf.kind;
+    return this.replace(leaf, (tmp) => {
+      linkOrCopyFile(source, tmp, opts);
+      const made = fs.statSync(tmp);
+      const mode = modeForKind(kind, made.mode);
+      if ((made.mode & 0o777) !== mode) fs.chmodSync(tmp, mode);
+      return stillValid() && made.size === leaf.size;
+    });
+  }
+
+  /**
+   * Makes a leaf's file under a temporary name with `fill`, then renames it over its path;
+   * when `fill` says no, the temporary file goes and nothing changes (undefined).
+   */
+  private replace(leaf: TreeLeaf, fill: (tmp: string) => boolean): FileStat | undefined {
     const abs = path.join(this.root, leaf.path);
     this.prepareParent(path.dirname(abs));
     const tmp = `${abs}.dv-tmp-${process.pid}-${this.tmpCounter++}`;
     try {
-      this.writeContent(leaf, tmp, onBytes);
+      if (!fill(tmp)) {
+        fs.rmSync(tmp, { force: true });
+        return undefined;
+      }
       this.removeExisting(abs);
       fs.renameSync(tmp, abs);
     } catch (err) {

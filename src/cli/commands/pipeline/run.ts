@@ -19,11 +19,9 @@ export default repoCommand({
   run: async (repo, argv) => {
     const words = ((argv as { '--'?: unknown[] })['--'] ?? []).map(String);
     if (words.length === 0) throw new UsageError('give the command after --', { hint: 'dv run -n NAME -d DEP -o OUT -- CMD…' });
-    const { repro, writeStage } = await import('../../../pipeline/index.js');
-    writeStage(repo.worktree(), {
-      name: argv.name, cmd: words.join(' '), deps: argv.deps, outs: argv.outs, params: argv.params, metrics: argv.metrics,
-    }, { force: argv.force });
-    const result = await withInterrupt((signal) => repro(repo, { stages: [argv.name], signal, onOutput: forwardOutput, beforeStage: checkStageContracts }));
+    const { declareAndRun } = await import('../../../pipeline/index.js');
+    const decl = { name: argv.name, cmd: words.join(' '), deps: argv.deps, outs: argv.outs, params: argv.params, metrics: argv.metrics };
+    const result = await withInterrupt((signal) => declareAndRun(repo, decl, { replace: argv.force, signal, onOutput: forwardOutput, beforeStage: checkStageContracts }));
     printResult(argv, result, formatRepro);
     return reportReproFailure(result);
   },
