@@ -100,6 +100,22 @@ test('an output changed in place through its link (append, O_TRUNC rewrite of th
   assert.equal(dv(dir, ['fsck']).code, 0);
 });
 
+test('what never touches an entry: a stage appending to its output starts from a new file, an editor replacing the output renames a new one in', () => {
+  const input = crypto.randomBytes(BIG);
+  const dir = makeProject({ 'data/in.bin': input, 'dv.yaml': COPY_STAGE.replace('cp data/in.bin data/out.bin', 'cat data/in.bin >> data/out.bin') });
+  dvOk(dir, ['repro']);
+  const [id] = entryIds(dir);
+  // The previous output is moved aside before the command runs: `>>` does not append to it (nor to the entry).
+  dvOk(dir, ['repro', '--force']);
+  assert.deepEqual(bytes(dir, 'data/out.bin'), input);
+  assert.deepEqual(entryIds(dir), [id]);
+  // An editor that writes a new file and renames it over the output leaves the entry as it was.
+  fs.writeFileSync(path.join(dir, 'data/out.bin.new'), crypto.randomBytes(BIG));
+  fs.renameSync(path.join(dir, 'data/out.bin.new'), path.join(dir, 'data/out.bin'));
+  assert.deepEqual(dvJson(dir, ['repro']).stages[0].restore, { files: 1, fromOutputCache: 1 });
+  assert.deepEqual(bytes(dir, 'data/out.bin'), input);
+});
+
 test('crash leftovers are never used: a half-written entry file and temporary files are ignored, then cleaned up', () => {
   const input = crypto.randomBytes(BIG);
   const dir = makeProject({ 'data/in.bin': input, 'dv.yaml': COPY_STAGE });
