@@ -84,8 +84,8 @@ export class OutputCache {
       if (st === 'dir') newest = Math.max(newest, commandEnd);
       else if (st && st.size >= MIN_CACHED_BYTES) newest = Math.max(newest, statTimeMs(st.mtime));
     }
-    const wait = newest + SETTLE_MS - Date.now();
-    if (wait > 0) await sleep(Math.ceil(wait));
+    // A timer can fire early by the wall clock (it counts from the event loop's cached time): check again.
+    for (let wait = newest + SETTLE_MS - Date.now(); wait > 0; wait = newest + SETTLE_MS - Date.now()) await sleep(Math.ceil(wait));
     return Date.now();
   }
 
@@ -120,7 +120,7 @@ export class OutputCache {
         try {
           fs.renameSync(m.tmp, this.fileOf(m.id));
         } catch (err) {
-          fs.rmSync(m.tmp, { force: true });
+          removeFile(m.tmp);
           if (!isFsError(err)) throw err;
         }
       }
@@ -156,7 +156,7 @@ export class OutputCache {
       }
       for (const id of this.invalid) this.repo.env.config.removeSync(RECORD + id);
     });
-    for (const id of this.invalid) fs.rmSync(this.fileOf(id), { force: true });
+    for (const id of this.invalid) removeFile(this.fileOf(id));
     this.used.clear();
     this.invalid.clear();
   }
@@ -195,7 +195,7 @@ export class OutputCache {
     const leftovers = this.removeLeftovers(!!opts.dryRun);
     if (!opts.dryRun) {
       this.remove(victims.map((v) => v.id));
-      for (const name of orphans) fs.rmSync(path.join(this.dir, name), { force: true });
+      for (const name of orphans) removeFile(path.join(this.dir, name));
     }
     return { removed: victims.length + orphans.length + leftovers.removed, bytes: bytes + leftovers.bytes };
   }
@@ -217,19 +217,19 @@ export class OutputCache {
   /** Links (else copies) a working-tree file to a temporary name; undefined when it no longer has the hashed stat. */
   private makeEntry(abs: string, hashed: FileStat): { tmp: string; rec: EntryRecord } | undefined {
     const tmpDir = path.join(this.dir, TMP);
-    fs.mkdirSync(tmpDir, { recursive: true });
     const tmp = path.join(tmpDir, `${process.pid}-${crypto.randomBytes(6).toString('hex')}`);
     try {
+      fs.mkdirSync(tmpDir, { recursive: true });
       linkOrCopyFile(abs, tmp, { link: true });
       // The source still has the stat it had before it was hashed (for a link, the entry is that very file).
       const st = statPath(tmp);
       if (!matches(statPath(abs), hashed) || !st || st === 'dir' || st.kind === 'symlink' || st.size !== hashed.size) {
-        fs.rmSync(tmp, { force: true });
+        removeFile(tmp);
         return undefined;
       }
       return { tmp, rec: { size: st.size, mtime: st.mtime, ino: st.ino, dev: st.dev, used: Date.now() } };
     } catch (err) {
-      fs.rmSync(tmp, { force: true });
+      removeFile(tmp);
       if (isFsError(err)) return undefined; // a full disk or the like: no entry, the run stands
       throw err;
     }
@@ -241,7 +241,7 @@ export class OutputCache {
     this.repo.env.root.transactionSync(() => {
       for (const id of ids) this.repo.env.config.removeSync(RECORD + id);
     });
-    for (const id of ids) fs.rmSync(this.fileOf(id), { force: true });
+    for (const id of ids) removeFile(this.fileOf(id));
   }
 
   /** Names of entry files present (content ids). */
@@ -269,7 +269,7 @@ export class OutputCache {
       if (Number.isInteger(pid) && isProcessAlive(pid)) continue;
       removed++;
       bytes += fileSize(path.join(tmpDir, name));
-      if (!dryRun) fs.rmSync(path.join(tmpDir, name), { force: true });
+      if (!dryRun) removeFile(path.join(tmpDir, name));
     }
     return { removed, bytes };
   }
@@ -291,6 +291,15 @@ function linkCount(file: string): number {
 
 function statTimeMs(t: StatTime): number {
   return t[0] * 1000 + t[1] / 1e6;
+}
+
+/** Removes a file of the output cache; one that cannot be removed now (EACCES…) stays for the next gc, and fails nothing. */
+function removeFile(file: string): void {
+  try {
+    fs.rmSync(file, { force: true });
+  } catch (err) {
+    if (!isFsError(err)) throw err;
+  }
 }
 
 function fileSize(file: string): number {

@@ -146,6 +146,18 @@ test('crash leftovers are never used: a half-written entry file and temporary fi
   assert.deepEqual(entryIds(dir), []);
 });
 
+test('an output cache that cannot be written fails nothing: the run stands, restores come from the store', () => {
+  const input = crypto.randomBytes(BIG);
+  const dir = makeProject({ 'data/in.bin': input, 'dv.yaml': COPY_STAGE });
+  // A file where the cache directory should be: every write into it fails (ENOTDIR).
+  writeFiles(dir, { '.dv/cache/outputs': 'in the way\n' });
+  assert.equal(dvJson(dir, ['repro']).stages[0].status, 'ran');
+  fs.rmSync(path.join(dir, 'data/out.bin'));
+  assert.deepEqual(dvJson(dir, ['repro']).stages[0].restore, { files: 1, fromOutputCache: 0 });
+  assert.deepEqual(bytes(dir, 'data/out.bin'), input);
+  assert.deepEqual(dvJson(dir, ['gc']).outputCache, { removed: 0, bytes: 0 });
+});
+
 test('the size bound evicts the least recently used entries after each repro; 0 turns the output cache off', () => {
   const ins = ['a', 'b', 'c'].map(() => crypto.randomBytes(BIG));
   const stages = ['a', 'b', 'c'].map((s) => `  ${s}:\n    cmd: cp data/${s}.in data/${s}.out\n    deps: [data/${s}.in]\n    outs: [data/${s}.out]\n`).join('');
