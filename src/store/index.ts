@@ -9,6 +9,6 @@ export * from './pack-store.js';
 export * from './object-store.js';
 export * from './verify-payload.js';
 export * from './content-writer.js';
-export * from './encode-pool.js';
+export * from './store-pool.js';
 export * from './writer-lease.js';
 export * from './index-entry.js';

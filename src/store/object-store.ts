@@ -8,7 +8,7 @@ import { bumpGeneration, type StoreEnv } from './environment.js';
 import { PACKED, encodeBlob, encodePayload, type DeltaBase, inlineRecord, locatorRecord, payloadDepth, recordDeltaBase, recordKind, recordLocation, type EncodedPayload } from './record.js';
 import { verifyPayload } from './verify-payload.js';
 import { PackReader, PackWriter } from './pack-store.js';
-import type { EncodePool } from './encode-pool.js';
+import type { StorePool } from './store-pool.js';
 
 /** Commit a write batch's index entries when this many payload bytes were written. */
 const BATCH_BYTES = 64 * 1024 * 1024;
@@ -204,7 +204,7 @@ export class WriteBatch {
   private readonly pendingKeys = new Set<string>();
   private bytes = 0;
   private pack: PackWriter | null = null;
-  private pool: EncodePool | undefined;
+  private pool: StorePool | undefined;
   private commitDue = false;
   private sinceYield = 0;
   written = 0;
@@ -261,7 +261,7 @@ export class WriteBatch {
    * Hands blob encoding to worker threads from now on. The caller then awaits `relieve()`
    * whenever `backlogged` is true, and `drain()` before `flush()`.
    */
-  useEncodePool(pool: EncodePool | undefined): void {
+  useStorePool(pool: StorePool | undefined): void {
     this.pool = pool;
   }
 

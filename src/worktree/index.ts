@@ -14,6 +14,7 @@ export * from './status.js';
 export * from './checkout.js';
 export * from './export-tree.js';
 export * from './materialize.js';
+export * from './prepared-content.js';
 export * from './clean-copy.js';
 export * from './path-content.js';
 export * from './content-id.js';

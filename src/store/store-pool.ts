@@ -5,19 +5,29 @@ import { CorruptObjectError, DvError, InternalError, type ErrorData } from '../e
 import type { Oid } from '../hash/index.js';
 import type { EncodedPayload } from './record.js';
 
-/** One chunk to encode, as sent to a worker. */
-export interface EncodeJob { seq: number; bytes: Uint8Array; baseIds: readonly Oid[] }
-/** A worker's answer for one job. */
-export interface EncodeResult { seq: number; encoding: number; payload: Uint8Array }
-/** A worker's answer when a batch failed (a damaged delta base, say). */
-export interface EncodeFailure { failed: { code: string; message: string; data: unknown } }
+/**
+ * A job for a worker: compress and delta-encode one chunk against candidate bases, or
+ * decode one received blob payload and check it against its id.
+ */
+export type PoolJob =
+  | { seq: number; op: 'encode'; bytes: Uint8Array; baseIds: readonly Oid[] }
+  | { seq: number; op: 'verify'; id: Oid; encoding: number; payload: Uint8Array };
+/** An error as it crosses threads (classes do not): what the main thread needs to rebuild it. */
+export interface PoolError { code: string; message: string; data: unknown }
+/** A worker's answer for one job: the encoded payload, the verified bytes, or why verifying failed. */
+export type PoolResult =
+  | { seq: number; encoding: number; payload: Uint8Array }
+  | { seq: number; bytes: Uint8Array }
+  | { seq: number; error: PoolError };
+/** A worker's answer when a batch failed as a whole (a damaged delta base, say). */
+export interface PoolFailure { failed: PoolError }
 
 /** Jobs are sent in batches of about this many bytes, so small files cost few messages. */
 const BATCH_BYTES = 512 * 1024;
 
 interface PoolWorker {
   worker: Worker;
-  outbox: EncodeJob[];
+  outbox: PoolJob[];
   outboxBytes: number;
   transfer: ArrayBuffer[];
   /** Bytes sent and not yet answered. */
@@ -25,14 +35,16 @@ interface PoolWorker {
 }
 
 /**
- * Worker threads that compress and delta-encode blob chunks while the main thread reads,
- * chunks, hashes and writes. Results come back through callbacks; callers bound the
- * work in flight with `waitBelow` and collect everything with `drain`.
+ * Worker threads for the store's heavy lifting: compressing and delta-encoding chunks
+ * while the main thread reads, chunks, hashes and writes (add), and decoding and hashing
+ * received blobs while it parses and stores the stream (push, fetch, clone). Results come
+ * back through callbacks on the main thread; callers bound the work in flight with
+ * `waitBelow` and collect everything with `drain`.
  */
-export class EncodePool {
-  private static readonly pools = new Map<string, EncodePool>();
+export class StorePool {
+  private static readonly pools = new Map<string, StorePool>();
   private readonly workers: PoolWorker[] = [];
-  private readonly pending = new Map<number, { size: number; done: (p: EncodedPayload) => void }>();
+  private readonly pending = new Map<number, { size: number; done: (r: PoolResult) => void }>();
   private seq = 0;
   private inflight = 0;
   private failure: Error | undefined;
@@ -43,11 +55,11 @@ export class EncodePool {
    * machine has one core. `DV_THREADS` sets the number of workers; the default leaves one
    * core to the main thread (on two cores a second worker gained little and cost ~35 MB).
    */
-  static forStore(dvDir: string): EncodePool | undefined {
+  static forStore(dvDir: string): StorePool | undefined {
     const wanted = process.env.DV_THREADS === undefined ? os.availableParallelism() - 1 : Number(process.env.DV_THREADS);
     if (!Number.isInteger(wanted) || wanted < 1) return undefined;
-    let pool = EncodePool.pools.get(dvDir);
-    if (!pool) EncodePool.pools.set(dvDir, pool = new EncodePool(dvDir, Math.min(wanted, 16)));
+    let pool = StorePool.pools.get(dvDir);
+    if (!pool) StorePool.pools.set(dvDir, pool = new StorePool(dvDir, Math.min(wanted, 16)));
     return pool;
   }
 
@@ -57,12 +69,12 @@ export class EncodePool {
       // Small heaps: a worker holds one batch of chunks at a time, and its payloads live off-heap.
       const worker = new Worker(script, { workerData: { dvDir }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 } });
       const w: PoolWorker = { worker, outbox: [], outboxBytes: 0, transfer: [], busy: 0 };
-      worker.on('message', (msg: EncodeResult[] | EncodeFailure) => {
+      worker.on('message', (msg: PoolResult[] | PoolFailure) => {
         if (Array.isArray(msg)) this.receive(w, msg);
         else this.fail(rebuildError(msg.failed));
       });
       worker.on('error', (err) => this.fail(err));
-      worker.on('exit', (code) => { if (code !== 0 && !this.failure) this.fail(new Error(`encode worker exited with code ${code}`)); });
+      worker.on('exit', (code) => { if (code !== 0 && !this.failure) this.fail(new Error(`store worker exited with code ${code}`)); });
       worker.unref();
       this.workers.push(w);
     }
@@ -79,15 +91,33 @@ export class EncodePool {
    * stored blobs `baseIds` names; `done` runs on the main thread with the payload.
    */
   encode(bytes: Uint8Array, baseIds: readonly Oid[], done: (p: EncodedPayload) => void): void {
-    this.check();
     const copy = new Uint8Array(bytes);
-    const seq = this.seq++;
-    this.pending.set(seq, { size: copy.length, done });
-    this.inflight += copy.length;
+    this.submit({ seq: 0, op: 'encode', bytes: copy, baseIds }, copy.length, copy.buffer as ArrayBuffer, (r) => {
+      if ('payload' in r) done({ kind: 'blob', encoding: r.encoding, payload: r.payload });
+    });
+  }
+
+  /**
+   * Queues a received blob payload (raw or compressed, not a delta) to be decoded and
+   * hashed against `id`. `done` runs on the main thread with the verified bytes, or with
+   * the CorruptObjectError that says why they are not; a bad object fails only its own job.
+   */
+  verify(id: Oid, encoding: number, payload: Uint8Array, done: (bytes: Uint8Array | undefined, err?: DvError) => void): void {
+    this.submit({ seq: 0, op: 'verify', id, encoding, payload }, payload.length, undefined, (r) => {
+      if ('bytes' in r) done(r.bytes);
+      else if ('error' in r) done(undefined, rebuildError(r.error) as DvError);
+    });
+  }
+
+  private submit(job: PoolJob, size: number, transfer: ArrayBuffer | undefined, done: (r: PoolResult) => void): void {
+    this.check();
+    job.seq = this.seq++;
+    this.pending.set(job.seq, { size, done });
+    this.inflight += size;
     const w = this.workers.reduce((a, b) => (b.busy + b.outboxBytes < a.busy + a.outboxBytes ? b : a));
-    w.outbox.push({ seq, bytes: copy, baseIds });
-    w.transfer.push(copy.buffer as ArrayBuffer);
-    w.outboxBytes += copy.length;
+    w.outbox.push(job);
+    if (transfer) w.transfer.push(transfer);
+    w.outboxBytes += size;
     if (w.outboxBytes >= BATCH_BYTES) this.send(w);
   }
 
@@ -126,7 +156,7 @@ export class EncodePool {
     for (const w of this.workers) this.send(w);
   }
 
-  private receive(w: PoolWorker, results: EncodeResult[]): void {
+  private receive(w: PoolWorker, results: PoolResult[]): void {
     for (const r of results) {
       const job = this.pending.get(r.seq);
       if (!job) continue;
@@ -134,7 +164,7 @@ export class EncodePool {
       this.inflight -= job.size;
       w.busy -= job.size;
       try {
-        job.done({ kind: 'blob', encoding: r.encoding, payload: r.payload });
+        job.done(r);
       } catch (err) {
         this.fail(err as Error);
       }
@@ -148,7 +178,7 @@ export class EncodePool {
   private fail(err: Error): void {
     this.failure ??= err;
     for (const w of this.workers) void w.worker.terminate();
-    for (const [dir, pool] of EncodePool.pools) if (pool === this) EncodePool.pools.delete(dir);
+    for (const [dir, pool] of StorePool.pools) if (pool === this) StorePool.pools.delete(dir);
     this.wake?.();
   }
 
@@ -159,7 +189,7 @@ export class EncodePool {
 }
 
 /** The main-thread error for a worker's failure: corruption stays a CorruptObjectError. */
-function rebuildError(f: EncodeFailure['failed']): Error {
+function rebuildError(f: PoolError): Error {
   const data = (typeof f.data === 'object' && f.data !== null ? f.data : {}) as ErrorData;
   if (f.code === 'ECORRUPT') return new CorruptObjectError(f.message, { data, hint: 'run `dv fsck` to list every damaged object' });
   return new InternalError(`encoding failed: ${f.message}`, { data });
@@ -170,9 +200,16 @@ function rebuildError(f: EncodeFailure['failed']): Error {
  * bundle's store/ folder (dist/dv.mjs), or the TypeScript source when run through tsx.
  */
 function workerScript(): URL {
-  for (const rel of ['./encode-worker.js', './store/encode-worker.js', './encode-worker.ts']) {
+  for (const rel of ['./store-worker.js', './store/store-worker.js']) {
     const url = new URL(rel, import.meta.url);
     if (fs.existsSync(url)) return url;
   }
-  throw new InternalError('the encode worker script is missing; rebuild dv with `npm run build`');
+  const source = new URL('./store-worker.ts', import.meta.url);
+  if (fs.existsSync(source)) {
+    // Workers do not inherit tsx's loader: a small bootstrap registers it, then loads the source.
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(source.href)});`;
+    return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
+  }
+  throw new InternalError('the store worker script is missing; rebuild dv with `npm run build`');
 }
