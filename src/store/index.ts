@@ -10,5 +10,6 @@ export * from './object-store.js';
 export * from './verify-payload.js';
 export * from './content-writer.js';
 export * from './store-pool.js';
+export * from './content-stream.js';
 export * from './writer-lease.js';
 export * from './index-entry.js';

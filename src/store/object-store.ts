@@ -2,13 +2,14 @@ import { CorruptObjectError, NotFoundError, AmbiguousError, InternalError } from
 import { hashBytesRaw, createHasher, oidFromBytes, oidToBytes, MIN_PREFIX_LENGTH, type Oid } from '../hash/index.js';
 import {
   decodeObject, encodeCommit, encodeTag, encodeTree, encodeFileObject, encodeRecord as encodeGeneric,
-  type Commit, type DecodedObject, type FileObject, type GenericRecord, type ObjectKind, type Tag, type Tree,
+  type ChunkRef, type Commit, type DecodedObject, type FileObject, type GenericRecord, type ObjectKind, type Tag, type Tree,
 } from '../objects/index.js';
 import { bumpGeneration, type StoreEnv } from './environment.js';
 import { PACKED, encodeBlob, encodePayload, type DeltaBase, inlineRecord, locatorRecord, payloadDepth, recordDeltaBase, recordKind, recordLocation, type EncodedPayload } from './record.js';
 import { verifyPayload } from './verify-payload.js';
 import { PackReader, PackWriter } from './pack-store.js';
 import type { StorePool } from './store-pool.js';
+import { streamChunks, streamsOnWorker } from './content-stream.js';
 
 /** Commit a write batch's index entries when this many payload bytes were written. */
 const BATCH_BYTES = 64 * 1024 * 1024;
@@ -116,20 +117,34 @@ export class ObjectStore {
     yield* this.readContentSync(id);
   }
 
-  /** Synchronous form of readContent (LMDB reads are memory-mapped and fast). */
-  *readContentSync(id: Oid): Generator<Uint8Array> {
+  /**
+   * Synchronous form of readContent. Large files are read ahead on a worker thread
+   * (content-stream.ts); with `transient`, the caller uses each piece before asking for
+   * the next (writes or hashes it) and gets views of the read-ahead ring, no copies.
+   */
+  *readContentSync(id: Oid, opts: { transient?: boolean } = {}): Generator<Uint8Array> {
     const obj = this.read(id);
     if (obj.kind === 'blob') { yield obj.data; return; }
     if (obj.kind !== 'file') throw new NotFoundError(`object ${id} is a ${obj.kind}, not file content`, { data: { id } });
     const whole = createHasher();
-    for (const c of obj.file.chunks) {
-      const chunk = this.readKind(c.id, 'blob').data;
-      if (chunk.length !== c.size) throw new CorruptObjectError(`object ${c.id} has the wrong size`, { data: { id: c.id } });
+    const chunks = streamsOnWorker(obj.file.size, obj.file.chunks)
+      ? streamChunks(this.dvDir, obj.file.chunks, !opts.transient)
+      : this.readChunksHere(obj.file.chunks);
+    for (const chunk of chunks) {
       whole.update(chunk);
       yield chunk;
     }
     const actual = whole.digest();
     if (actual !== id) throw new CorruptObjectError(`object ${id} is corrupt: its content hashes to ${actual}`, { data: { id, actual } });
+  }
+
+  /** A file's chunks read, decoded and verified on this thread, in order. */
+  private *readChunksHere(chunks: readonly ChunkRef[]): Generator<Uint8Array> {
+    for (const c of chunks) {
+      const chunk = this.readKind(c.id, 'blob').data;
+      if (chunk.length !== c.size) throw new CorruptObjectError(`object ${c.id} has the wrong size`, { data: { id: c.id } });
+      yield chunk;
+    }
   }
 
   /** The whole content of a file object in memory (for small files and tests). */

@@ -64,7 +64,7 @@ export class StorePool {
   }
 
   private constructor(dvDir: string, size: number) {
-    const script = workerScript();
+    const script = workerScript('store-worker');
     for (let i = 0; i < size; i++) {
       // Small heaps: a worker holds one batch of chunks at a time, and its payloads live off-heap.
       const worker = new Worker(script, { workerData: { dvDir }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 } });
@@ -196,20 +196,21 @@ function rebuildError(f: PoolError): Error {
 }
 
 /**
- * The worker's script: next to this module when compiled (dist/store/), beside the
- * bundle's store/ folder (dist/dv.mjs), or the TypeScript source when run through tsx.
+ * A store worker's script (`name` without extension): next to this module when compiled
+ * (dist/store/), beside the bundle's store/ folder (dist/dv.mjs), or the TypeScript
+ * source when run through tsx.
  */
-function workerScript(): URL {
-  for (const rel of ['./store-worker.js', './store/store-worker.js']) {
+export function workerScript(name: string): URL {
+  for (const rel of [`./${name}.js`, `./store/${name}.js`]) {
     const url = new URL(rel, import.meta.url);
     if (fs.existsSync(url)) return url;
   }
-  const source = new URL('./store-worker.ts', import.meta.url);
+  const source = new URL(`./${name}.ts`, import.meta.url);
   if (fs.existsSync(source)) {
     // Workers do not inherit tsx's loader: a small bootstrap registers it, then loads the source.
     const tsx = import.meta.resolve('tsx/esm/api');
     const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(source.href)});`;
     return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
   }
-  throw new InternalError('the store worker script is missing; rebuild dv with `npm run build`');
+  throw new InternalError(`the ${name} script is missing; rebuild dv with \`npm run build\``);
 }

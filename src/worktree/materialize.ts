@@ -67,7 +67,7 @@ export class Materializer {
     }
     const fd = fs.openSync(target, 'wx', mode);
     try {
-      for (const piece of this.objects.readContentSync(leaf.id)) {
+      for (const piece of this.objects.readContentSync(leaf.id, { transient: true })) {
         let off = 0;
         while (off < piece.length) off += fs.writeSync(fd, piece, off, piece.length - off);
         onBytes?.(piece.length);
