@@ -1,4 +1,4 @@
-import { CorruptObjectError, NotFoundError, AmbiguousError, InternalError } from '../errors/index.js';
+import { CorruptObjectError, NotFoundError, AmbiguousError, InternalError, CORRUPT_HINT } from '../errors/index.js';
 import { hashBytesRaw, createHasher, oidFromBytes, oidToBytes, MIN_PREFIX_LENGTH, type Oid } from '../hash/index.js';
 import {
   decodeObject, encodeCommit, encodeTag, encodeTree, encodeFileObject, encodeRecord as encodeGeneric,
@@ -255,10 +255,19 @@ export class WriteBatch {
       this.pendingKeys.add(rawId.toString('hex'));
       this.pool.encode(bytes, baseIds ?? [], (p) => this.add(rawId, p, true));
     } else {
-      const bases = (baseIds ?? []).map(this.readBase).filter((b): b is DeltaBase => b !== undefined);
-      this.add(rawId, encodeBlob(bytes, bases), true);
+      this.add(rawId, encodeBlob(bytes, this.readBases(baseIds ?? [])), true);
     }
     return true;
+  }
+
+  /** Candidate delta bases, read as an encode worker reads them (a damaged one fails the add with the same hint). */
+  private readBases(ids: readonly Oid[]): DeltaBase[] {
+    try {
+      return ids.map(this.readBase).filter((b): b is DeltaBase => b !== undefined);
+    } catch (err) {
+      if (err instanceof CorruptObjectError && !err.hint) throw new CorruptObjectError(err.message, { data: err.data, hint: CORRUPT_HINT, cause: err });
+      throw err;
+    }
   }
 
   /** Adds a multi-chunk file object under its content id. */

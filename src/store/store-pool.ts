@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { CorruptObjectError, DvError, InternalError, type ErrorData } from '../errors/index.js';
+import { CORRUPT_HINT, CorruptObjectError, DvError, InternalError, type ErrorData } from '../errors/index.js';
 import type { Oid } from '../hash/index.js';
 import type { EncodedPayload } from './record.js';
 
@@ -105,7 +105,8 @@ export class StorePool {
   verify(id: Oid, encoding: number, payload: Uint8Array, done: (bytes: Uint8Array | undefined, err?: DvError) => void): void {
     this.submit({ seq: 0, op: 'verify', id, encoding, payload }, payload.length, undefined, (r) => {
       if ('bytes' in r) done(r.bytes);
-      else if ('error' in r) done(undefined, rebuildError(r.error) as DvError);
+      // A received object that fails is the sender's problem: no advice to check this store.
+      else if ('error' in r) done(undefined, rebuildError({ ...r.error, code: r.error.code === 'ECORRUPT' ? 'ERECEIVED' : r.error.code }) as DvError);
     });
   }
 
@@ -176,7 +177,9 @@ export class StorePool {
 
   /** Records the first failure and stops the workers: the pool is done, and must not keep the process alive. */
   private fail(err: Error): void {
-    this.failure ??= err;
+    // Several batches may fail at once: the workers are stopped once.
+    if (this.failure) return;
+    this.failure = err;
     for (const w of this.workers) void w.worker.terminate();
     for (const [dir, pool] of StorePool.pools) if (pool === this) StorePool.pools.delete(dir);
     this.wake?.();
@@ -191,7 +194,8 @@ export class StorePool {
 /** The main-thread error for a worker's failure: corruption stays a CorruptObjectError. */
 function rebuildError(f: PoolError): Error {
   const data = (typeof f.data === 'object' && f.data !== null ? f.data : {}) as ErrorData;
-  if (f.code === 'ECORRUPT') return new CorruptObjectError(f.message, { data, hint: 'run `dv fsck` to list every damaged object' });
+  if (f.code === 'ECORRUPT') return new CorruptObjectError(f.message, { data, hint: CORRUPT_HINT });
+  if (f.code === 'ERECEIVED') return new CorruptObjectError(f.message, { data });
   return new InternalError(`encoding failed: ${f.message}`, { data });
 }
 
