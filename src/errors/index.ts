@@ -43,6 +43,8 @@ export class AmbiguousError extends DvError {
 export class InvalidInputError extends DvError {
   constructor(message: string, opts?: DvErrorOptions) { super('EINVALID', message, 1, opts); }
 }
+/** What to do about a damaged stored object. */
+export const CORRUPT_HINT = 'run `dv fsck` to list every damaged object';
 /** Stored bytes that do not match their id or do not decode. */
 export class CorruptObjectError extends DvError {
   constructor(message: string, opts?: DvErrorOptions) { super('ECORRUPT', message, 1, opts); }

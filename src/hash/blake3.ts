@@ -35,11 +35,24 @@ export interface Hasher {
   digest(): Oid;
 }
 
+/** Where shared-memory bytes are copied before hashing (grown as needed, reused). */
+let scratch = Buffer.alloc(0);
+
 /** Starts an incremental BLAKE3 hash. */
 export function createHasher(): Hasher {
   const h = blake3().createHash();
   return {
-    update(bytes) { h.update(bytes); },
+    update(bytes) {
+      // The blake3 package's native hasher crashes the process on views of shared memory
+      // (a read-ahead ring): hash a private copy of those.
+      if (bytes.buffer instanceof SharedArrayBuffer) {
+        if (scratch.length < bytes.length) scratch = Buffer.allocUnsafe(Math.max(bytes.length, 256 * 1024));
+        scratch.set(bytes);
+        h.update(scratch.subarray(0, bytes.length));
+        return;
+      }
+      h.update(bytes);
+    },
     digest() { return oidFromBytes(h.digest()); },
   };
 }

@@ -4,7 +4,8 @@ import { ConflictError } from '../errors/index.js';
 import type { Oid } from '../hash/index.js';
 import { BRANCH_PREFIX, HEAD, REMOTE_PREFIX } from '../refs/index.js';
 import { DEFAULT_BRANCH, initRepository, type Repository } from '../repo/index.js';
-import { checkout } from '../worktree/index.js';
+import { checkout, PreparedContent } from '../worktree/index.js';
+import { CheckoutTap } from './checkout-tap.js';
 import { fetchFrom } from './fetch.js';
 import { openTransport } from './open-transport.js';
 import { addRemote } from './remote-config.js';
@@ -45,6 +46,7 @@ export async function clone(url: string, opts: CloneOptions = {}): Promise<Clone
   const remoteUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : path.resolve(url);
   const transport = await openTransport(remoteUrl, { token: opts.token });
   let repo: Repository | undefined;
+  let prepared: PreparedContent | undefined;
   try {
     const { refs, head } = await transport.listRefs();
     const branchRef = opts.branch ? BRANCH_PREFIX + opts.branch : head ?? (refs.has(BRANCH_PREFIX + DEFAULT_BRANCH) ? BRANCH_PREFIX + DEFAULT_BRANCH : null);
@@ -53,8 +55,11 @@ export async function clone(url: string, opts: CloneOptions = {}): Promise<Clone
     repo = initRepository(target, { bare: opts.bare, branch });
     const partial = !!opts.noCheckout && !opts.bare;
     const remote = addRemote(repo, 'origin', remoteUrl, { partial });
-    const fetched = await fetchFrom(repo, transport, remote);
     const tip = refs.get(BRANCH_PREFIX + branch) ?? null;
+    // The branch's files are written out as they arrive; the checkout moves them into place.
+    const willCheckout = !opts.bare && !opts.noCheckout && tip !== null;
+    prepared = willCheckout ? new PreparedContent(path.join(repo.dvDir, 'tmp', `clone-${process.pid}`)) : undefined;
+    const fetched = await fetchFrom(repo, transport, remote, { tap: prepared && new CheckoutTap(tip!, prepared) });
     let written = 0;
     if (opts.bare) {
       // A bare clone mirrors the branches as they are (and drops the remote-tracking copies).
@@ -65,7 +70,7 @@ export async function clone(url: string, opts: CloneOptions = {}): Promise<Clone
       ]);
     } else if (tip) {
       repo.refs.update({ name: BRANCH_PREFIX + branch, new: tip, expect: null, message: `clone: from ${url}` });
-      if (!opts.noCheckout) written = (await checkout(repo, { rev: branch, force: true })).written;
+      if (!opts.noCheckout) written = (await checkout(repo, { rev: branch, force: true, prepared })).written;
     }
     const result: CloneResult = {
       dir: target, url: remoteUrl, bare: !!opts.bare, branch: tip ? branch : null, head: repo.refs.resolve(HEAD) ?? null,
@@ -81,6 +86,7 @@ export async function clone(url: string, opts: CloneOptions = {}): Promise<Clone
     else if (fs.existsSync(target)) for (const e of fs.readdirSync(target)) fs.rmSync(path.join(target, e), { recursive: true, force: true });
     throw err;
   } finally {
+    prepared?.dispose();
     await transport.close();
   }
 }

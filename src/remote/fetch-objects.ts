@@ -4,6 +4,7 @@ import { objectLinks } from '../objects/index.js';
 import type { Repository } from '../repo/index.js';
 import { verifyPayload } from '../store/index.js';
 import { collectObjects, type WalkNode } from './collect-objects.js';
+import type { CheckoutTap } from './checkout-tap.js';
 import { ObjectImporter } from './import-objects.js';
 import { HAVE_BATCH, type Transport, type WireObject } from './transport.js';
 
@@ -12,6 +13,8 @@ export interface FetchObjectsOptions {
   known?: Oid[];
   /** Fetch history and trees only; file content stays on the remote until a checkout needs it. */
   partial?: boolean;
+  /** Writes out one commit's files as their content verifies (a clone's checkout then moves them into place). */
+  tap?: CheckoutTap;
 }
 
 export interface FetchObjectsResult { objects: number; bytes: number; requests: number }
@@ -25,7 +28,7 @@ export interface FetchObjectsResult { objects: number; bytes: number; requests: 
  * fails the fetch; nothing that failed verification is stored.
  */
 export async function fetchObjects(repo: Repository, transport: Transport, tips: Oid[], opts: FetchObjectsOptions = {}): Promise<FetchObjectsResult> {
-  const importer = new ObjectImporter(repo.objects, { deferMissingBases: true, partial: opts.partial });
+  const importer = new ObjectImporter(repo.objects, { deferMissingBases: true, partial: opts.partial, tap: opts.tap });
   const structured = new Map<Oid, WireObject>();
   let bytes = 0;
   let requests = 0;
@@ -39,12 +42,13 @@ export async function fetchObjects(repo: Repository, transport: Transport, tips:
       if (!wanted.has(o.id) || out.has(o.id)) throw new RemoteError(`the remote sent object ${o.id}, which was not asked for`, { data: { id: o.id } });
       bytes += o.payload.length;
       if (o.kind === 'blob') {
-        const base = importer.add(o);
+        const base = await importer.add(o);
         out.set(o.id, { kind: 'blob', links: base ? [base] : [] });
         continue;
       }
       const obj = verifyPayload(o.id, o, () => { throw new CorruptObjectError(`object ${o.id} is a ${o.kind} stored as a delta`); });
       structured.set(o.id, o);
+      opts.tap?.observe(o.id, obj);
       // Its chunks are hashed as they arrive, so the file needs no second read at the end.
       if (obj.kind === 'file' && !opts.partial) importer.expectFile(o.id, obj.file);
       const links: Oid[] = [];
@@ -60,6 +64,7 @@ export async function fetchObjects(repo: Repository, transport: Transport, tips:
       throw new RemoteError(`the remote did not send ${missing.length} object(s) it was asked for, such as ${missing[0]}`, { data: { missing: missing.slice(0, 10) } });
     }
     // Ids that records merely mention come along when the remote has them.
+    await importer.settle();
     const weakIds = [...weak.keys()].filter((id) => !importer.holds(id));
     for (let i = 0; i < weakIds.length; i += HAVE_BATCH) {
       const part = weakIds.slice(i, i + HAVE_BATCH);
@@ -72,18 +77,18 @@ export async function fetchObjects(repo: Repository, transport: Transport, tips:
   try {
     const collected = await collectObjects({
       source: { load },
-      has: async (ids) => ids.map((id) => importer.holds(id)),
+      has: async (ids) => { await importer.settle(); return ids.map((id) => importer.holds(id)); },
       tips,
       known: opts.known,
     });
     for (const id of collected.ids) {
       const o = structured.get(id);
-      if (o) importer.add(o);
+      if (o) await importer.add(o);
     }
-    importer.finish();
+    await importer.finish();
     return { objects: collected.ids.length, bytes, requests };
   } catch (err) {
-    importer.abandon();
+    await importer.abandon();
     throw err;
   }
 }

@@ -1,6 +1,7 @@
 import type { Oid } from '../hash/index.js';
 import { BRANCH_PREFIX, REMOTE_PREFIX, TAG_PREFIX } from '../refs/index.js';
 import type { Repository } from '../repo/index.js';
+import type { CheckoutTap } from './checkout-tap.js';
 import { fetchObjects } from './fetch-objects.js';
 import { openTransport } from './open-transport.js';
 import { readRemote, requireRemote, type RemoteConfig } from './remote-config.js';
@@ -40,7 +41,7 @@ export async function fetchRemote(repo: Repository, opts: FetchOptions = {}): Pr
 }
 
 /** Fetches over an open transport (see fetchRemote). */
-export async function fetchFrom(repo: Repository, transport: Transport, remote: RemoteConfig): Promise<FetchResult> {
+export async function fetchFrom(repo: Repository, transport: Transport, remote: RemoteConfig, opts: { tap?: CheckoutTap } = {}): Promise<FetchResult> {
   const { refs, head } = await transport.listRefs();
   const prefix = `${REMOTE_PREFIX}${remote.name}/`;
   const updated: FetchedRef[] = [];
@@ -61,7 +62,7 @@ export async function fetchFrom(repo: Repository, transport: Transport, remote: 
   for (const [local, old] of current) updated.push({ ref: BRANCH_PREFIX + local.slice(prefix.length), local, old, new: null });
   const tips = [...new Set(updated.flatMap((u) => (u.new ? [u.new] : [])))];
   const known = [...repo.refs.list('refs/').map((r) => r.oid)].filter((id) => repo.objects.has(id));
-  const got = await fetchObjects(repo, transport, tips, { known, partial: remote.partial });
+  const got = await fetchObjects(repo, transport, tips, { known, partial: remote.partial, tap: opts.tap });
   if (updated.length > 0) {
     repo.refs.updateMany(updated.map((u) => ({ name: u.local, new: u.new, expect: u.old, message: `fetch ${remote.name}` })));
   }

@@ -18,3 +18,4 @@ export * from './push.js';
 export * from './fetch.js';
 export * from './pull.js';
 export * from './clone.js';
+export * from './checkout-tap.js';

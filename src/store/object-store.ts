@@ -1,14 +1,15 @@
-import { CorruptObjectError, NotFoundError, AmbiguousError, InternalError } from '../errors/index.js';
+import { CorruptObjectError, NotFoundError, AmbiguousError, InternalError, CORRUPT_HINT } from '../errors/index.js';
 import { hashBytesRaw, createHasher, oidFromBytes, oidToBytes, MIN_PREFIX_LENGTH, type Oid } from '../hash/index.js';
 import {
   decodeObject, encodeCommit, encodeTag, encodeTree, encodeFileObject, encodeRecord as encodeGeneric,
-  type Commit, type DecodedObject, type FileObject, type GenericRecord, type ObjectKind, type Tag, type Tree,
+  type ChunkRef, type Commit, type DecodedObject, type FileObject, type GenericRecord, type ObjectKind, type Tag, type Tree,
 } from '../objects/index.js';
 import { bumpGeneration, type StoreEnv } from './environment.js';
 import { PACKED, encodeBlob, encodePayload, type DeltaBase, inlineRecord, locatorRecord, payloadDepth, recordDeltaBase, recordKind, recordLocation, type EncodedPayload } from './record.js';
 import { verifyPayload } from './verify-payload.js';
 import { PackReader, PackWriter } from './pack-store.js';
-import type { EncodePool } from './encode-pool.js';
+import type { StorePool } from './store-pool.js';
+import { streamChunks, streamsOnWorker } from './content-stream.js';
 
 /** Commit a write batch's index entries when this many payload bytes were written. */
 const BATCH_BYTES = 64 * 1024 * 1024;
@@ -116,20 +117,34 @@ export class ObjectStore {
     yield* this.readContentSync(id);
   }
 
-  /** Synchronous form of readContent (LMDB reads are memory-mapped and fast). */
-  *readContentSync(id: Oid): Generator<Uint8Array> {
+  /**
+   * Synchronous form of readContent. Large files are read ahead on a worker thread
+   * (content-stream.ts); with `transient`, the caller uses each piece before asking for
+   * the next (writes or hashes it) and gets views of the read-ahead ring, no copies.
+   */
+  *readContentSync(id: Oid, opts: { transient?: boolean } = {}): Generator<Uint8Array> {
     const obj = this.read(id);
     if (obj.kind === 'blob') { yield obj.data; return; }
     if (obj.kind !== 'file') throw new NotFoundError(`object ${id} is a ${obj.kind}, not file content`, { data: { id } });
     const whole = createHasher();
-    for (const c of obj.file.chunks) {
-      const chunk = this.readKind(c.id, 'blob').data;
-      if (chunk.length !== c.size) throw new CorruptObjectError(`object ${c.id} has the wrong size`, { data: { id: c.id } });
+    const chunks = streamsOnWorker(obj.file.size, obj.file.chunks)
+      ? streamChunks(this.dvDir, obj.file.chunks, !opts.transient)
+      : this.readChunksHere(obj.file.chunks);
+    for (const chunk of chunks) {
       whole.update(chunk);
       yield chunk;
     }
     const actual = whole.digest();
     if (actual !== id) throw new CorruptObjectError(`object ${id} is corrupt: its content hashes to ${actual}`, { data: { id, actual } });
+  }
+
+  /** A file's chunks read, decoded and verified on this thread, in order. */
+  private *readChunksHere(chunks: readonly ChunkRef[]): Generator<Uint8Array> {
+    for (const c of chunks) {
+      const chunk = this.readKind(c.id, 'blob').data;
+      if (chunk.length !== c.size) throw new CorruptObjectError(`object ${c.id} has the wrong size`, { data: { id: c.id } });
+      yield chunk;
+    }
   }
 
   /** The whole content of a file object in memory (for small files and tests). */
@@ -204,7 +219,7 @@ export class WriteBatch {
   private readonly pendingKeys = new Set<string>();
   private bytes = 0;
   private pack: PackWriter | null = null;
-  private pool: EncodePool | undefined;
+  private pool: StorePool | undefined;
   private commitDue = false;
   private sinceYield = 0;
   written = 0;
@@ -240,10 +255,19 @@ export class WriteBatch {
       this.pendingKeys.add(rawId.toString('hex'));
       this.pool.encode(bytes, baseIds ?? [], (p) => this.add(rawId, p, true));
     } else {
-      const bases = (baseIds ?? []).map(this.readBase).filter((b): b is DeltaBase => b !== undefined);
-      this.add(rawId, encodeBlob(bytes, bases), true);
+      this.add(rawId, encodeBlob(bytes, this.readBases(baseIds ?? [])), true);
     }
     return true;
+  }
+
+  /** Candidate delta bases, read as an encode worker reads them (a damaged one fails the add with the same hint). */
+  private readBases(ids: readonly Oid[]): DeltaBase[] {
+    try {
+      return ids.map(this.readBase).filter((b): b is DeltaBase => b !== undefined);
+    } catch (err) {
+      if (err instanceof CorruptObjectError && !err.hint) throw new CorruptObjectError(err.message, { data: err.data, hint: CORRUPT_HINT, cause: err });
+      throw err;
+    }
   }
 
   /** Adds a multi-chunk file object under its content id. */
@@ -261,7 +285,7 @@ export class WriteBatch {
    * Hands blob encoding to worker threads from now on. The caller then awaits `relieve()`
    * whenever `backlogged` is true, and `drain()` before `flush()`.
    */
-  useEncodePool(pool: EncodePool | undefined): void {
+  useStorePool(pool: StorePool | undefined): void {
     this.pool = pool;
   }
 

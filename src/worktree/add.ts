@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError, NotFoundError } from '../errors/index.js';
 import type { Repository } from '../repo/index.js';
-import { EncodePool, storeBytes, storeFile, withWriterLease } from '../store/index.js';
+import { StorePool, storeBytes, storeFile, withWriterLease } from '../store/index.js';
 import { toRepoPath, type RepoPath } from '../util/index.js';
 import { loadIgnoreRules } from './ignore-rules.js';
 import type { IndexEntry } from './index-entry.js';
@@ -58,8 +58,8 @@ export async function add(repo: Repository, opts: AddOptions): Promise<AddResult
   await withWriterLease(repo.env, async () => {
     const batch = repo.objects.batch();
     // Threads pay off once there is more to encode than it takes to start them.
-    const pool = totalBytes >= POOL_MIN_BYTES ? EncodePool.forStore(repo.dvDir) : undefined;
-    batch.useEncodePool(pool);
+    const pool = totalBytes >= POOL_MIN_BYTES ? StorePool.forStore(repo.dvDir) : undefined;
+    batch.useStorePool(pool);
     result.encodeThreads = pool?.size ?? 0;
     const put = new Map<RepoPath, IndexEntry>();
     for (const { path: p, stat, previous } of plan.toStore) {

@@ -10,6 +10,7 @@ import { hashWorktreeFile } from './content-id.js';
 import type { IndexEntry } from './index-entry.js';
 import { writeIndex } from './index-store.js';
 import { Materializer } from './materialize.js';
+import type { PreparedContent } from './prepared-content.js';
 import { compareWorktree } from './status.js';
 
 export interface CheckoutOptions {
@@ -28,6 +29,8 @@ export interface CheckoutOptions {
   onBytes?: (n: number) => void;
   /** Brings content the store lacks (a partial clone fetches it from its remote) before anything is written. */
   fetchMissing?: (ids: Oid[]) => Promise<void>;
+  /** Content already written out and verified (by a clone as it received it), moved into place instead of decoded. */
+  prepared?: PreparedContent;
 }
 
 export interface CheckoutConflict { path: RepoPath; reason: string }
@@ -139,9 +142,10 @@ export function planCheckout(repo: Repository, opts: CheckoutOptions): CheckoutP
 }
 
 /** Carries out a conflict-free plan: files, then the index, then HEAD. */
-export async function applyCheckout(repo: Repository, plan: CheckoutPlan, opts: Pick<CheckoutOptions, 'onStart' | 'onBytes'> = {}): Promise<CheckoutResult> {
+export async function applyCheckout(repo: Repository, plan: CheckoutPlan, opts: Pick<CheckoutOptions, 'onStart' | 'onBytes' | 'prepared'> = {}): Promise<CheckoutResult> {
   const root = repo.worktree();
-  const m = new Materializer(repo.objects, root);
+  opts.prepared?.expectUses(plan.writes.map((l) => l.id));
+  const m = new Materializer(repo.objects, root, opts.prepared);
   opts.onStart?.(plan.writes.reduce((s, l) => s + l.size, 0));
   await withWriterLease(repo.env, () => {
     for (const p of plan.deletes) m.remove(p);

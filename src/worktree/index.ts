@@ -15,6 +15,7 @@ export * from './checkout.js';
 export * from './export-tree.js';
 export * from './materialize.js';
 export * from './link-or-copy.js';
+export * from './prepared-content.js';
 export * from './clean-copy.js';
 export * from './path-content.js';
 export * from './content-id.js';

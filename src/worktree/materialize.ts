@@ -4,6 +4,7 @@ import { InvalidInputError } from '../errors/index.js';
 import type { TreeLeaf } from '../history/index.js';
 import type { ObjectStore } from '../store/index.js';
 import { linkOrCopyFile, modeForKind } from './link-or-copy.js';
+import type { PreparedContent } from './prepared-content.js';
 import { statPath, type FileStat } from './scan.js';
 
 /**
@@ -17,7 +18,8 @@ export class Materializer {
   private readonly checkedDirs = new Set<string>();
   private tmpCounter = 0;
 
-  constructor(private readonly objects: ObjectStore, private readonly root: string) {
+  /** `prepared`: content already written and verified (a clone's), taken instead of decoding it. */
+  constructor(private readonly objects: ObjectStore, private readonly root: string, private readonly prepared?: PreparedContent) {
     this.realRoot = fs.realpathSync(root);
   }
 
@@ -92,9 +94,14 @@ export class Materializer {
       fs.symlinkSync(this.objects.readContentBuffer(leaf.id).toString(), target);
       return;
     }
-    const fd = fs.openSync(target, 'wx', leaf.kind === 'exec' ? 0o755 : 0o644);
+    const mode = leaf.kind === 'exec' ? 0o755 : 0o644;
+    if (this.prepared?.moveTo(leaf.id, target, mode)) {
+      onBytes?.(leaf.size);
+      return;
+    }
+    const fd = fs.openSync(target, 'wx', mode);
     try {
-      for (const piece of this.objects.readContentSync(leaf.id)) {
+      for (const piece of this.objects.readContentSync(leaf.id, { transient: true })) {
         let off = 0;
         while (off < piece.length) off += fs.writeSync(fd, piece, off, piece.length - off);
         onBytes?.(piece.length);

@@ -1,0 +1,109 @@
+import os from 'node:os';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { CorruptObjectError, InternalError, NotFoundError, type ErrorData } from '../errors/index.js';
+import type { Oid } from '../hash/index.js';
+import type { ChunkRef } from '../objects/index.js';
+import { workerScript } from './store-pool.js';
+
+/** Chunks decoded ahead of the reader: a ring of this many slots… */
+export const RING_SLOTS = 16;
+/** …each as large as the largest chunk the chunker makes. */
+export const SLOT_BYTES = 256 * 1024;
+/** Ring control words: produced count, consumed count, state; then each slot's length. */
+export const CTRL_PRODUCED = 0;
+export const CTRL_CONSUMED = 1;
+export const CTRL_STATE = 2;
+export const CTRL_LENGTHS = 8;
+export const STATE_RUNNING = 0;
+export const STATE_FAILED = 2;
+export const STATE_CANCELLED = 3;
+/** A reader that makes no progress for this long is taken for dead. */
+const STALL_MS = 120_000;
+
+/** What the main thread hands a read worker for one file. */
+export interface StreamJob { chunks: ChunkRef[]; ctrl: SharedArrayBuffer; data: SharedArrayBuffer; port: MessagePort }
+
+/** An error as a read worker reports it (classes do not cross threads). */
+export interface StreamError { code: string; message: string; data: unknown; hint?: string }
+
+const idle = new Map<string, Worker[]>();
+
+/** True when a file of `size` bytes is worth reading on a worker thread. */
+export function streamsOnWorker(size: number, chunks: readonly ChunkRef[]): boolean {
+  if (size < 16 * 1024 * 1024) return false;
+  const threads = process.env.DV_THREADS === undefined ? os.availableParallelism() - 1 : Number(process.env.DV_THREADS);
+  if (!Number.isInteger(threads) || threads < 1) return false;
+  return chunks.every((c) => c.size <= SLOT_BYTES);
+}
+
+/**
+ * Reads a file's chunks, in order, on a worker thread that reads, decodes and verifies
+ * each one (its own id) into a small shared ring while this thread consumes them: the
+ * caller stays synchronous, blocking only when the worker is behind. Yields views of the
+ * ring, valid until the next step, unless `copy` (each chunk then gets its own buffer).
+ * Stopping early cancels the worker.
+ */
+export function* streamChunks(dvDir: string, chunks: ChunkRef[], copy: boolean): Generator<Uint8Array> {
+  const worker = idle.get(dvDir)?.pop() ?? startWorker(dvDir);
+  const ctrl = new Int32Array(new SharedArrayBuffer(4 * (CTRL_LENGTHS + RING_SLOTS)));
+  const data = new Uint8Array(new SharedArrayBuffer(RING_SLOTS * SLOT_BYTES));
+  const { port1, port2 } = new MessageChannel();
+  worker.postMessage({ chunks, ctrl: ctrl.buffer, data: data.buffer, port: port2 } satisfies StreamJob, [port2]);
+  let finished = false;
+  try {
+    for (let i = 0; i < chunks.length; i++) {
+      // The previous view is no longer in use: its slot may be refilled.
+      Atomics.store(ctrl, CTRL_CONSUMED, i);
+      Atomics.notify(ctrl, CTRL_CONSUMED);
+      waitForChunk(ctrl, i, port1);
+      const slot = i % RING_SLOTS;
+      const view = data.subarray(slot * SLOT_BYTES, slot * SLOT_BYTES + ctrl[CTRL_LENGTHS + slot]!);
+      yield copy ? Buffer.from(view) : view;
+    }
+    finished = true;
+  } finally {
+    if (!finished) {
+      Atomics.store(ctrl, CTRL_STATE, STATE_CANCELLED);
+      Atomics.notify(ctrl, CTRL_CONSUMED);
+    }
+    port1.close();
+    // A worker that failed is not reused (its error is already thrown).
+    if (Atomics.load(ctrl, CTRL_STATE) !== STATE_FAILED) {
+      const list = idle.get(dvDir) ?? [];
+      list.push(worker);
+      idle.set(dvDir, list);
+    } else {
+      void worker.terminate();
+    }
+  }
+}
+
+function waitForChunk(ctrl: Int32Array, i: number, port: MessagePort): void {
+  let waited = 0;
+  for (;;) {
+    const produced = Atomics.load(ctrl, CTRL_PRODUCED);
+    if (produced > i) return;
+    if (Atomics.load(ctrl, CTRL_STATE) === STATE_FAILED) throw rebuild(receiveMessageOnPort(port)?.message as StreamError | undefined);
+    if (Atomics.wait(ctrl, CTRL_PRODUCED, produced, 1000) === 'timed-out' && (waited += 1000) >= STALL_MS) {
+      throw new InternalError('reading content on a worker thread made no progress for two minutes', { hint: 'retry with DV_THREADS=0' });
+    }
+  }
+}
+
+function rebuild(e: StreamError | undefined): Error {
+  if (!e) return new InternalError('a content read worker failed without saying why');
+  const data = (typeof e.data === 'object' && e.data !== null ? e.data : {}) as ErrorData;
+  // The same error the reading thread itself would have thrown.
+  if (e.code === 'ECORRUPT') return new CorruptObjectError(e.message, { data, hint: e.hint });
+  if (e.code === 'ENOTFOUND') return new NotFoundError(e.message, { data, hint: e.hint });
+  return new InternalError(`reading content failed: ${e.message}`, { data });
+}
+
+function startWorker(dvDir: string): Worker {
+  // A small heap: the worker holds one chunk at a time; the ring is shared memory.
+  const worker = new Worker(workerScript('read-worker'), { workerData: { dvDir }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 } });
+  // Idle readers must not keep the process alive.
+  worker.unref();
+  worker.on('error', () => { for (const list of idle.values()) list.splice(list.indexOf(worker) >>> 0, list.includes(worker) ? 1 : 0); });
+  return worker;
+}

@@ -1,0 +1,53 @@
+/**
+ * Body of a content read worker: for each file it is handed, reads, decodes and verifies
+ * the chunks in order (each against its own id, deltas through their bases) into the
+ * shared ring of content-stream.ts, waiting while the ring is full, and stops when the
+ * reader cancels. A failure is reported on the job's port and in the ring's state word.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { CorruptObjectError } from '../errors/index.js';
+import {
+  CTRL_CONSUMED, CTRL_LENGTHS, CTRL_PRODUCED, CTRL_STATE, RING_SLOTS, SLOT_BYTES, STATE_CANCELLED, STATE_FAILED,
+  type StreamError, type StreamJob,
+} from './content-stream.js';
+import { openStoreEnv } from './environment.js';
+import { ObjectStore } from './object-store.js';
+
+const dvDir = (workerData as { dvDir: string }).dvDir;
+let objects: ObjectStore | undefined;
+
+function run(job: StreamJob): void {
+  const ctrl = new Int32Array(job.ctrl);
+  const data = new Uint8Array(job.data);
+  objects ??= new ObjectStore(openStoreEnv(dvDir), dvDir);
+  try {
+    for (let i = 0; i < job.chunks.length; i++) {
+      for (;;) {
+        if (Atomics.load(ctrl, CTRL_STATE) === STATE_CANCELLED) return;
+        const consumed = Atomics.load(ctrl, CTRL_CONSUMED);
+        if (i - consumed < RING_SLOTS) break;
+        Atomics.wait(ctrl, CTRL_CONSUMED, consumed, 1000);
+      }
+      const c = job.chunks[i]!;
+      const bytes = objects.readKind(c.id, 'blob').data;
+      if (bytes.length !== c.size || bytes.length > SLOT_BYTES) {
+        throw new CorruptObjectError(`object ${c.id} has the wrong size`, { data: { id: c.id } });
+      }
+      const slot = i % RING_SLOTS;
+      data.set(bytes, slot * SLOT_BYTES);
+      ctrl[CTRL_LENGTHS + slot] = bytes.length;
+      Atomics.store(ctrl, CTRL_PRODUCED, i + 1);
+      Atomics.notify(ctrl, CTRL_PRODUCED);
+    }
+  } catch (err) {
+    const e = err as { code?: unknown; message?: unknown; data?: unknown; hint?: unknown };
+    const hint = typeof e.hint === 'string' ? e.hint : undefined;
+    job.port.postMessage({ code: String(e.code ?? ''), message: String(e.message ?? err), data: e.data ?? {}, hint } satisfies StreamError);
+    Atomics.store(ctrl, CTRL_STATE, STATE_FAILED);
+    Atomics.notify(ctrl, CTRL_PRODUCED);
+  } finally {
+    job.port.close();
+  }
+}
+
+parentPort!.on('message', (job: StreamJob) => run(job));

@@ -1,0 +1,220 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { CORRUPT_HINT, CorruptObjectError, DvError, InternalError, type ErrorData } from '../errors/index.js';
+import type { Oid } from '../hash/index.js';
+import type { EncodedPayload } from './record.js';
+
+/**
+ * A job for a worker: compress and delta-encode one chunk against candidate bases, or
+ * decode one received blob payload and check it against its id.
+ */
+export type PoolJob =
+  | { seq: number; op: 'encode'; bytes: Uint8Array; baseIds: readonly Oid[] }
+  | { seq: number; op: 'verify'; id: Oid; encoding: number; payload: Uint8Array };
+/** An error as it crosses threads (classes do not): what the main thread needs to rebuild it. */
+export interface PoolError { code: string; message: string; data: unknown }
+/** A worker's answer for one job: the encoded payload, the verified bytes, or why verifying failed. */
+export type PoolResult =
+  | { seq: number; encoding: number; payload: Uint8Array }
+  | { seq: number; bytes: Uint8Array }
+  | { seq: number; error: PoolError };
+/** A worker's answer when a batch failed as a whole (a damaged delta base, say). */
+export interface PoolFailure { failed: PoolError }
+
+/** Jobs are sent in batches of about this many bytes, so small files cost few messages. */
+const BATCH_BYTES = 512 * 1024;
+
+interface PoolWorker {
+  worker: Worker;
+  outbox: PoolJob[];
+  outboxBytes: number;
+  transfer: ArrayBuffer[];
+  /** Bytes sent and not yet answered. */
+  busy: number;
+}
+
+/**
+ * Worker threads for the store's heavy lifting: compressing and delta-encoding chunks
+ * while the main thread reads, chunks, hashes and writes (add), and decoding and hashing
+ * received blobs while it parses and stores the stream (push, fetch, clone). Results come
+ * back through callbacks on the main thread; callers bound the work in flight with
+ * `waitBelow` and collect everything with `drain`.
+ */
+export class StorePool {
+  private static readonly pools = new Map<string, StorePool>();
+  private readonly workers: PoolWorker[] = [];
+  private readonly pending = new Map<number, { size: number; done: (r: PoolResult) => void }>();
+  private seq = 0;
+  private inflight = 0;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  /**
+   * The process's pool, or undefined when threads are off (`DV_THREADS=0`) or the
+   * machine has one core. `DV_THREADS` sets the number of workers; the default leaves one
+   * core to the main thread (on two cores a second worker gained little and cost ~35 MB).
+   */
+  static forStore(dvDir: string): StorePool | undefined {
+    const wanted = process.env.DV_THREADS === undefined ? os.availableParallelism() - 1 : Number(process.env.DV_THREADS);
+    if (!Number.isInteger(wanted) || wanted < 1) return undefined;
+    let pool = StorePool.pools.get(dvDir);
+    if (!pool) StorePool.pools.set(dvDir, pool = new StorePool(dvDir, Math.min(wanted, 16)));
+    return pool;
+  }
+
+  private constructor(dvDir: string, size: number) {
+    const script = workerScript('store-worker');
+    for (let i = 0; i < size; i++) {
+      // Small heaps: a worker holds one batch of chunks at a time, and its payloads live off-heap.
+      const worker = new Worker(script, { workerData: { dvDir }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 } });
+      const w: PoolWorker = { worker, outbox: [], outboxBytes: 0, transfer: [], busy: 0 };
+      worker.on('message', (msg: PoolResult[] | PoolFailure) => {
+        if (Array.isArray(msg)) this.receive(w, msg);
+        else this.fail(rebuildError(msg.failed));
+      });
+      worker.on('error', (err) => this.fail(err));
+      worker.on('exit', (code) => { if (code !== 0 && !this.failure) this.fail(new Error(`store worker exited with code ${code}`)); });
+      worker.unref();
+      this.workers.push(w);
+    }
+  }
+
+  /** Number of worker threads. */
+  get size(): number { return this.workers.length; }
+
+  /** Bytes handed to the pool whose results have not been delivered yet. */
+  get bytesInFlight(): number { return this.inflight; }
+
+  /**
+   * Queues `bytes` (copied, so the caller may reuse its buffer) for encoding against the
+   * stored blobs `baseIds` names; `done` runs on the main thread with the payload.
+   */
+  encode(bytes: Uint8Array, baseIds: readonly Oid[], done: (p: EncodedPayload) => void): void {
+    const copy = new Uint8Array(bytes);
+    this.submit({ seq: 0, op: 'encode', bytes: copy, baseIds }, copy.length, copy.buffer as ArrayBuffer, (r) => {
+      if ('payload' in r) done({ kind: 'blob', encoding: r.encoding, payload: r.payload });
+    });
+  }
+
+  /**
+   * Queues a received blob payload (raw or compressed, not a delta) to be decoded and
+   * hashed against `id`. `done` runs on the main thread with the verified bytes, or with
+   * the CorruptObjectError that says why they are not; a bad object fails only its own job.
+   */
+  verify(id: Oid, encoding: number, payload: Uint8Array, done: (bytes: Uint8Array | undefined, err?: DvError) => void): void {
+    this.submit({ seq: 0, op: 'verify', id, encoding, payload }, payload.length, undefined, (r) => {
+      if ('bytes' in r) done(r.bytes);
+      // A received object that fails is the sender's problem: no advice to check this store.
+      else if ('error' in r) done(undefined, rebuildError({ ...r.error, code: r.error.code === 'ECORRUPT' ? 'ERECEIVED' : r.error.code }) as DvError);
+    });
+  }
+
+  private submit(job: PoolJob, size: number, transfer: ArrayBuffer | undefined, done: (r: PoolResult) => void): void {
+    this.check();
+    job.seq = this.seq++;
+    this.pending.set(job.seq, { size, done });
+    this.inflight += size;
+    const w = this.workers.reduce((a, b) => (b.busy + b.outboxBytes < a.busy + a.outboxBytes ? b : a));
+    w.outbox.push(job);
+    if (transfer) w.transfer.push(transfer);
+    w.outboxBytes += size;
+    if (w.outboxBytes >= BATCH_BYTES) this.send(w);
+  }
+
+  /** Resolves once no more than `limit` bytes are in flight. */
+  async waitBelow(limit: number): Promise<void> {
+    this.sendAll();
+    while (this.inflight > limit) {
+      this.check();
+      await new Promise<void>((resolve) => { this.wake = resolve; });
+    }
+    this.check();
+  }
+
+  /** Sends queued jobs and yields once, so results already delivered are taken in. */
+  async poll(): Promise<void> {
+    this.sendAll();
+    this.check();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.check();
+  }
+
+  /** Resolves once every queued job's result has been delivered. */
+  drain(): Promise<void> { return this.waitBelow(0); }
+
+  private send(w: PoolWorker): void {
+    if (w.outbox.length === 0) return;
+    if (w.busy === 0) w.worker.ref();
+    w.worker.postMessage(w.outbox, w.transfer);
+    w.busy += w.outboxBytes;
+    w.outbox = [];
+    w.transfer = [];
+    w.outboxBytes = 0;
+  }
+
+  private sendAll(): void {
+    for (const w of this.workers) this.send(w);
+  }
+
+  private receive(w: PoolWorker, results: PoolResult[]): void {
+    for (const r of results) {
+      const job = this.pending.get(r.seq);
+      if (!job) continue;
+      this.pending.delete(r.seq);
+      this.inflight -= job.size;
+      w.busy -= job.size;
+      try {
+        job.done(r);
+      } catch (err) {
+        this.fail(err as Error);
+      }
+    }
+    // An idle worker must not keep the process alive.
+    if (w.busy === 0) w.worker.unref();
+    this.wake?.();
+  }
+
+  /** Records the first failure and stops the workers: the pool is done, and must not keep the process alive. */
+  private fail(err: Error): void {
+    // Several batches may fail at once: the workers are stopped once.
+    if (this.failure) return;
+    this.failure = err;
+    for (const w of this.workers) void w.worker.terminate();
+    for (const [dir, pool] of StorePool.pools) if (pool === this) StorePool.pools.delete(dir);
+    this.wake?.();
+  }
+
+  private check(): void {
+    if (!this.failure) return;
+    throw this.failure instanceof DvError ? this.failure : new InternalError(`encoding failed: ${this.failure.message}`, { cause: this.failure });
+  }
+}
+
+/** The main-thread error for a worker's failure: corruption stays a CorruptObjectError. */
+function rebuildError(f: PoolError): Error {
+  const data = (typeof f.data === 'object' && f.data !== null ? f.data : {}) as ErrorData;
+  if (f.code === 'ECORRUPT') return new CorruptObjectError(f.message, { data, hint: CORRUPT_HINT });
+  if (f.code === 'ERECEIVED') return new CorruptObjectError(f.message, { data });
+  return new InternalError(`encoding failed: ${f.message}`, { data });
+}
+
+/**
+ * A store worker's script (`name` without extension): next to this module when compiled
+ * (dist/store/), beside the bundle's store/ folder (dist/dv.mjs), or the TypeScript
+ * source when run through tsx.
+ */
+export function workerScript(name: string): URL {
+  for (const rel of [`./${name}.js`, `./store/${name}.js`]) {
+    const url = new URL(rel, import.meta.url);
+    if (fs.existsSync(url)) return url;
+  }
+  const source = new URL(`./${name}.ts`, import.meta.url);
+  if (fs.existsSync(source)) {
+    // Workers do not inherit tsx's loader: a small bootstrap registers it, then loads the source.
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(source.href)});`;
+    return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
+  }
+  throw new InternalError(`the ${name} script is missing; rebuild dv with \`npm run build\``);
+}

@@ -1,0 +1,65 @@
+/**
+ * Body of a store worker thread. Encode jobs: blob chunks with the ids of their candidate
+ * delta bases, which the worker reads from the store itself (so the main thread neither
+ * decodes nor copies them), answered with the encoded payloads; it runs the same
+ * `encodeBlob` as the main thread, so threaded and unthreaded stores are identical.
+ * Verify jobs: a received blob payload, answered with its bytes once they hash to its id.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { Oid } from '../hash/index.js';
+import { hashBytesRaw, oidFromBytes } from '../hash/index.js';
+import { CorruptObjectError } from '../errors/index.js';
+import { decodePayload, ENCODING_DELTA, encodeBlob, type DeltaBase } from './record.js';
+import { openStoreEnv } from './environment.js';
+import { ObjectStore } from './object-store.js';
+import type { PoolError, PoolFailure, PoolJob, PoolResult } from './store-pool.js';
+
+/** Neighbouring chunks share candidate bases; a few recent ones cover the overlap. */
+const BASE_CACHE_SIZE = 8;
+
+let objects: ObjectStore | undefined;
+const baseCache = new Map<Oid, DeltaBase | undefined>();
+
+function readBase(id: Oid): DeltaBase | undefined {
+  if (baseCache.has(id)) return baseCache.get(id);
+  objects ??= new ObjectStore(openStoreEnv((workerData as { dvDir: string }).dvDir), (workerData as { dvDir: string }).dvDir);
+  const base = objects.deltaBase(id);
+  if (baseCache.size >= BASE_CACHE_SIZE) baseCache.delete(baseCache.keys().next().value!);
+  baseCache.set(id, base);
+  return base;
+}
+
+/** The bytes of a received blob, checked against its id (deltas are decoded by the main thread, which holds their bases). */
+function verifyBlob(id: Oid, encoding: number, payload: Uint8Array): Uint8Array {
+  if (encoding === ENCODING_DELTA) throw new CorruptObjectError(`object ${id} is a delta, which is verified where its base is held`, { data: { id } });
+  const bytes = decodePayload(encoding, payload, id);
+  const actual = oidFromBytes(hashBytesRaw(bytes));
+  if (actual !== id) throw new CorruptObjectError(`object ${id} is corrupt: its bytes hash to ${actual}`, { data: { id, actual } });
+  return bytes;
+}
+
+/** Errors lose their class crossing threads: send what the main thread needs to rebuild it. */
+function describe(err: unknown): PoolError {
+  const e = err as { code?: unknown; message?: unknown; data?: unknown };
+  return { code: String(e.code ?? ''), message: String(e.message ?? err), data: e.data ?? {} };
+}
+
+parentPort!.on('message', (jobs: PoolJob[]) => {
+  try {
+    const results: PoolResult[] = jobs.map((job) => {
+      if (job.op === 'verify') {
+        try {
+          return { seq: job.seq, bytes: verifyBlob(job.id, job.encoding, job.payload) };
+        } catch (err) {
+          return { seq: job.seq, error: describe(err) };
+        }
+      }
+      const bases = job.baseIds.map(readBase).filter((b): b is DeltaBase => b !== undefined);
+      const p = encodeBlob(job.bytes, bases);
+      return { seq: job.seq, encoding: p.encoding, payload: p.payload };
+    });
+    parentPort!.postMessage(results);
+  } catch (err) {
+    parentPort!.postMessage({ failed: describe(err) } satisfies PoolFailure);
+  }
+});
