@@ -44,12 +44,20 @@ function describe(err: unknown): PoolError {
   return { code: String(e.code ?? ''), message: String(e.message ?? err), data: e.data ?? {} };
 }
 
+/** True when `bytes` is the whole of a buffer nobody else holds, so it can move to the main thread rather than be copied. */
+function movable(bytes: Uint8Array): boolean {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+}
+
 parentPort!.on('message', (jobs: PoolJob[]) => {
+  const transfer: ArrayBuffer[] = [];
   try {
     const results: PoolResult[] = jobs.map((job) => {
       if (job.op === 'verify') {
         try {
-          return { seq: job.seq, bytes: verifyBlob(job.id, job.encoding, job.payload) };
+          const bytes = verifyBlob(job.id, job.encoding, job.payload);
+          if (movable(bytes) && !transfer.includes(bytes.buffer as ArrayBuffer)) transfer.push(bytes.buffer as ArrayBuffer);
+          return { seq: job.seq, bytes };
         } catch (err) {
           return { seq: job.seq, error: describe(err) };
         }
@@ -58,7 +66,12 @@ parentPort!.on('message', (jobs: PoolJob[]) => {
       const p = encodeBlob(job.bytes, bases);
       return { seq: job.seq, encoding: p.encoding, payload: p.payload };
     });
-    parentPort!.postMessage(results);
+    try {
+      parentPort!.postMessage(results, transfer);
+    } catch {
+      // A buffer that cannot be detached (allocated outside V8): send copies instead.
+      parentPort!.postMessage(results);
+    }
   } catch (err) {
     parentPort!.postMessage({ failed: describe(err) } satisfies PoolFailure);
   }
