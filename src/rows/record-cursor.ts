@@ -29,6 +29,9 @@ export class RecordCursor {
 
   constructor(private readonly pieces: Iterator<Uint8Array>, private readonly quoted: boolean) {}
 
+  /** Newlines passed so far (blank lines and newlines inside quotes included). */
+  get linesRead(): number { return this.nextLine - 1; }
+
   /** Advances to the next record; false at the end of the input. */
   next(): boolean {
     for (;;) {

@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { CorruptObjectError, DvError, InternalError, type ErrorData } from '../errors/index.js';
 import type { Oid } from '../hash/index.js';
+import { startWorker } from '../util/index.js';
 import type { EncodedPayload } from './record.js';
 
 /** One chunk to encode, as sent to a worker. */
@@ -52,10 +52,9 @@ export class EncodePool {
   }
 
   private constructor(dvDir: string, size: number) {
-    const script = workerScript();
     for (let i = 0; i < size; i++) {
       // Small heaps: a worker holds one batch of chunks at a time, and its payloads live off-heap.
-      const worker = new Worker(script, { workerData: { dvDir }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 } });
+      const worker = startWorker(import.meta.url, 'store', 'encode-worker', { workerData: { dvDir }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 } });
       const w: PoolWorker = { worker, outbox: [], outboxBytes: 0, transfer: [], busy: 0 };
       worker.on('message', (msg: EncodeResult[] | EncodeFailure) => {
         if (Array.isArray(msg)) this.receive(w, msg);
@@ -163,16 +162,4 @@ function rebuildError(f: EncodeFailure['failed']): Error {
   const data = (typeof f.data === 'object' && f.data !== null ? f.data : {}) as ErrorData;
   if (f.code === 'ECORRUPT') return new CorruptObjectError(f.message, { data, hint: 'run `dv fsck` to list every damaged object' });
   return new InternalError(`encoding failed: ${f.message}`, { data });
-}
-
-/**
- * The worker's script: next to this module when compiled (dist/store/), beside the
- * bundle's store/ folder (dist/dv.mjs), or the TypeScript source when run through tsx.
- */
-function workerScript(): URL {
-  for (const rel of ['./encode-worker.js', './store/encode-worker.js', './encode-worker.ts']) {
-    const url = new URL(rel, import.meta.url);
-    if (fs.existsSync(url)) return url;
-  }
-  throw new InternalError('the encode worker script is missing; rebuild dv with `npm run build`');
 }

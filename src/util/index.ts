@@ -3,3 +3,4 @@ export * from './bytes.js';
 export * from './repo-path.js';
 export * from './clock.js';
 export * from './glob.js';
+export * from './worker-script.js';

@@ -1,0 +1,177 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { checkTable, checkTableSplit, parseContracts, splitSettings, type Contract } from '../../src/contracts/index.js';
+import { fileChunkSource, type ChunkSource, type TableFormat } from '../../src/rows/index.js';
+import { parse as parseYaml } from 'yaml';
+import { tmpDir } from '../helpers.js';
+
+/** A small deterministic generator (xorshift32). */
+function rng(seed: number): { int(n: number): number; pick<T>(a: readonly T[]): T; chance(p: number): boolean } {
+  let s = seed >>> 0 || 1;
+  const next = (): number => {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    return s / 4294967296;
+  };
+  return { int: (n) => Math.floor(next() * n), pick: (a) => a[Math.floor(next() * a.length)]!, chance: (p) => next() < p };
+}
+
+const CATS = ['ok', 'pending', 'refunded', 'lost'];
+const NOTES = ['plain', 'with, comma', 'say "hi"', 'two\nlines', 'crlf\r\ninside', '', 'é ü 漢', '"', 'x"y'];
+
+/** One random row: ids repeat now and then (as digits, with leading zeros, big, or not numeric), values break rules now and then. */
+function randomRow(r: ReturnType<typeof rng>, i: number): Record<string, string | null> {
+  const id = r.chance(0.1) ? String(r.int(i + 1)) : r.chance(0.05) ? `00${r.int(20)}` : r.chance(0.05) ? String(2 ** 29 + r.int(30)) : r.chance(0.03) ? `k${r.int(10)}` : String(i + 1);
+  const day = 1 + r.int(28);
+  const ts = r.chance(0.05) ? `${day}/01/2024` : r.chance(0.3) ? `2024-02-${String(day).padStart(2, '0')}` : `2024-02-${String(day).padStart(2, '0')}T${String(r.int(24)).padStart(2, '0')}:00:00Z`;
+  return {
+    id: r.chance(0.03) ? '' : id,
+    ts,
+    cat: r.chance(0.05) ? 'other' : r.pick(CATS),
+    sku: r.chance(0.05) ? 'SKU-12' : `SKU-${String(r.int(40)).padStart(3, '0')}`,
+    price: r.chance(0.04) ? 'n/a' : r.chance(0.04) ? '-1.5' : (r.int(200000) / 100).toFixed(2),
+    note: r.pick(NOTES),
+    ...(r.chance(0.1) ? { late: 'x' } : {}),
+  };
+}
+
+function csvCell(v: string, delimiter: string, quoteAll: boolean): string {
+  return quoteAll || /[",\r\n]/.test(v) || v.includes(delimiter) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+/** A random table of `rows` rows in `format`, with CRLF, blank lines, quoting and a missing final newline now and then. */
+function randomTable(seed: number, format: TableFormat, rows: number): string {
+  const r = rng(seed);
+  const eol = r.chance(0.3) ? '\r\n' : '\n';
+  const cols = ['id', 'ts', 'cat', 'sku', 'price', 'note'];
+  const out: string[] = [];
+  if (format !== 'jsonl') out.push(cols.join(format === 'tsv' ? '\t' : ','));
+  for (let i = 0; i < rows; i++) {
+    if (r.chance(0.03)) out.push('');
+    const row = randomRow(r, i);
+    if (format === 'jsonl') {
+      const o: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(row)) if (!r.chance(0.02)) o[k] = v === '' && r.chance(0.5) ? null : k === 'price' && /^\d/.test(v ?? '') ? Number(v) : v;
+      if (r.chance(0.03)) o.extra = { nested: [1, 2] };
+      out.push(JSON.stringify(o));
+    } else if (format === 'tsv') {
+      out.push(cols.map((c) => (row[c] ?? '').replace(/[\t\r\n]/g, ' ')).join('\t'));
+    } else {
+      const quoteAll = r.chance(0.1);
+      out.push(cols.map((c) => csvCell(row[c] ?? '', ',', quoteAll)).join(','));
+    }
+  }
+  return out.join(eol) + (r.chance(0.8) ? eol : '');
+}
+
+const CONTRACT = `
+t:
+  columns:
+    id: { type: integer, nullable: false, unique: true }
+    ts: { type: datetime }
+    cat: { allowed: [ok, pending, refunded] }
+    sku: { pattern: 'SKU-\\d{3}' }
+    price: { type: number, min: 0, max: 1500 }
+    note: { required: true }
+  unique: [[cat, sku]]
+  rows: { min: 10, max: 150 }
+  freshness: { column: ts, max_age: 2d }
+`;
+
+/** The one contract of a dv.yaml `contracts:` section. */
+function contract(yaml: string): Contract {
+  return parseContracts(parseYaml(yaml))[0]!;
+}
+
+/** The content as a source of pieces of random sizes (the path a stored object takes). */
+function piecesSource(bytes: Buffer, seed: number): ChunkSource {
+  return {
+    label: 't',
+    size: bytes.length,
+    open: function* () {
+      const r = rng(seed);
+      for (let i = 0; i < bytes.length;) {
+        const n = 1 + r.int(300);
+        yield bytes.subarray(i, i + n);
+        i += n;
+      }
+    },
+  };
+}
+
+const NOW = Date.parse('2024-03-01T00:00:00Z');
+
+test('a table checked in segments on worker threads gives exactly the single-threaded result', async () => {
+  const dir = tmpDir();
+  const configs = [[2, 1], [3, 57], [2, 400], [3, 9]] as const;
+  for (let seed = 1; seed <= 12; seed++) {
+    const format = (['csv', 'tsv', 'jsonl'] as const)[seed % 3]!;
+    const bytes = Buffer.from(randomTable(seed, format, 100 + (seed * 37) % 300), 'utf8');
+    const file = path.join(dir, `t${seed}.${format}`);
+    fs.writeFileSync(file, bytes);
+    const c = contract(CONTRACT + (seed % 4 === 0 ? '  extra_columns: forbid\n' : ''));
+    const expected = checkTable(fileChunkSource(file, 't'), format, c, { now: NOW });
+    // Threads and segment sizes vary; odd seeds read the file directly, even ones pieces of random sizes.
+    const [threads, segmentBytes] = configs[seed % configs.length]!;
+    const source = seed % 2 === 1 ? fileChunkSource(file, 't') : piecesSource(bytes, seed);
+    const { result, segments } = await checkTableSplit(source, format, c, { now: NOW, threads, segmentBytes });
+    assert.deepEqual(result, expected, `seed ${seed} (${format}), ${threads} threads, segments of ${segmentBytes} bytes`);
+    assert.ok(segments > 3, `seed ${seed}: split into ${segments} segments`);
+    assert.ok(expected.violations.length >= 5, `seed ${seed}: the table breaks rules`);
+  }
+});
+
+test('a unique value repeated in another segment is reported with the lines of the single-threaded check', async () => {
+  // Fixed-width rows: segments of 2 rows end exactly at row ends; repeats fall in other segments and on other threads.
+  const rows = ['id,v'];
+  for (let i = 0; i < 40; i++) rows.push(`${String(i % 17 === 5 ? 3 : i).padStart(4, '0')},${String(i * 7 % 1000).padStart(3, '0')}`);
+  rows.push('0003,999', '12345678901,1', '12345678901,2', '7,1', '007,1', '7,2');
+  const bytes = Buffer.from(rows.join('\n') + '\n');
+  const c = contract('t:\n  columns:\n    id: { type: integer, unique: true }\n  unique: [[v]]\n');
+  const source = piecesSource(bytes, 3);
+  const expected = checkTable(source, 'csv', c, { now: NOW });
+  const dup = expected.violations.find((v) => v.rule === 'unique' && v.column === 'id')!;
+  assert.deepEqual(dup.rows.map((x) => [x.line, x.firstLine]), [[7, 5], [24, 5], [41, 5], [42, 5], [44, 43]]);
+  assert.equal(dup.count, 6);
+  for (const segmentBytes of [9, 27]) {
+    const { result, segments } = await checkTableSplit(source, 'csv', c, { now: NOW, threads: 3, segmentBytes });
+    assert.deepEqual(result, expected);
+    assert.ok(segments >= 10);
+  }
+});
+
+test('quoted newlines never end a segment: a CSV made of multi-line records splits into whole records', async () => {
+  const rows = ['id,note'];
+  for (let i = 1; i <= 60; i++) rows.push(`${i},"line one\nline ""two""\n${i % 7 === 0 ? 'bad' : 'ok'}"`);
+  const bytes = Buffer.from(rows.join('\r\n') + '\r\n');
+  const c = contract('t:\n  columns:\n    id: { type: integer, unique: true }\n    note: { pattern: "line one\\\\nline \\"two\\"\\\\nok" }\n');
+  const expected = checkTable(piecesSource(bytes, 1), 'csv', c, { now: NOW });
+  assert.equal(expected.rows, 60);
+  assert.equal(expected.violations[0]!.rows[0]!.line, 20);
+  for (const segmentBytes of [1, 13]) {
+    const { result } = await checkTableSplit(piecesSource(bytes, segmentBytes), 'csv', c, { now: NOW, threads: 2, segmentBytes });
+    assert.deepEqual(result, expected);
+  }
+});
+
+test('a bad JSONL row in a later segment is reported as the single-threaded check reports the first one', async () => {
+  const rows: string[] = [];
+  for (let i = 1; i <= 50; i++) rows.push(i === 31 || i === 44 ? '{"id": 31,' : `{"id": ${i}}`);
+  const bytes = Buffer.from(rows.join('\n') + '\n');
+  const c = contract('t:\n  columns:\n    id: integer\n');
+  assert.throws(() => checkTable(piecesSource(bytes, 1), 'jsonl', c, { now: NOW }), /t line 31: not valid JSON/);
+  await assert.rejects(checkTableSplit(piecesSource(bytes, 1), 'jsonl', c, { now: NOW, threads: 2, segmentBytes: 20 }), /t line 31: not valid JSON/);
+});
+
+test('splitting needs two threads and a table of at least two segments; DV_THREADS and DV_VALIDATE_SEGMENT_BYTES set them', () => {
+  assert.equal(splitSettings(1 << 30, { DV_THREADS: '1' }), null);
+  assert.equal(splitSettings(1 << 30, { DV_THREADS: '0' }), null);
+  assert.equal(splitSettings(16 * 1024 * 1024 - 1, { DV_THREADS: '2' }), null);
+  assert.deepEqual(splitSettings(16 * 1024 * 1024, { DV_THREADS: '2' }), { threads: 2, segmentBytes: 8 * 1024 * 1024 });
+  assert.deepEqual(splitSettings(200, { DV_THREADS: '3', DV_VALIDATE_SEGMENT_BYTES: '100' }), { threads: 3, segmentBytes: 100 });
+  assert.equal(splitSettings(199, { DV_THREADS: '3', DV_VALIDATE_SEGMENT_BYTES: '100' }), null);
+  assert.deepEqual(splitSettings(16 * 1024 * 1024, { DV_THREADS: '2', DV_VALIDATE_SEGMENT_BYTES: 'lots' }), { threads: 2, segmentBytes: 8 * 1024 * 1024 });
+});
