@@ -1,6 +1,6 @@
 import { TableReader, type ChunkSource, type TableFormat } from '../rows/index.js';
 import type { Contract } from './contract-spec.js';
-import { planTable, scanRows, hashKey, type RowTally, type TablePlan, type UniqueCheck } from './table-scan.js';
+import { hashKey, hashKeyBytes, planTable, scanRows, type RowTally, type TablePlan, type UniqueCheck } from './table-scan.js';
 import { SAMPLE_ROWS, type ContractViolation, type ViolationRow } from './violation.js';
 
 export interface TableCheckResult {
@@ -64,15 +64,23 @@ export function finishTable(source: ChunkSource, format: TableFormat, contract: 
   return result;
 }
 
-/** Second pass over the rows whose key hash repeated: exact values decide which rows repeat one. */
+/**
+ * Second pass over the rows whose key hash repeated: exact values decide which rows
+ * repeat one. Keys are hashed as the first pass hashed them (unquoted rows on their
+ * bytes), so only suspect rows are split into cells.
+ */
 function findDuplicates(source: ChunkSource, format: TableFormat, u: UniqueCheck): { count: number; rows: ViolationRow[] } {
   const firstLine = new Map<string, number>();
   const rows: ViolationRow[] = [];
   let count = 0;
   const r = new TableReader(format, source);
+  const starts = new Int32Array(Math.max(64, r.columns.length + 1));
+  const limit = Math.max(...u.indexes) + 2;
   while (r.next()) {
+    const n = r.fieldStarts(starts, limit);
+    const h = n >= 0 ? hashKeyBytes(u, r.buf, starts, n, r.end) : hashKey(u, r.cells());
+    if (!u.suspects.has(h)) continue;
     const cells = r.cells();
-    if (!u.suspects.has(hashKey(u, cells))) continue;
     const k = u.indexes.map((x) => cells[x] ?? '').join('\u001f');
     const first = firstLine.get(k);
     if (first === undefined) { firstLine.set(k, r.line); continue; }

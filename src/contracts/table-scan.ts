@@ -137,13 +137,7 @@ export function scanRows(reader: TableReader, plan: TablePlan, have: boolean, ex
           else addUnique(u, buf, 0, 0, line);
           continue;
         }
-        let h = 0;
-        for (let k = 0; k < u.indexes.length; k++) {
-          const x = u.indexes[k]!;
-          const s = x < n ? starts[x]! : 0;
-          const e = x < n ? (x + 1 < n ? starts[x + 1]! - 1 : end) : 0;
-          h = k === 0 ? hashBytes52(buf, s, e) : hashBytes52(buf, s, e, h % 0x100000000, k);
-        }
+        const h = hashKeyBytes(u, buf, starts, n, end);
         if (u.seen.add(h, line) !== 0) u.suspects.add(h);
       }
       if (fresh >= 0 && fresh < n) {
@@ -298,7 +292,19 @@ function addUnique(u: UniqueCheck, b: Uint8Array, s: number, e: number, line: nu
   if (u.seen.add(h, line) !== 0) u.suspects.add(h);
 }
 
-/** The hash of a row's key for a unique check, over the cells' UTF-8 bytes (as the fast path hashes them). */
+/** The hash of an unquoted row's key for a unique check, from its fields located by fieldStarts (n of them, the row ending at `end`). */
+export function hashKeyBytes(u: UniqueCheck, buf: Uint8Array, starts: Int32Array, n: number, end: number): number {
+  let h = 0;
+  for (let k = 0; k < u.indexes.length; k++) {
+    const x = u.indexes[k]!;
+    const s = x < n ? starts[x]! : 0;
+    const e = x < n ? (x + 1 < n ? starts[x + 1]! - 1 : end) : 0;
+    h = k === 0 ? hashBytes52(buf, s, e) : hashBytes52(buf, s, e, h % 0x100000000, k);
+  }
+  return h;
+}
+
+/** The hash of a row's key for a unique check, over the cells' UTF-8 bytes (as hashKeyBytes hashes an unquoted row). */
 export function hashKey(u: UniqueCheck, cells: string[]): number {
   let h = 0;
   for (let k = 0; k < u.indexes.length; k++) {
