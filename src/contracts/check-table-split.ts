@@ -54,9 +54,14 @@ export async function checkTableSplit(source: ChunkSource, format: TableFormat, 
   const pool = new CheckPool(opts.threads, {
     format, contract, columns: [...head.columns], label: source.label, expectBytes: Math.ceil(source.size / opts.threads),
   }, (buf) => segmenter.recycle(buf));
+  const alone = async (): Promise<{ result: TableCheckResult; segments: number }> => {
+    await pool.close();
+    return { result: checkTable(source, format, contract, opts), segments: 1 };
+  };
   let segments = 0;
   try {
     for (const bytes of segmenter.segments()) await pool.send(segments++, bytes);
+    if (segmenter.gaveUp) return await alone();
     const tally = emptyTally(plan);
     let lineBase = head.linesBeforeData;
     for (const part of await pool.tallies(segments)) {
@@ -68,8 +73,7 @@ export async function checkTableSplit(source: ChunkSource, format: TableFormat, 
     return { result: finishTable(source, format, contract, plan, tally, opts.now), segments };
   } catch (err) {
     if (!(err instanceof InvalidInputError)) throw err;
-    await pool.close();
-    return { result: checkTable(source, format, contract, opts), segments: 1 };
+    return await alone();
   } finally {
     await pool.close();
   }

@@ -6,6 +6,8 @@ const NL = 10;
 const QUOTE = 34;
 /** Bytes read at a time past a segment's target while looking for the end of its last record. */
 const READ_MORE = 64 * 1024;
+/** A segment grows to at least this size (and 4 targets) looking for a record end before the cutting gives up. */
+const LONGEST_SEGMENT = 1024 * 1024;
 
 /**
  * Cuts a table's bytes from `start` (a row boundary: just after the header) into
@@ -17,8 +19,14 @@ const READ_MORE = 64 * 1024;
  * Segments are views of whole buffers meant to be moved to another thread; handing a
  * buffer back with `recycle` lets the next segments reuse it, so memory stays at the
  * segments in flight. A source with a `file` is read straight into them.
+ *
+ * A record too long to end a segment of at most max(4 × target, 1 MiB) — a huge quoted
+ * cell, or a stray quote that makes the rest of a CSV one quoted cell — stops the cutting
+ * and sets `gaveUp`: the caller then reads the table whole instead.
  */
 export class RowSegmenter {
+  /** True when a segment found no record end within its limit (the segments yielded so far are fine, the rest is not cut). */
+  gaveUp = false;
   private readonly free: ArrayBuffer[] = [];
   private readonly quoted: boolean;
   private readonly more: number;
@@ -59,6 +67,10 @@ export class RowSegmenter {
           parity = r.parity;
           from = len;
           if (len + this.more > buf.length) {
+            if (buf.length * 2 > Math.max(4 * this.target, LONGEST_SEGMENT)) {
+              this.gaveUp = true;
+              return;
+            }
             const grown = Buffer.from(new ArrayBuffer(buf.length * 2));
             buf.copy(grown, 0, 0, len);
             buf = grown;

@@ -52,7 +52,7 @@ export class TableReader {
   /** 1-based line of the current row in the file. */
   get line(): number { return this.cursor.line; }
 
-  /** Newlines read so far (blank lines and quoted newlines included). */
+  /** Lines read so far (see RecordCursor.linesRead). */
   get linesRead(): number { return this.cursor.linesRead; }
 
   /** Bytes read so far. */

@@ -84,6 +84,25 @@ test('quoted newlines never end a segment: a CSV made of multi-line records spli
   }
 });
 
+test('a stray quote that makes the rest of a CSV one record stops the split: the table is checked on one thread', async () => {
+  const rows = ['id,size', '1,5" screen'];
+  for (let i = 2; i <= 150_000; i++) rows.push(`${i},${i % 50}`);
+  const file = path.join(tmpDir(), 't.csv');
+  fs.writeFileSync(file, rows.join('\n') + '\n');
+  assert.ok(fs.statSync(file).size > 1024 * 1024);
+  const c = contract('t:\n  columns:\n    id: { type: integer, unique: true }\n');
+  const expected = checkTable(fileChunkSource(file, 't'), 'csv', c, { now: NOW });
+  assert.equal(expected.rows, 1);
+  const { result, segments } = await checkTableSplit(fileChunkSource(file, 't'), 'csv', c, { now: NOW, threads: 2, segmentBytes: 4096 });
+  assert.deepEqual(result, expected);
+  assert.equal(segments, 1);
+  // With the stray quote closed further on, the rows after it are split as usual.
+  fs.writeFileSync(file, rows.slice(0, 1000).join('\n') + '\n3000,"\n' + rows.slice(1000).join('\n') + '\n');
+  const split = await checkTableSplit(fileChunkSource(file, 't'), 'csv', c, { now: NOW, threads: 2, segmentBytes: 4096 });
+  assert.deepEqual(split.result, checkTable(fileChunkSource(file, 't'), 'csv', c, { now: NOW }));
+  assert.ok(split.segments > 100);
+});
+
 test('a bad JSONL row in a later segment is reported as the single-threaded check reports the first one', async () => {
   const rows: string[] = [];
   for (let i = 1; i <= 50; i++) rows.push(i === 31 || i === 44 ? '{"id": 31,' : `{"id": ${i}}`);
