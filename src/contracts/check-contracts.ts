@@ -8,7 +8,8 @@ import type { Repository } from '../repo/index.js';
 import { diffRows, fileChunkSource, tableFormatOf, type ChunkSource, type RowChange, type TableFormat } from '../rows/index.js';
 import { isUnder, matchesGlob, now, type RepoPath } from '../util/index.js';
 import { cleanWorktreeCopy, loadIgnoreRules, readIndex, scanWorktree } from '../worktree/index.js';
-import { checkTable, SAMPLE_ROWS, type ContractViolation } from './check-table.js';
+import { checkTableAuto } from './check-table-split.js';
+import { SAMPLE_ROWS, type ContractViolation } from './violation.js';
 import { parseContracts, type Contract } from './contract-spec.js';
 import { recordIncident } from './incidents.js';
 import { explainViolations, suggestFor } from './explain.js';
@@ -92,7 +93,7 @@ export async function checkInputs(repo: Repository, inputs: CheckInput[], opts: 
   const keys = readKeyRules(repo);
   const checks: ContractCheck[] = [];
   for (const input of inputs) {
-    for (const c of contractsFor(contracts, input.path)) checks.push(checkOne(input, c, keys, opts.now ?? now().ms, opts.memoryBudget));
+    for (const c of contractsFor(contracts, input.path)) checks.push(await checkOne(input, c, keys, opts.now ?? now().ms, opts.memoryBudget));
   }
   const report: ContractReport = { target: opts.target, passed: checks.every((c) => c.passed), checks, incidents: [] };
   if (opts.archive !== false) {
@@ -106,7 +107,7 @@ export async function checkInputs(repo: Repository, inputs: CheckInput[], opts: 
   return report;
 }
 
-function checkOne(input: CheckInput, contract: Contract, keys: KeyRule[], at: number, memoryBudget?: number): ContractCheck {
+async function checkOne(input: CheckInput, contract: Contract, keys: KeyRule[], at: number, memoryBudget?: number): Promise<ContractCheck> {
   const format = tableFormatOf(input.path);
   if (!format) {
     return {
@@ -116,7 +117,7 @@ function checkOne(input: CheckInput, contract: Contract, keys: KeyRule[], at: nu
   }
   let id = input.id;
   const source = input.source;
-  const table = checkTable(source, format, contract, { now: at });
+  const table = await checkTableAuto(source, format, contract, { now: at });
   const check: ContractCheck = { path: input.path, contract: contract.pattern, data: id, format, rows: table.rows, passed: true, violations: table.violations };
   if (contract.maxChange && input.previous && input.previous.id !== id) {
     const limit = contract.maxChange;

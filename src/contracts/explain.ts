@@ -1,5 +1,5 @@
 import type { ContractCheck } from './check-contracts.js';
-import type { ContractViolation } from './check-table.js';
+import type { ContractViolation } from './violation.js';
 
 /** One violation in words: `column ts: expected type date (YYYY-MM-DD), found 3 of 10 rows that do not`. */
 export function describeViolation(v: ContractViolation): string {

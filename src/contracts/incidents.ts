@@ -3,7 +3,7 @@ import type { Oid } from '../hash/index.js';
 import type { Repository } from '../repo/index.js';
 import { withWriterLease } from '../store/index.js';
 import { now } from '../util/index.js';
-import type { ContractViolation } from './check-table.js';
+import type { ContractViolation } from './violation.js';
 
 /** Refs naming incidents: `refs/incidents/<id of the incident's first record>`. */
 export const INCIDENT_PREFIX = 'refs/incidents/';

@@ -4,7 +4,9 @@
  * incident (refs/incidents/). The commit gate and pipelines call checkContracts.
  */
 export * from './contract-spec.js';
+export * from './violation.js';
 export * from './check-table.js';
+export * from './check-table-split.js';
 export * from './check-contracts.js';
 export * from './explain.js';
 export * from './incidents.js';

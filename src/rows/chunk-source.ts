@@ -6,6 +6,8 @@ export interface ChunkSource {
   label: string;
   size: number;
   open(): Iterator<Uint8Array>;
+  /** A file on disk holding exactly this content, for readers that read it directly. */
+  file?: string;
 }
 
 const BLOCK = 1 << 20;
@@ -16,6 +18,7 @@ export function fileChunkSource(abs: string, label: string): ChunkSource {
     label,
     size: fs.statSync(abs).size,
     open: () => readFileBlocks(abs),
+    file: abs,
   };
 }
 

@@ -1,3 +1,6 @@
+/** The arrays behind a HashSet52, as passed between threads. */
+export interface HashSet52Parts { keys: Float64Array; lines: Int32Array; size: number }
+
 /**
  * A set of 52-bit hashes (non-zero numbers) in open-addressing typed arrays: 12 bytes a
  * slot, about 24 bytes an entry, no per-entry objects. Remembers the line each hash was
@@ -33,6 +36,36 @@ export class HashSet52 {
       if (k === h) return this.lines[i]!;
       i = (i + 1) & this.mask;
     }
+  }
+
+  /** True when the hash was added. */
+  has(h: number): boolean {
+    let i = (h % 0x100000000) & this.mask;
+    const keys = this.keys;
+    for (;;) {
+      const k = keys[i]!;
+      if (k === 0) return false;
+      if (k === h) return true;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  /** Every added hash, in no particular order (0 marks an empty slot). */
+  get slots(): Float64Array { return this.keys; }
+
+  /** The set's arrays, to hand to another thread (this set must not be used afterwards). */
+  toParts(): HashSet52Parts {
+    return { keys: this.keys, lines: this.lines, size: this.size };
+  }
+
+  /** A set made of arrays another thread handed over with toParts. */
+  static fromParts(p: HashSet52Parts): HashSet52 {
+    const set = new HashSet52(1);
+    set.keys = p.keys;
+    set.lines = p.lines;
+    set.mask = p.keys.length - 1;
+    set.size = p.size;
+    return set;
   }
 
   /** Makes room for `n` entries at once (one rehash instead of many). */

@@ -12,3 +12,4 @@ export * from './table-reader.js';
 export * from './row-diff.js';
 export * from './value-bytes.js';
 export * from './hash-set52.js';
+export * from './row-segments.js';

@@ -29,6 +29,9 @@ export class RecordCursor {
 
   constructor(private readonly pieces: Iterator<Uint8Array>, private readonly quoted: boolean) {}
 
+  /** Lines read so far: the newlines passed (blank lines and quoted newlines included), plus one for a last record without a newline. */
+  get linesRead(): number { return this.nextLine - 1; }
+
   /** Advances to the next record; false at the end of the input. */
   next(): boolean {
     for (;;) {
@@ -87,29 +90,71 @@ export class RecordCursor {
     return { end: -1, lines };
   }
 
-  /** Appends the next input piece to the unread rest; false at the end of input. */
+  /**
+   * Makes the buffer hold the unfinished record at `pos` up to the newline that ends it
+   * (or all the rest of the input): following pieces are scanned once each for that
+   * newline — in quoted mode one outside quotes — and joined in one copy, so a record
+   * spanning many pieces (a long quoted cell, a stray quote) costs linear time. Only the
+   * part of the last piece up to the newline is joined; the rest waits in `queued`.
+   * False when there is no more input.
+   */
   private fill(): boolean {
-    let piece = this.queued;
-    this.queued = null;
-    if (!piece) {
-      if (this.eof) return false;
-      const r = this.pieces.next();
-      if (r.done) { this.eof = true; return false; }
-      piece = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+    const rest = this.buf.subarray(this.pos);
+    if (rest.length === 0) {
+      // Nothing unfinished: the next piece is the buffer.
+      const piece = this.takePiece();
+      if (!piece) return false;
+      this.baseOffset += this.pos;
+      this.buf = piece;
+      this.pos = 0;
+      this.nextQuote = -1;
+      return true;
     }
-    const rest = this.buf.length - this.pos;
-    this.baseOffset += this.pos;
-    if (rest === 0) this.buf = piece;
-    else {
-      // Join only the piece's first line to the unfinished record, not the whole piece.
-      const nl = piece.indexOf(NL);
+    const parts: Buffer[] = [];
+    let inQuotes = this.quoted && quoteParity(rest) === 1;
+    for (;;) {
+      const piece = this.takePiece();
+      if (!piece) break;
+      let nl = inQuotes ? -1 : piece.indexOf(NL);
+      const q = this.quoted ? piece.indexOf(QUOTE) : -1;
+      if (q >= 0 && (inQuotes || nl < 0 || q < nl)) {
+        nl = -1;
+        for (let i = 0; i < piece.length; i++) {
+          const c = piece[i];
+          if (c === QUOTE) inQuotes = !inQuotes;
+          else if (c === NL && !inQuotes) { nl = i; break; }
+        }
+      }
       if (nl >= 0 && nl < piece.length - 1) {
-        this.buf = Buffer.concat([this.buf.subarray(this.pos), piece.subarray(0, nl + 1)]);
+        parts.push(piece.subarray(0, nl + 1));
         this.queued = piece.subarray(nl + 1);
-      } else this.buf = Buffer.concat([this.buf.subarray(this.pos), piece]);
+        break;
+      }
+      parts.push(piece);
+      if (nl >= 0) break;
     }
+    if (parts.length === 0) return false;
+    this.baseOffset += this.pos;
+    this.buf = Buffer.concat([rest, ...parts]);
     this.pos = 0;
     this.nextQuote = -1;
     return true;
   }
+
+  /** The next input piece (the queued rest of the last one first), or null at the end. */
+  private takePiece(): Buffer | null {
+    const q = this.queued;
+    if (q) { this.queued = null; return q; }
+    if (this.eof) return null;
+    const r = this.pieces.next();
+    if (r.done) { this.eof = true; return null; }
+    return Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
+  }
+}
+
+/** 1 when the bytes hold an odd number of double quotes. */
+function quoteParity(b: Buffer): number {
+  let p = 0;
+  for (let i = b.indexOf(QUOTE); i >= 0; i = b.indexOf(QUOTE, i + 1)) p ^= 1;
+  return p;
 }

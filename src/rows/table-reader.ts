@@ -18,14 +18,26 @@ export class TableReader {
   private cached: string[] | null = null;
   /** Data rows read so far (the current one included). */
   rows = 0;
+  /** Bytes before the first data row (the header line and blank lines before it; 0 for JSONL). */
+  readonly dataStart: number = 0;
+  /** Newlines before the first data row. */
+  readonly linesBeforeData: number = 0;
 
-  constructor(readonly format: TableFormat, readonly source: ChunkSource) {
+  /**
+   * With `columns`, the source holds data rows only (a part of a table cut at a row
+   * boundary): no header is read and the columns start as given.
+   */
+  constructor(readonly format: TableFormat, readonly source: ChunkSource, opts: { columns?: readonly string[] } = {}) {
     this.cursor = new RecordCursor(source.open(), format === 'csv');
     this.delimiter = format === 'tsv' ? '\t' : ',';
     this.delimiterByte = this.delimiter.charCodeAt(0);
-    if (format !== 'jsonl' && this.cursor.next()) {
+    if (opts.columns) {
+      for (const c of opts.columns) this.addColumn(c);
+    } else if (format !== 'jsonl' && this.cursor.next()) {
       const header = splitRecord(this.text(), this.delimiter, this.cursor.hasQuote).map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h));
       for (const h of header) this.addColumn(h);
+      this.dataStart = this.cursor.consumed;
+      this.linesBeforeData = this.cursor.linesRead;
     }
   }
 
@@ -39,6 +51,9 @@ export class TableReader {
 
   /** 1-based line of the current row in the file. */
   get line(): number { return this.cursor.line; }
+
+  /** Lines read so far (see RecordCursor.linesRead). */
+  get linesRead(): number { return this.cursor.linesRead; }
 
   /** Bytes read so far. */
   get consumed(): number { return this.cursor.consumed; }

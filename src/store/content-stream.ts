@@ -1,9 +1,9 @@
 import os from 'node:os';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { CorruptObjectError, InternalError, NotFoundError, type ErrorData } from '../errors/index.js';
 import type { Oid } from '../hash/index.js';
 import type { ChunkRef } from '../objects/index.js';
-import { workerScript } from './store-pool.js';
+import { startWorker as startThread } from '../util/index.js';
 
 /** Chunks decoded ahead of the reader: a ring of this many slots… */
 export const RING_SLOTS = 16;
@@ -101,7 +101,7 @@ function rebuild(e: StreamError | undefined): Error {
 
 function startWorker(dvDir: string): Worker {
   // A small heap: the worker holds one chunk at a time; the ring is shared memory.
-  const worker = new Worker(workerScript('read-worker'), { workerData: { dvDir }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 } });
+  const worker = startThread(import.meta.url, 'store', 'read-worker', { workerData: { dvDir }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 } });
   // Idle readers must not keep the process alive.
   worker.unref();
   worker.on('error', () => { for (const list of idle.values()) list.splice(list.indexOf(worker) >>> 0, list.includes(worker) ? 1 : 0); });

@@ -1,8 +1,8 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { CORRUPT_HINT, CorruptObjectError, DvError, InternalError, type ErrorData } from '../errors/index.js';
 import type { Oid } from '../hash/index.js';
+import { startWorker } from '../util/index.js';
 import type { EncodedPayload } from './record.js';
 
 /**
@@ -64,10 +64,9 @@ export class StorePool {
   }
 
   private constructor(dvDir: string, size: number) {
-    const script = workerScript('store-worker');
     for (let i = 0; i < size; i++) {
       // Small heaps: a worker holds one batch of chunks at a time, and its payloads live off-heap.
-      const worker = new Worker(script, { workerData: { dvDir }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 } });
+      const worker = startWorker(import.meta.url, 'store', 'store-worker', { workerData: { dvDir }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 } });
       const w: PoolWorker = { worker, outbox: [], outboxBytes: 0, transfer: [], busy: 0 };
       worker.on('message', (msg: PoolResult[] | PoolFailure) => {
         if (Array.isArray(msg)) this.receive(w, msg);
@@ -197,24 +196,4 @@ function rebuildError(f: PoolError): Error {
   if (f.code === 'ECORRUPT') return new CorruptObjectError(f.message, { data, hint: CORRUPT_HINT });
   if (f.code === 'ERECEIVED') return new CorruptObjectError(f.message, { data });
   return new InternalError(`encoding failed: ${f.message}`, { data });
-}
-
-/**
- * A store worker's script (`name` without extension): next to this module when compiled
- * (dist/store/), beside the bundle's store/ folder (dist/dv.mjs), or the TypeScript
- * source when run through tsx.
- */
-export function workerScript(name: string): URL {
-  for (const rel of [`./${name}.js`, `./store/${name}.js`]) {
-    const url = new URL(rel, import.meta.url);
-    if (fs.existsSync(url)) return url;
-  }
-  const source = new URL(`./${name}.ts`, import.meta.url);
-  if (fs.existsSync(source)) {
-    // Workers do not inherit tsx's loader: a small bootstrap registers it, then loads the source.
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(source.href)});`;
-    return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
-  }
-  throw new InternalError(`the ${name} script is missing; rebuild dv with \`npm run build\``);
 }

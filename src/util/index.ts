@@ -4,3 +4,4 @@ export * from './repo-path.js';
 export * from './clock.js';
 export * from './glob.js';
 export * from './process.js';
+export * from './worker-script.js';

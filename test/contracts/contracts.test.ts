@@ -152,3 +152,11 @@ test('an unsorted unique column with many rows finds exactly the repeated values
   assert.equal(v.count, 1);
   assert.deepEqual(v.rows, [{ line: 5002, values: { id: '2916' }, firstLine: 3 }]);
 });
+
+test('a repeated key that is not valid UTF-8 is found by the exact pass too', () => {
+  const csv = Buffer.concat([Buffer.from('id,v\n'), Buffer.from([0xff, 0x41]), Buffer.from(',1\nb,2\n'), Buffer.from([0xff, 0x41]), Buffer.from(',3\n')]);
+  const dir = makeRepo({ 'dv.yaml': 'contracts:\n  t.csv:\n    columns:\n      id: { unique: true }\n', 't.csv': csv });
+  const r = validate(dir);
+  assert.equal(r.code, 1);
+  assert.deepEqual(r.report.checks[0].violations[0].rows, [{ line: 4, values: { id: '\uFFFDA' }, firstLine: 2 }]);
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fixedPatternBytes } from '../../src/contracts/check-table.js';
+import { fixedPatternBytes } from '../../src/contracts/check-rules.js';
 test('fixed-length patterns are matched on bytes exactly as the regular expression would; others fall back to it', () => {
   const cases: Array<[string, string, boolean | undefined]> = [
     ['SKU-\\d{6}', 'SKU-123456', true], ['SKU-\\d{6}', 'SKU-12345', false], ['SKU-\\d{6}', 'SKU-12345a', false],
