@@ -35,13 +35,14 @@ export async function runMapDeltas(ctx: RunContext, stage: Stage, state: StageSt
 }
 
 /**
- * Groups units fed in one run: same input format and header, same output format, and no
- * key fed by two units (so each row of the delta output belongs to exactly one unit).
+ * Groups units fed in one run: same input format, header and line breaks, same output
+ * format, and no key fed by two units (so each row of the delta output belongs to exactly
+ * one unit).
  */
 function batchesOf(plans: PlannedDelta[]): PlannedDelta[][] {
   const batches: Array<{ kind: string; plans: PlannedDelta[]; keys: Set<string> }> = [];
   for (const p of plans) {
-    const kind = JSON.stringify([p.inFormat, p.outFormat, p.diff.header, path.extname(p.unit.input), path.extname(p.unit.output)]);
+    const kind = JSON.stringify([p.inFormat, p.outFormat, p.diff.header, p.lineBreak, path.extname(p.unit.input), path.extname(p.unit.output)]);
     let batch = batches.find((b) => b.kind === kind && !p.diff.fed.some((r) => b.keys.has(r.key)));
     if (!batch) batches.push((batch = { kind, plans: [], keys: new Set() }));
     for (const r of p.diff.fed) batch.keys.add(r.key);
@@ -87,7 +88,7 @@ async function runBatch(ctx: RunContext, stage: Stage, state: StageState, plans:
         const full: number[] = [];
         plans.forEach((p, i) => {
           const target = abs(p.unit.output);
-          const tmp = `${target}.dv-tmp-${process.pid}`;
+          const tmp = path.join(scratch, `merged-${i}${path.extname(target)}`); // same file system: renamed into place
           const out = new LineWriter(tmp);
           const known = oneRowEach(ctx.repo, p.base.run.deps[p.unit.input]!, p.base.run.outs[p.unit.output]!, key);
           const byPosition = deltaOneEach && known === p.diff.previousRows;

@@ -34,6 +34,8 @@ export interface PlannedDelta {
   diff: RowDelta;
   inFormat: RowFormat;
   outFormat: RowFormat;
+  /** How the input's first line ends (CRLF or LF): inputs fed together share it, as tools often keep it. */
+  lineBreak: string;
 }
 
 /** Refuses, before anything runs, an input whose first line (CSV header, first JSONL row) lacks the key. */
@@ -86,7 +88,13 @@ export function planMapDelta(ctx: RunContext, unit: MapUnit, base: { id: Oid; ru
   }
   d ??= diff(ctx.repo.objects.readContentSync(previous));
   if (d.fullRun) return null;
-  return { unit, base, diff: d, inFormat, outFormat: rowFormatOf(unit.output) };
+  return { unit, base, diff: d, inFormat, outFormat: rowFormatOf(unit.output), lineBreak: firstLineBreak(abs) };
+}
+
+function firstLineBreak(file: string): string {
+  const c = new RecordCursor(readFileBlocks(file, 1 << 16), false);
+  if (!c.next()) return '';
+  return c.buf.toString('latin1', c.end, c.lineEnd);
 }
 
 /** The input ids of the unit's latest run (its copy is replaced by the next run's). */
