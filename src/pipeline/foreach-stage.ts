@@ -5,7 +5,7 @@ import type { RepoPath } from '../util/index.js';
 import { add, readPathContent, type PathContent } from '../worktree/index.js';
 import { executeRun } from './execute-run.js';
 import { dropInputCopies } from './input-copies.js';
-import { runMapDeltas } from './map-batch.js';
+import { discardCopies, runMapDeltas } from './map-batch.js';
 import { checkKeyColumn, findMapBase, planMapDelta, previousInputOf, runMapFull, type MapUnit, type PlannedDelta } from './map-unit.js';
 import { lastStageRun, runKey } from './run-cache.js';
 import type { RunContext, StageOutcome } from './run-context.js';
@@ -79,8 +79,8 @@ export async function reproForeachStage(ctx: RunContext, stage: Stage, opts: { v
     }
     if (plans.length > 0 && !ctx.signal?.aborted && !stopped()) {
       const done = await runMapDeltas(ctx, stage, state, plans, opts);
-      done.forEach((r, i) => results.set(plans[i]!.unit.partition!, r));
-    }
+      done.forEach((r, i) => { if (r) results.set(plans[i]!.unit.partition!, r); });
+    } else await discardCopies(plans);
   } else {
     for (const p of toRun) {
       if (ctx.signal?.aborted || stopped()) break;

@@ -60,33 +60,82 @@ export interface PendingCopy {
  * A failed copy only means the next delta reads the store.
  */
 export function startInputCopy(repo: Repository, abs: string, id: Oid): PendingCopy {
-  const final = copyFile(repo, id);
-  const dropReplaced = (replaced: Array<Oid | undefined>) => dropInputCopies(repo, replaced.filter((old): old is Oid => old !== undefined && old !== id));
-  if (fs.existsSync(final)) return { keep: async (replaced) => dropReplaced(replaced), discard: async () => {} };
-  // Made in a scratch directory (removed if dv dies), renamed into place when kept.
-  const scratch = makeScratchDir(repo, 'copy');
-  const tmp = path.join(scratch, id);
-  const made = fs.promises.copyFile(abs, tmp, fs.constants.COPYFILE_FICLONE).then(() => true, () => false);
-  const cleanUp = () => fs.rmSync(scratch, { recursive: true, force: true });
-  return {
-    async keep(replaced) {
-      try {
-        if (await made) {
-          fs.mkdirSync(path.dirname(final), { recursive: true });
-          fs.renameSync(tmp, final);
-        }
-        dropReplaced(replaced);
-      } catch {
-        // Only a cache: the next delta reads the store.
-      } finally {
-        cleanUp();
+  const copy = new ScratchCopy(repo, id);
+  if (copy.tmp) {
+    const made = fs.promises.copyFile(abs, copy.tmp, fs.constants.COPYFILE_FICLONE).then(() => true, () => false);
+    copy.made = () => made;
+  }
+  return copy;
+}
+
+/** An input read once for a diff and copied on the way (no second read of the file). */
+export interface CopyingRead {
+  pieces: Iterator<Uint8Array>;
+  /** The copy: kept only if `pieces` was read to its end. */
+  copy: PendingCopy;
+}
+
+/**
+ * Reads the input file `abs` (content `id`, per the index) a block at a time (two buffers
+ * in turn, as a RecordCursor needs), writing each block to the copy as it goes.
+ */
+export function readWhileCopying(repo: Repository, abs: string, id: Oid): CopyingRead {
+  const copy = new ScratchCopy(repo, id);
+  const tmp = copy.tmp;
+  if (!tmp) return { pieces: readFileAlternating(abs), copy };
+  let whole = false;
+  copy.made = async () => whole;
+  const pieces = (function* () {
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      for (const piece of readFileAlternating(abs)) {
+        for (let off = 0; off < piece.length;) off += fs.writeSync(fd, piece, off);
+        yield piece;
       }
-    },
-    async discard() {
-      await made;
-      cleanUp();
-    },
-  };
+      whole = true;
+    } finally {
+      fs.closeSync(fd);
+    }
+  })();
+  return { pieces, copy };
+}
+
+/** A copy made in a scratch directory (removed if dv dies) and renamed into place when kept. */
+class ScratchCopy implements PendingCopy {
+  /** Where the copy is written; null when a copy of `id` is in place already. */
+  readonly tmp: string | null = null;
+  /** Resolves to true once the copy at `tmp` is whole. */
+  made: () => Promise<boolean> = async () => false;
+  private readonly scratch: string | null = null;
+
+  constructor(private readonly repo: Repository, private readonly id: Oid) {
+    if (fs.existsSync(copyFile(repo, id))) return;
+    this.scratch = makeScratchDir(repo, 'copy');
+    this.tmp = path.join(this.scratch, id);
+  }
+
+  async keep(replaced: Array<Oid | undefined>): Promise<void> {
+    try {
+      if (this.tmp && (await this.made())) {
+        fs.mkdirSync(path.join(this.repo.dvDir, INPUT_COPIES_DIR), { recursive: true });
+        fs.renameSync(this.tmp, copyFile(this.repo, this.id));
+      }
+      dropInputCopies(this.repo, replaced.filter((old): old is Oid => old !== undefined && old !== this.id));
+    } catch {
+      // Only a cache: the next delta reads the store.
+    } finally {
+      this.cleanUp();
+    }
+  }
+
+  async discard(): Promise<void> {
+    await this.made();
+    this.cleanUp();
+  }
+
+  private cleanUp(): void {
+    if (this.scratch) fs.rmSync(this.scratch, { recursive: true, force: true });
+  }
 }
 
 /** Removes the copies of these inputs, and what is known of their outputs. */

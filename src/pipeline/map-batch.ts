@@ -4,34 +4,45 @@ import { readFileAlternating, readFileBlocks } from '../rows/index.js';
 import { hashWorktreeFile } from '../worktree/index.js';
 import { executeCommand } from './execute-command.js';
 import { executeRun, type RunPart, type RunSpec } from './execute-run.js';
-import { oneRowEach, rememberOneRowEach, startInputCopy } from './input-copies.js';
+import { oneRowEach, rememberOneRowEach } from './input-copies.js';
 import { LineWriter } from './line-writer.js';
 import type { PlannedDelta } from './map-unit.js';
 import { makeScratchDir } from './outputs.js';
-import { openPreviousOutput } from './previous-output.js';
+import { openPreviousOutput, type PreviousOutput } from './previous-output.js';
 import { fedOneRowEach } from './one-row-each.js';
-import { DeltaRows, mergeByPosition, mergeKeyedRows, writeFedRows } from './row-merge.js';
+import { DeltaRows, mergeByPosition, mergeKeyedRows, writeFedRows, type MergeResult } from './row-merge.js';
 import { readRunRecord } from './run-record.js';
 import type { RunContext, StageOutcome } from './run-context.js';
 import type { StageState } from './run-stage.js';
 import type { Stage } from './stage.js';
 
 /**
- * Brings planned units up to date by deltas: the fed rows of units that share a format
- * and header go to one scratch file, the command maps them in one run, and each unit's
- * output is the merge of its previous output with its share of the delta output. A unit
- * whose merge is not in step (the outputs do not follow the input's row order) is mapped
- * in full instead. With `verify`, every merged output is compared with a full recompute.
- * Returns the units' outcomes in the order given.
+ * Brings planned units up to date by deltas: the fed rows of units that share a format,
+ * header and line breaks go to one scratch file, the command maps them in one run, and
+ * each unit's output is the merge of its previous output with its share of the delta
+ * output. A unit whose merge is not in step (the outputs do not follow the input's row
+ * order) is mapped in full instead, in the same run. With `verify`, every merged output is
+ * compared with a full recompute. Returns the units' outcomes in the order given
+ * (undefined for units not run: a batch before them failed, or dv was interrupted).
  */
-export async function runMapDeltas(ctx: RunContext, stage: Stage, state: StageState, plans: PlannedDelta[], opts: { verify: boolean }): Promise<StageOutcome[]> {
+export async function runMapDeltas(ctx: RunContext, stage: Stage, state: StageState, plans: PlannedDelta[], opts: { verify: boolean }): Promise<Array<StageOutcome | undefined>> {
   const outcomes = new Map<PlannedDelta, StageOutcome>();
-  for (const batch of batchesOf(plans)) {
-    const done = await runBatch(ctx, stage, state, batch, opts);
-    batch.forEach((p, i) => outcomes.set(p, done[i]!));
-    if (done.some((o) => o.status === 'failed' || o.status === 'interrupted')) break;
+  try {
+    for (const batch of batchesOf(plans)) {
+      if (ctx.signal?.aborted) break;
+      const done = await runBatch(ctx, stage, state, batch, opts);
+      batch.forEach((p, i) => outcomes.set(p, done[i]!));
+      if (done.some((o) => o.status === 'failed' || o.status === 'interrupted')) break;
+    }
+  } finally {
+    await discardCopies(plans.filter((p) => !outcomes.has(p)));
   }
-  return plans.map((p) => outcomes.get(p)).filter((o): o is StageOutcome => o !== undefined);
+  return plans.map((p) => outcomes.get(p));
+}
+
+/** Throws away the input copies the diffs of plans that will not run made. */
+export async function discardCopies(plans: PlannedDelta[]): Promise<void> {
+  await Promise.all(plans.map((p) => p.copy.discard()));
 }
 
 /**
@@ -66,7 +77,6 @@ async function runBatch(ctx: RunContext, stage: Stage, state: StageState, plans:
     } finally {
       w.close();
     }
-    const copies = plans.map((p) => startInputCopy(ctx.repo, abs(p.unit.input), p.unit.deps[p.unit.input]!));
     const records: Array<RunSpec | RunPart> = [];
     const rows = plans.map(() => 0);
     /** Merged outputs with one row per input row: their row counts. */
@@ -81,51 +91,21 @@ async function runBatch(ctx: RunContext, stage: Stage, state: StageState, plans:
       outs: plans.map((p) => p.unit.output),
       ...(partitioned ? { deps: {}, key: first.unit.key, parts } : { deps: first.unit.deps, key: first.unit.key, delta: parts[0]!.delta, io: parts[0]!.io }),
       finish: async () => {
-        const deltaRows = () => (fs.existsSync(deltaOut) ? readFileBlocks(deltaOut) : [][Symbol.iterator]());
-        // One delta row per fed row: where the previous output also has one row per row, merge by position.
-        const deltaOneEach = fedOneRowEach(deltaRows(), first.outFormat, key, plans.flatMap((p) => p.diff.fed.map((r) => r.key)));
-        const delta = new DeltaRows(deltaRows(), first.outFormat, key, `${stage.name}: the delta output`);
-        const full: number[] = [];
-        plans.forEach((p, i) => {
-          const target = abs(p.unit.output);
-          const tmp = path.join(scratch, `merged-${i}${path.extname(target)}`); // same file system: renamed into place
-          const out = new LineWriter(tmp);
-          const known = oneRowEach(ctx.repo, p.base.run.deps[p.unit.input]!, p.base.run.outs[p.unit.output]!, key);
-          const byPosition = deltaOneEach && known === p.diff.previousRows;
-          let merged;
-          try {
-            const args = {
-              current: readFileAlternating(abs(p.unit.input)), inFormat: p.inFormat, input: p.unit.input,
-              previousOut: previous[i]!.pieces(), outFormat: p.outFormat, output: p.unit.output, key, diff: p.diff, delta, write: out,
-            };
-            merged = byPosition ? mergeByPosition(args) : mergeKeyedRows(args);
-          } finally {
-            out.close();
-          }
-          if (merged.inStep) {
-            fs.renameSync(tmp, target);
-            rows[i] = merged.rows;
-            if (merged.oneRowEach) oneEach[i] = merged.rows;
-          } else {
-            fs.rmSync(tmp, { force: true });
-            full.push(i);
-          }
-        });
-        // Delta rows no merge took: some unit's rows were not in step; which one is unknown.
-        if (delta.has) full.splice(0, full.length, ...plans.map((_, i) => i));
-        for (const i of full) {
+        const merged = mergeBatch(ctx, plans, previous, deltaOut, scratch, key, stage.name);
+        merged.rows.forEach((n, i) => { rows[i] = n; oneEach[i] = merged.oneEach[i]; });
+        for (const i of merged.full) {
           await mapInFull(ctx, stage, plans[i]!.unit.input, abs(plans[i]!.unit.output), scratch);
           records[i]!.delta = undefined;
           oneEach[i] = undefined;
         }
         if (opts.verify) {
-          for (let i = 0; i < plans.length; i++) if (!full.includes(i)) await verifyFullRecompute(ctx, stage, scratch, plans[i]!.unit.input, abs(plans[i]!.unit.output));
+          for (let i = 0; i < plans.length; i++) if (!merged.full.includes(i)) await verifyFullRecompute(ctx, stage, scratch, plans[i]!.unit.input, abs(plans[i]!.unit.output));
         }
       },
     };
     records.push(...(partitioned ? parts : [spec]));
     const r = await executeRun(ctx, spec);
-    await Promise.all(copies.map((c, i) => (r.status === 'ran' ? c.keep([plans[i]!.base.run.deps[plans[i]!.unit.input]]) : c.discard())));
+    await Promise.all(plans.map((p) => (r.status === 'ran' ? p.copy.keep([p.base.run.deps[p.unit.input]]) : p.copy.discard())));
     if (r.status === 'ran') {
       const runs = partitioned ? (r.partitions ?? []).map((o) => o.run) : [r.run];
       plans.forEach((p, i) => {
@@ -145,6 +125,53 @@ async function runBatch(ctx: RunContext, stage: Stage, state: StageState, plans:
     for (const p of previous) p.close();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** What merging a batch gave, per unit: its input's rows, the rows of a merged output with one row per input row, and the units left to map in full. */
+interface BatchMerge {
+  rows: number[];
+  oneEach: Array<number | undefined>;
+  full: number[];
+}
+
+/**
+ * Merges each unit's previous output with its share of the delta output into its output
+ * path (written in scratch, renamed into place): by position where the previous output
+ * has one row per previous row and the delta output one per fed row, else by key. Units
+ * whose merge is not in step are left to map in full — all of them when delta rows are
+ * left over (which unit missed them is unknown).
+ */
+function mergeBatch(ctx: RunContext, plans: PlannedDelta[], previous: PreviousOutput[], deltaOut: string, scratch: string, key: string, stage: string): BatchMerge {
+  const first = plans[0]!;
+  const result: BatchMerge = { rows: plans.map(() => 0), oneEach: plans.map(() => undefined), full: [] };
+  const deltaRows = () => (fs.existsSync(deltaOut) ? readFileBlocks(deltaOut) : [][Symbol.iterator]());
+  const deltaOneEach = fedOneRowEach(deltaRows(), first.outFormat, key, plans.flatMap((p) => p.diff.fed.map((r) => r.key)));
+  const delta = new DeltaRows(deltaRows(), first.outFormat, key, `${stage}: the delta output`);
+  plans.forEach((p, i) => {
+    const target = path.join(ctx.root, p.unit.output);
+    const tmp = path.join(scratch, `merged-${i}${path.extname(target)}`);
+    const known = oneRowEach(ctx.repo, p.base.run.deps[p.unit.input]!, p.base.run.outs[p.unit.output]!, key);
+    const out = new LineWriter(tmp);
+    let merged: MergeResult;
+    try {
+      const args = {
+        current: readFileAlternating(path.join(ctx.root, p.unit.input)), inFormat: p.inFormat, input: p.unit.input,
+        previousOut: previous[i]!.pieces(), outFormat: p.outFormat, output: p.unit.output, key, diff: p.diff, delta, write: out,
+      };
+      merged = deltaOneEach && known === p.diff.previousRows ? mergeByPosition(args) : mergeKeyedRows(args);
+    } finally {
+      out.close();
+    }
+    if (!merged.inStep) {
+      result.full.push(i);
+      return;
+    }
+    fs.renameSync(tmp, target);
+    result.rows[i] = merged.rows;
+    if (merged.oneRowEach) result.oneEach[i] = merged.rows;
+  });
+  if (delta.has) result.full = plans.map((_, i) => i);
+  return result;
 }
 
 /** Runs the stage's command over a whole input into `outFile` (what a full run of it writes). */

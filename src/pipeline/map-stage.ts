@@ -25,5 +25,6 @@ export async function reproMapStage(ctx: RunContext, stage: Stage, opts: { verif
   const plan = base ? planMapDelta(ctx, unit, base, stage.map!.key) : null;
   if (!plan) return runMapFull(ctx, stage, state, unit, stage.map!.key);
   const [outcome] = await runMapDeltas(ctx, stage, state, [plan], opts);
-  return { ...outcome!, ms: Date.now() - started };
+  if (!outcome) return { stage: stage.name, status: 'interrupted', run: null, ms: Date.now() - started };
+  return { ...outcome, ms: Date.now() - started };
 }

@@ -5,7 +5,7 @@ import { createHasher, type Oid } from '../hash/index.js';
 import { readFileAlternating, readFileBlocks, RecordCursor } from '../rows/index.js';
 import type { RepoPath } from '../util/index.js';
 import { executeRun } from './execute-run.js';
-import { readInputCopy, rememberOneRowEach, startInputCopy } from './input-copies.js';
+import { readInputCopy, readWhileCopying, rememberOneRowEach, startInputCopy, type PendingCopy } from './input-copies.js';
 import { countOneRowEach } from './one-row-each.js';
 import { outputsRestorable } from './outputs.js';
 import { diffKeyedRows, type RowDelta } from './row-delta.js';
@@ -36,11 +36,13 @@ export interface PlannedDelta {
   outFormat: RowFormat;
   /** How the input's first line ends (CRLF or LF): inputs fed together share it, as tools often keep it. */
   lineBreak: string;
+  /** The copy of the input made while the diff read it. */
+  copy: PendingCopy;
 }
 
 /** Refuses, before anything runs, an input whose first line (CSV header, first JSONL row) lacks the key. */
 export function checkKeyColumn(ctx: RunContext, unit: MapUnit, key: string): void {
-  const c = new RecordCursor(readFileBlocks(path.join(ctx.root, unit.input)), false);
+  const c = new RecordCursor(readFileBlocks(path.join(ctx.root, unit.input), 1 << 16), false);
   if (!c.next()) return;
   const format = rowFormatOf(unit.input);
   const keys = new RowKeys(format, key, unit.input);
@@ -67,15 +69,16 @@ export function findMapBase(ctx: RunContext, stage: Stage, state: StageState, un
 
 /**
  * Diffs the unit's input against its base run's input (read from its plain copy when
- * there is a good one, else from the store). Null when only a full run gives the right
- * result or is cheaper: a changed header, a key the previous input repeats, more than
- * half of the input's bytes to feed.
+ * there is a good one, else from the store), copying the current input on the way. Null
+ * when only a full run gives the right result or is cheaper: a changed header, a key the
+ * previous input repeats, more than half of the input's bytes to feed.
  */
 export function planMapDelta(ctx: RunContext, unit: MapUnit, base: { id: Oid; run: RunRecord }, key: string): PlannedDelta | null {
   const previous = base.run.deps[unit.input]!;
   const abs = path.join(ctx.root, unit.input);
   const inFormat = rowFormatOf(unit.input);
-  const diff = (pieces: Iterator<Uint8Array>) => diffKeyedRows(pieces, readFileAlternating(abs), inFormat, key, unit.input, { maxFedBytes: fs.statSync(abs).size / 2 });
+  let reading = readWhileCopying(ctx.repo, abs, unit.deps[unit.input]!);
+  const diff = (pieces: Iterator<Uint8Array>) => diffKeyedRows(pieces, reading.pieces, inFormat, key, unit.input, { maxFedBytes: fs.statSync(abs).size / 2 });
   const copy = readInputCopy(ctx.repo, previous);
   let d: RowDelta | undefined;
   if (copy) {
@@ -84,11 +87,21 @@ export function planMapDelta(ctx: RunContext, unit: MapUnit, base: { id: Oid; ru
     } catch {
       // A copy that is not the content it is named after was removed (StaleInputCopy); any
       // other failure is answered from the store, the source of truth, below.
+      void reading.copy.discard();
+      reading = readWhileCopying(ctx.repo, abs, unit.deps[unit.input]!);
     }
   }
-  d ??= diff(ctx.repo.objects.readContentSync(previous));
-  if (d.fullRun) return null;
-  return { unit, base, diff: d, inFormat, outFormat: rowFormatOf(unit.output), lineBreak: firstLineBreak(abs) };
+  try {
+    d ??= diff(ctx.repo.objects.readContentSync(previous));
+  } catch (err) {
+    void reading.copy.discard();
+    throw err;
+  }
+  if (d.fullRun) {
+    void reading.copy.discard(); // the diff may have stopped early: the full run copies the input itself
+    return null;
+  }
+  return { unit, base, diff: d, inFormat, outFormat: rowFormatOf(unit.output), lineBreak: firstLineBreak(abs), copy: reading.copy };
 }
 
 function firstLineBreak(file: string): string {

@@ -130,10 +130,15 @@ test('foreach + map: a changed header, JSONL partitions and empty files; a repea
   assert.match(bad.stderr, /data\/parts\/b\.jsonl: key '11' appears twice/);
   assert.deepEqual(outputs(dir, 'data/feat'), before);
   assert.deepEqual(takeLog(dir), []);
+  assert.deepEqual(fs.readdirSync(path.join(dir, '.dv/tmp')), []); // no scratch left behind, no half-made copy
   // Emptied: the partition's output follows.
   writeFiles(dir, { 'data/parts/b.jsonl': '' });
   dvOk(dir, ['repro', '--verify-delta']);
   assert.equal(read(dir, 'data/feat/b.jsonl'), '');
+  assert.deepEqual(fs.readdirSync(path.join(dir, '.dv/tmp')), []);
+  // One copy per partition's latest input, named by content (the two empty partitions share one).
+  const copies = fs.readdirSync(path.join(dir, '.dv/cache/map-inputs')).filter((f) => /^[0-9a-f]{64}$/.test(f));
+  assert.equal(copies.length, 2);
 });
 
 test('map: reordered rows, a command that does not keep the row order, and a missing or damaged input copy all give the full recompute', () => {
