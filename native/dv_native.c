@@ -1,8 +1,11 @@
 // Native hot loops for dv: one-shot BLAKE3 into a caller's buffer (no per-call hasher
-// object left for the garbage collector) and the FastCDC cut search. Both must agree
-// bit for bit with the JavaScript versions in src/hash and src/chunker (tested).
+// object left for the garbage collector), the FastCDC cut search, line-break search and
+// the first difference of two byte ranges.
+// Each must agree bit for bit with its JavaScript version in src/hash, src/chunker and
+// src/rows (tested).
 #include <node_api.h>
 #include <stdint.h>
+#include <string.h>
 #include "blake3.h"
 
 static uint32_t GEAR[256];
@@ -98,11 +101,114 @@ done:;
   return result;
 }
 
+// lineBreaks(buf, start, end, out: Int32Array): number — the offsets of the '\n' bytes in
+// buf[start, end), in order, as many as `out` holds; returns how many were written.
+static napi_value line_breaks(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  uint8_t *buf;
+  size_t len;
+  if (argc < 4 || !typed_bytes(env, argv[0], &buf, &len)) return NULL;
+  int64_t start, end;
+  napi_get_value_int64(env, argv[1], &start);
+  napi_get_value_int64(env, argv[2], &end);
+  napi_typedarray_type type;
+  size_t out_len, offset;
+  napi_value ab;
+  void *base;
+  if (napi_get_typedarray_info(env, argv[3], &type, &out_len, &base, &ab, &offset) != napi_ok || type != napi_int32_array) {
+    napi_throw_type_error(env, NULL, "expected an Int32Array");
+    return NULL;
+  }
+  if (start < 0 || end > (int64_t)len || start > end || len > INT32_MAX) {
+    napi_throw_range_error(env, NULL, "line search outside the buffer");
+    return NULL;
+  }
+  int32_t *out = (int32_t *)base;
+  size_t n = 0;
+  const uint8_t *p = buf + start;
+  const uint8_t *e = buf + end;
+  while (n < out_len && p < e) {
+    const uint8_t *q = memchr(p, '\n', (size_t)(e - p));
+    if (!q) break;
+    out[n++] = (int32_t)(q - buf);
+    p = q + 1;
+  }
+  napi_value result;
+  napi_create_uint32(env, (uint32_t)n, &result);
+  return result;
+}
+
+// countRecords(buf, start, end): number — how many of the lines ending in buf[start, end)
+// (`start` begins a line) hold something: line feeds, less those ending an empty line or a
+// lone "\r" (the blank lines a record cursor skips).
+static napi_value count_records(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  uint8_t *buf;
+  size_t len;
+  if (argc < 3 || !typed_bytes(env, argv[0], &buf, &len)) return NULL;
+  int64_t start, end;
+  napi_get_value_int64(env, argv[1], &start);
+  napi_get_value_int64(env, argv[2], &end);
+  if (start < 0 || end > (int64_t)len || start > end) {
+    napi_throw_range_error(env, NULL, "line count outside the buffer");
+    return NULL;
+  }
+  int64_t n = 0;
+  const uint8_t *line = buf + start;
+  const uint8_t *e = buf + end;
+  for (;;) {
+    const uint8_t *q = memchr(line, '\n', (size_t)(e - line));
+    if (!q) break;
+    int64_t width = q - line;
+    if (width > 1 || (width == 1 && line[0] != '\r')) n++;
+    line = q + 1;
+  }
+  napi_value result;
+  napi_create_int64(env, n, &result);
+  return result;
+}
+
+// firstDifference(a, aStart, b, bStart, n): number — the first i < n where
+// a[aStart + i] != b[bStart + i], or n when the ranges are the same bytes.
+static napi_value first_difference(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  uint8_t *a, *b;
+  size_t a_len, b_len;
+  if (argc < 5 || !typed_bytes(env, argv[0], &a, &a_len) || !typed_bytes(env, argv[2], &b, &b_len)) return NULL;
+  int64_t a_start, b_start, n;
+  napi_get_value_int64(env, argv[1], &a_start);
+  napi_get_value_int64(env, argv[3], &b_start);
+  napi_get_value_int64(env, argv[4], &n);
+  if (a_start < 0 || b_start < 0 || n < 0 || a_start + n > (int64_t)a_len || b_start + n > (int64_t)b_len) {
+    napi_throw_range_error(env, NULL, "comparison outside the buffers");
+    return NULL;
+  }
+  const uint8_t *p = a + a_start, *q = b + b_start;
+  int64_t i = 0;
+  // memcmp (vectorised by libc) a block at a time while equal, then the differing block byte by byte.
+  for (; i + 256 <= n; i += 256) {
+    if (memcmp(p + i, q + i, 256) != 0) break;
+  }
+  while (i < n && p[i] == q[i]) i++;
+  napi_value result;
+  napi_create_int64(env, i, &result);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   init_gear();
   napi_property_descriptor props[] = {
     {"hashInto", NULL, hash_into, NULL, NULL, NULL, napi_default, NULL},
     {"findCut", NULL, find_cut, NULL, NULL, NULL, napi_default, NULL},
+    {"lineBreaks", NULL, line_breaks, NULL, NULL, NULL, napi_default, NULL},
+    {"firstDifference", NULL, first_difference, NULL, NULL, NULL, napi_default, NULL},
+    {"countRecords", NULL, count_records, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { nativeAddon } from '../src/native/index.js';
 import { DEFAULT_CHUNK_PARAMS, findCutJs, type ChunkParams } from '../src/chunker/index.js';
+import { countRecordsJs, firstDifferenceJs, lineBreaksJs } from '../src/rows/index.js';
 import { specInput } from './helpers.js';
 
 const addon = nativeAddon();
@@ -59,4 +60,41 @@ test('with DV_NATIVE=0 the CLI stores the same ids and chunks', () => {
   assert.equal(b.status, 0, b.stderr);
   assert.ok(a.stdout.length > 64);
   assert.equal(a.stdout, b.stdout);
+});
+
+test('native line breaks, record counts and first differences equal the JavaScript ones', () => {
+  // Lines of random lengths, some empty, some a lone CR, with CRLF endings here and there.
+  let seed = 9;
+  const rand = () => { seed = (seed * 1103515245 + 12345) >>> 0; return seed / 2 ** 32; };
+  const parts: string[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const r = rand();
+    parts.push(r < 0.05 ? '' : r < 0.08 ? '\r' : 'x'.repeat(Math.floor(rand() * 90)) + (rand() < 0.2 ? '\r' : ''));
+  }
+  const data = Buffer.from(parts.join('\n') + '\n');
+  for (const [start, end] of [[0, data.length], [0, 0], [5, 700], [1000, 1001], [1234, data.length - 17]] as Array<[number, number]>) {
+    for (const size of [1, 16, 4096]) {
+      const a = new Int32Array(size);
+      const b = new Int32Array(size);
+      const n = addon!.lineBreaks(data, start, end, a);
+      assert.equal(n, lineBreaksJs(data, start, end, b), `line breaks ${start}-${end} x${size}`);
+      assert.deepEqual(a.subarray(0, n), b.subarray(0, n));
+    }
+    // Counts start at a line start.
+    const from = start === 0 ? 0 : data.indexOf(10, start) + 1;
+    assert.equal(addon!.countRecords(data, from, Math.max(from, end)), countRecordsJs(data, from, Math.max(from, end)), `records ${from}-${end}`);
+  }
+  const other = Buffer.from(data);
+  for (const at of [0, 7, 255, 256, 257, 4095, 70_000, data.length - 1]) {
+    other[at] ^= 1;
+    for (const [a0, b0, n] of [[0, 0, data.length], [3, 3, data.length - 3], [at, at, 1], [at + 1, at + 1, data.length - at - 1]] as Array<[number, number, number]>) {
+      if (n < 0) continue;
+      assert.equal(addon!.firstDifference(data, a0, other, b0, n), firstDifferenceJs(data, a0, other, b0, n), `difference at ${at} from ${a0} over ${n}`);
+    }
+    other[at] ^= 1;
+  }
+  assert.equal(addon!.firstDifference(data, 0, other, 0, data.length), data.length);
+  assert.throws(() => addon!.lineBreaks(data, 0, data.length + 1, new Int32Array(4)), /outside the buffer/);
+  assert.throws(() => addon!.firstDifference(data, 1, other, 0, data.length), /outside the buffers/);
+  assert.throws(() => addon!.countRecords(data, 5, 2), /outside the buffer/);
 });

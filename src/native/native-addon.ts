@@ -9,6 +9,12 @@ export interface NativeAddon {
   hashInto(input: Uint8Array, out: Uint8Array): void;
   /** The FastCDC cut search of src/chunker/fastcdc.ts (masks as unsigned 32-bit). */
   findCut(buf: Uint8Array, start: number, end: number, min: number, avg: number, max: number, maskS: number, maskL: number, final: boolean): number;
+  /** Writes the offsets of the line feeds in `buf[start, end)` to `out`, in order, as many as fit; returns how many. */
+  lineBreaks(buf: Uint8Array, start: number, end: number, out: Int32Array): number;
+  /** The first offset below `n` where `a[aStart…]` and `b[bStart…]` differ, or `n`. */
+  firstDifference(a: Uint8Array, aStart: number, b: Uint8Array, bStart: number, n: number): number;
+  /** How many lines ending in `buf[start, end)` (`start` begins a line) are not blank (empty, or a lone CR). */
+  countRecords(buf: Uint8Array, start: number, end: number): number;
 }
 
 const ADDON_PATH = path.join('build', 'Release', 'dv_native.node');

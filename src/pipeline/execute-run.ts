@@ -4,10 +4,10 @@ import type { Oid } from '../hash/index.js';
 import { readRunEnvironment } from '../provenance/index.js';
 import { encodeRecord } from '../objects/index.js';
 import { storeFile } from '../store/index.js';
-import type { RepoPath } from '../util/index.js';
+import { isUnder, type RepoPath } from '../util/index.js';
 import { executeCommand } from './execute-command.js';
 import { OutputCache } from './output-cache.js';
-import { makeScratchDir, setAsideOutputs, storeOutputs } from './outputs.js';
+import { makeScratchDir, setAsideOutputs, storeOutputs, type OutputKind } from './outputs.js';
 import { rememberFailedRun, rememberRun } from './run-cache.js';
 import type { RunContext, StageOutcome } from './run-context.js';
 import { runRecordToGeneric, type RunRecord } from './run-record.js';
@@ -30,6 +30,23 @@ export interface RunSpec {
   io?: RunRecord['io'];
   /** Runs after the command succeeded and before the outputs are stored (row-map merge). */
   finish?: (scratch: string) => Promise<void> | void;
+  /**
+   * Several partitions served by this one command (their changed rows fed together):
+   * each gets its own run record (these fields, the command's logs and times) and cache
+   * entry, instead of the one the spec's own partition, deps, key, delta and io describe.
+   * `outs` is then the union of theirs.
+   */
+  parts?: RunPart[];
+}
+
+/** One partition of a command run for several (RunSpec.parts). */
+export interface RunPart {
+  partition: string;
+  deps: Record<string, Oid>;
+  outs: RepoPath[];
+  key: Oid;
+  delta?: RunRecord['delta'];
+  io?: RunRecord['io'];
 }
 
 /**
@@ -74,19 +91,21 @@ export async function executeRun(ctx: RunContext, spec: RunSpec): Promise<StageO
     const cache = new OutputCache(repo);
     const readFrom = ok ? await cache.settle(root, spec.outs, outcome.end) : 0;
     const stored = ok ? await storeOutputs(repo, spec.outs) : { outs: {}, kinds: {}, files: [] };
-    // Logs and the run record go in one batch: one transaction.
+    // Logs and the run records go in one batch: one transaction.
     const batch = repo.objects.batch();
     const logs = { stdout: (await storeFile(batch, stdoutFile, 'stdout')).id, stderr: (await storeFile(batch, stderrFile, 'stderr')).id };
-    const record: RunRecord = {
+    const runEnv = readRunEnvironment({ roots: [root, ...(ctx.gitRoot ? [ctx.gitRoot] : [])], image: spec.stage.image, vars: spec.stage.env });
+    const parts = spec.parts ?? [spec];
+    const records = parts.map((part): RunRecord => ({
       v: 1,
       stage: spec.stage.name,
       cmd: spec.cmd,
-      partition: spec.partition,
-      delta: spec.delta,
-      io: spec.io,
-      deps: spec.deps,
-      outs: stored.outs,
-      kinds: Object.keys(stored.kinds).length > 0 ? stored.kinds : undefined,
+      partition: part.partition,
+      delta: part.delta,
+      io: part.io,
+      deps: part.deps,
+      outs: spec.parts ? pick(stored.outs, part.outs) : stored.outs,
+      kinds: kindsOf(spec.parts ? pick(stored.kinds, part.outs) : stored.kinds),
       params: spec.params,
       paramsFiles: spec.paramsFiles,
       seed: ctx.seed,
@@ -97,25 +116,40 @@ export async function executeRun(ctx: RunContext, spec: RunSpec): Promise<StageO
       end: outcome.end,
       stdout: logs.stdout,
       stderr: logs.stderr,
-      env: readRunEnvironment({ roots: [root, ...(ctx.gitRoot ? [ctx.gitRoot] : [])], image: spec.stage.image, vars: spec.stage.env }),
+      env: runEnv,
       code: ctx.code,
-      key: spec.key,
-    };
-    const runId = batch.putStructured('run', encodeRecord('run', runRecordToGeneric(record)));
+      key: part.key,
+    }));
+    const runIds = records.map((record) => batch.putStructured('run', encodeRecord('run', runRecordToGeneric(record))));
     batch.flush();
+    const runId = runIds[0]!;
+    const each = (status: 'ran' | 'failed') => (spec.parts ? { partitions: spec.parts.map((part, i) => ({ ...base, partition: part.partition, status, run: runIds[i]!, reason })) } : {});
     if (!ok) {
-      rememberFailedRun(repo, spec.stage.name, runId, spec.partition);
-      return { ...base, status: 'failed', run: runId, reason };
+      records.forEach((record, i) => rememberFailedRun(repo, spec.stage.name, runIds[i]!, record.partition));
+      return { ...base, status: 'failed', run: runId, reason, ...each('failed') };
     }
-    rememberRun(repo, runId, record, stored.files);
+    records.forEach((record, i) => {
+      const own = spec.parts ? stored.files.filter(([p]) => parts[i]!.outs.some((o) => isUnder(p, o))) : stored.files;
+      rememberRun(repo, runIds[i]!, record, own);
+    });
     aside.discard();
     settled = true;
     // Only once the run is recorded: the output cache speeds up later restores and never fails a run.
     cache.keep(spec.outs, readFrom);
-    return { ...base, status: 'ran', run: runId };
+    return { ...base, status: 'ran', run: runId, ...each('ran') };
   } finally {
     // Anything unexpected (a full disk while storing…) puts the previous outputs back.
     if (!settled) aside.restore();
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** The entries of `outs` for these paths. */
+function pick<T>(outs: Record<string, T>, paths: RepoPath[]): Record<string, T> {
+  return Object.fromEntries(paths.filter((p) => p in outs).map((p) => [p, outs[p]!]));
+}
+
+/** The kinds field of a run record: absent when every output is a plain file or directory. */
+function kindsOf(kinds: Record<string, OutputKind>): Record<string, OutputKind> | undefined {
+  return Object.keys(kinds).length > 0 ? kinds : undefined;
 }

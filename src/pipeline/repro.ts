@@ -20,7 +20,7 @@ export interface ReproOptions {
   force?: boolean;
   /** DV_SEED for the commands (default: the DV_SEED of this process, else none). */
   seed?: string | null;
-  /** For row-wise `map` stages: also recompute in full and fail if the delta result differs. */
+  /** For row-wise `map` stages (partitioned or not): also recompute in full and fail if a delta result differs. */
   verifyDelta?: boolean;
   signal?: AbortSignal;
   onOutput?: RunContext['onOutput'];
@@ -104,7 +104,7 @@ async function reproStages(ctx: RunContext, selected: Stage[], opts: ReproOption
     if (ctx.signal?.aborted) break;
     opts.onStage?.(stage);
     await ctx.beforeStage?.(stage, { repo, inputs: stageInputs(stage) });
-    const outcome = stage.foreach ? await reproForeachStage(ctx, stage)
+    const outcome = stage.foreach ? await reproForeachStage(ctx, stage, { verify: !!opts.verifyDelta })
       : stage.map ? await reproMapStage(ctx, stage, { verify: !!opts.verifyDelta })
         : await reproStage(ctx, stage);
     stages.push(outcome);

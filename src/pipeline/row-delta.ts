@@ -1,227 +1,312 @@
 import { InvalidInputError } from '../errors/index.js';
-import { byteLines, splitCsvLine, type RowFormat } from './rows.js';
+import { hashBytes52, RecordCursor } from '../rows/index.js';
+import { RowKeys } from './row-keys.js';
+import type { RowFormat } from './rows.js';
 
-/** Reads the key of a row given as bytes; CSV lines without quotes are sliced without decoding the row. */
-export class RowKeys {
-  private col = -1;
-
-  constructor(private readonly format: RowFormat, private readonly key: string, private readonly what: string) {}
-
-  /** Takes the CSV header (finds the key column); returns the header text. */
-  header(line: Buffer): string {
-    const text = line.toString('utf8');
-    this.col = splitCsvLine(text).indexOf(this.key);
-    if (this.col < 0) throw new InvalidInputError(`${this.what} has no column '${this.key}'`, { data: { key: this.key } });
-    return text;
-  }
-
-  /** The key of one row. */
-  of(line: Buffer): string {
-    let k: unknown;
-    if (this.format === 'jsonl') {
-      try {
-        k = (JSON.parse(line.toString('utf8')) as Record<string, unknown>)[this.key];
-      } catch {
-        throw new InvalidInputError(`${this.what}: a line is not JSON: ${line.toString('utf8').slice(0, 80)}`);
-      }
-    } else if (line.indexOf(34) < 0) {
-      let start = 0;
-      for (let i = 0; i < this.col && start >= 0; i++) {
-        const c = line.indexOf(44, start);
-        start = c < 0 ? -1 : c + 1;
-      }
-      if (start >= 0) {
-        const end = line.indexOf(44, start);
-        k = line.toString('utf8', start, end < 0 ? line.length : end);
-      }
-    } else {
-      k = splitCsvLine(line.toString('utf8'))[this.col];
-    }
-    if (k === undefined) throw new InvalidInputError(`${this.what}: a row has no '${this.key}': ${line.toString('utf8').slice(0, 80)}`);
-    return typeof k === 'string' ? k : JSON.stringify(k);
-  }
+/** A row of the current input to feed to the command: where its bytes start, end (before the line break) and its next line starts, and its key. */
+export interface FedRow {
+  start: number;
+  end: number;
+  next: number;
+  key: string;
+  /** Its place among the current input's rows (0: the first row after the header). */
+  row: number;
 }
 
-/** A 53-bit fingerprint of a row's bytes (two FNV-1a variants). */
-export function bytesFingerprint(b: Uint8Array): number {
-  let x = 0x811c9dc5;
-  let y = 0x01000193;
-  for (let i = 0; i < b.length; i++) {
-    const c = b[i]!;
-    x = Math.imul(x ^ c, 0x01000193);
-    y = Math.imul(y ^ c, 0x5bd1e995) ^ (y >>> 13);
-  }
-  return (x >>> 0) * 0x200000 + ((y >>> 0) & 0x1fffff);
+/** Rows unchanged between the inputs: `count` rows from row `current` of the current input are those from row `previous` of the previous one. */
+export interface KeptRows {
+  current: number;
+  previous: number;
+  count: number;
 }
 
-/** How the current input differs from the previous one, by key. */
-export interface RowDiff {
+/** How the current input of a row-wise map differs from the previous one, by key. */
+export interface RowDelta {
   /** Header line of the current input (CSV), or null. */
   header: string | null;
-  /** True when the CSV header changed: no delta is possible. */
-  headerChanged: boolean;
-  /** Keys of the current input in order. */
-  order: string[];
-  /** Keys of added and changed rows (their lines went to `onFed`). */
-  fed: Set<string>;
-  /** Keys of rows the current input no longer has. */
-  deleted: Set<string>;
+  /** Its bytes, line break included. */
+  headerLine: Buffer | null;
+  /**
+   * Why only a full run gives the right result, or null: a changed CSV header (every row
+   * changes), a key the previous input repeats, or more rows to feed than `maxFedBytes`
+   * (a full run is cheaper). The fields below are then empty.
+   */
+  fullRun: string | null;
+  /** Added, changed and moved rows, in the current input's order. */
+  fed: FedRow[];
+  /** Keys whose previous output rows go: those of changed, moved and deleted rows. */
+  dropped: Set<string>;
+  /** How many keys the current input no longer has. */
+  deleted: number;
+  /** The unchanged rows, in the current input's order (ascending in both inputs). */
+  kept: KeptRows[];
+  /** Rows (after the header) of the previous and the current input. */
+  previousRows: number;
+  currentRows: number;
 }
 
 /**
- * Diffs two keyed tables walking both in step: rows whose bytes are equal at aligned
- * positions cost one comparison; where they differ (edits, insertions, deletions, moves)
- * the unmatched rows wait in two small maps until their counterpart shows up, and the
- * walk realigns by advancing only the side that is behind. Rows never matched are
- * added (current side) or deleted (previous side). The current header, then each fed
- * row as it is decided, go to `fedRows`.
+ * Diffs two keyed tables walking both in step. Runs of identical lines are skipped a
+ * span at a time (memcmp of whole pieces, no per-row work); where the bytes differ,
+ * rows are compared by key: unmatched rows wait in two maps (previous: key → 52-bit
+ * fingerprint of the bytes; current: key → fingerprint and offsets) until their
+ * counterpart shows up, and only the side that is behind advances, so the walk realigns
+ * after insertions and deletions. Rows matched out of step whose previous position does
+ * not fit between the rows around them moved: they count as changed, so the unchanged
+ * rows keep one order in both inputs and the previous output can be merged in step.
+ * Rows never matched are added or deleted. A key the current input repeats among the
+ * rows compared by key is refused. Memory: the rows waiting in the maps and the rows to
+ * feed (offsets and keys, not bytes).
  */
 export function diffKeyedRows(
-  previous: Iterable<Uint8Array>, current: Iterable<Uint8Array>, format: RowFormat, key: string, what: string,
-  fedRows: (line: Uint8Array | string) => void,
-): RowDiff {
-  const O = byteLines(previous);
-  const N = byteLines(current);
-  const keysO = new RowKeys(format, key, `${what} (previous)`);
-  const keysN = new RowKeys(format, key, what);
-  let header: string | null = null;
-  let headerChanged = false;
-  if (format === 'csv') {
-    const ho = O.next();
-    const hn = N.next();
-    if (!hn.done) fedRows(header = keysN.header(hn.value));
-    if (!ho.done && !hn.done) headerChanged = !ho.value.equals(hn.value);
-    if (!ho.done && !headerChanged) keysO.header(ho.value);
+  previous: Iterator<Uint8Array>, current: Iterator<Uint8Array>, format: RowFormat, key: string, what: string,
+  opts: { maxFedBytes?: number } = {},
+): RowDelta {
+  const walk = new KeyedWalk(previous, current, format, key, what, opts.maxFedBytes ?? Infinity);
+  try {
+    walk.headers();
+    walk.run();
+  } catch (err) {
+    if (err instanceof FullRunNeeded) {
+      return { header: walk.header, headerLine: walk.headerLine, fullRun: err.message, fed: [], dropped: new Set(), deleted: 0, kept: [], previousRows: 0, currentRows: 0 };
+    }
+    throw err;
   }
-  const order: string[] = [];
-  const fed = new Set<string>();
-  const oldPending = new Map<string, number>();
-  const newPending = new Map<string, Buffer>();
-  if (headerChanged) return { header, headerChanged, order, fed, deleted: new Set() };
-  const feed = (k: string, line: Buffer) => {
-    if (fed.has(k)) throw new InvalidInputError(`${what}: key '${k}' appears twice`, { hint: `a map stage needs a unique key column (${key})` });
-    fed.add(k);
-    fedRows(line);
+  return {
+    header: walk.header, headerLine: walk.headerLine, fullRun: null, fed: walk.fed, dropped: walk.dropped, deleted: walk.deleted,
+    kept: walk.kept, previousRows: walk.previousRows, currentRows: walk.currentRows,
   };
-  const takeOld = (k: string, line: Buffer) => {
-    const waiting = newPending.get(k);
-    if (waiting === undefined) { oldPending.set(k, bytesFingerprint(line)); return; }
-    newPending.delete(k);
-    if (bytesFingerprint(waiting) !== bytesFingerprint(line)) feed(k, waiting);
-  };
-  const takeNew = (k: string, line: Buffer) => {
-    const fp = oldPending.get(k);
-    if (fp === undefined) {
-      if (newPending.has(k)) throw new InvalidInputError(`${what}: key '${k}' appears twice`, { hint: `a map stage needs a unique key column (${key})` });
-      newPending.set(k, Buffer.from(line)); // a copy: the view dies with the next read
-      return;
-    }
-    oldPending.delete(k);
-    if (fp !== bytesFingerprint(line)) feed(k, line);
-  };
-  let o = O.next();
-  let n = N.next();
-  while (!o.done && !n.done) {
-    if (o.value.length === 0) { o = O.next(); continue; }
-    if (n.value.length === 0) { n = N.next(); continue; }
-    if (o.value.equals(n.value)) {
-      order.push(keysN.of(n.value));
-      o = O.next(); n = N.next();
-      continue;
-    }
-    const ko = keysO.of(o.value);
-    const kn = keysN.of(n.value);
-    if (ko === kn) {
-      order.push(kn);
-      feed(kn, n.value);
-      o = O.next(); n = N.next();
-    } else if (newPending.has(ko)) {
-      takeOld(ko, o.value); // the current side was ahead: advance the previous side only
-      o = O.next();
-    } else if (oldPending.has(kn)) {
-      order.push(kn);
-      takeNew(kn, n.value); // the previous side was ahead: advance the current side only
-      n = N.next();
-    } else {
-      takeOld(ko, o.value);
-      order.push(kn);
-      takeNew(kn, n.value);
-      o = O.next(); n = N.next();
-    }
-  }
-  for (; !o.done; o = O.next()) if (o.value.length > 0) takeOld(keysO.of(o.value), o.value);
-  for (; !n.done; n = N.next()) if (n.value.length > 0) { const k = keysN.of(n.value); order.push(k); takeNew(k, n.value); }
-  for (const [k, line] of newPending) feed(k, line);
-  return { header, headerChanged, order, fed, deleted: new Set(oldPending.keys()) };
 }
 
-/**
- * Writes the merged output: for each key of the current input in order, the delta
- * output's rows for fed keys, else the previous output's rows for the key. The previous
- * output is walked in step (a row-wise map writes rows in input order, and unchanged rows
- * keep their relative order); if it turns out not to be in step, its remaining rows are
- * read into a map by key and the merge goes on from there.
- */
-export function mergeKeyedRows(
-  previousOut: Iterable<Uint8Array>, deltaOut: Iterable<Uint8Array> | null, format: RowFormat, key: string, what: string,
-  diff: RowDiff, write: (line: Uint8Array) => void,
-): void {
-  const keysP = new RowKeys(format, key, `${what} (previous)`);
-  const keysD = new RowKeys(format, key, `${what} (delta output)`);
-  const P = byteLines(previousOut);
-  let header: Buffer | null = null;
-  if (format === 'csv') {
-    const h = P.next();
-    if (!h.done) { keysP.header(h.value); header = Buffer.from(h.value); }
+/** Thrown inside the walk when a delta cannot stand for a full run. */
+class FullRunNeeded extends Error {}
+
+/** Runs of rows equal in both inputs, as offsets in each (ascending in both) and as rows. */
+class Anchors {
+  currentStart: number[] = [];
+  previousStart: number[] = [];
+  previousEnd: number[] = [];
+  rows: KeptRows[] = [];
+  private currentEnd = -1;
+
+  add(cur: number, curEnd: number, prev: number, prevEnd: number, rows: KeptRows): void {
+    const last = this.previousEnd.length - 1;
+    if (last >= 0 && this.currentEnd === cur && this.previousEnd[last] === prev) {
+      this.previousEnd[last] = prevEnd;
+      this.rows[last]!.count += rows.count;
+    } else {
+      this.currentStart.push(cur);
+      this.previousStart.push(prev);
+      this.previousEnd.push(prevEnd);
+      this.rows.push(rows);
+    }
+    this.currentEnd = curEnd;
   }
-  const delta = new Map<string, Buffer[]>();
-  if (deltaOut) {
-    const D = byteLines(deltaOut);
-    if (format === 'csv') {
-      const h = D.next();
-      if (!h.done) { keysD.header(h.value); header = Buffer.from(h.value); }
-    }
-    for (let d = D.next(); !d.done; d = D.next()) {
-      if (d.value.length === 0) continue;
-      const k = keysD.of(d.value);
-      const list = delta.get(k);
-      if (list) list.push(Buffer.from(d.value)); else delta.set(k, [Buffer.from(d.value)]);
-    }
+}
+
+/** A row matched by key out of step (after an insertion, a deletion or a move) whose bytes are equal. */
+interface Realigned {
+  start: number;
+  end: number;
+  next: number;
+  previous: number;
+  key: string;
+  row: number;
+  previousRow: number;
+}
+
+class KeyedWalk {
+  header: string | null = null;
+  headerLine: Buffer | null = null;
+  readonly fed: FedRow[] = [];
+  kept: KeptRows[] = [];
+  previousRows = 0;
+  currentRows = 0;
+  /** Records before the first row (the CSV header) on each side. */
+  private headO = 0;
+  private headN = 0;
+  readonly dropped = new Set<string>();
+  deleted = 0;
+  private readonly O: RecordCursor;
+  private readonly N: RecordCursor;
+  private readonly keysO: RowKeys;
+  private readonly keysN: RowKeys;
+  private o = true;
+  private n = true;
+  private fedBytes = 0;
+  private readonly fedKeys = new Set<string>();
+  private readonly anchors = new Anchors();
+  private readonly realigned: Realigned[] = [];
+  private readonly oldPending = new Map<string, { fp: number; at: number; row: number }>();
+  private readonly newPending = new Map<string, { fp: number; start: number; end: number; next: number; row: number }>();
+
+  constructor(
+    previous: Iterator<Uint8Array>, current: Iterator<Uint8Array>, private readonly format: RowFormat,
+    private readonly key: string, private readonly what: string, private readonly maxFed: number,
+  ) {
+    this.O = new RecordCursor(previous, false);
+    this.N = new RecordCursor(current, false);
+    this.keysO = new RowKeys(format, key, `${what} (previous)`);
+    this.keysN = new RowKeys(format, key, what);
   }
-  if (header) write(header);
-  const dropped = (k: string) => diff.fed.has(k) || diff.deleted.has(k);
-  let p = P.next();
-  let pKey: string | null = null;
-  const advance = () => { p = P.next(); pKey = null; };
-  const currentKey = () => (pKey ??= keysP.of(p.value as Buffer));
-  let rest: Map<string, Buffer[]> | null = null;
-  for (const k of diff.order) {
-    if (diff.fed.has(k)) {
-      for (const line of delta.get(k) ?? []) write(line);
-      continue;
+
+  /** Reads the CSV headers (none for JSONL or an empty input); a changed header needs a full run. */
+  headers(): void {
+    if (this.format !== 'csv') return;
+    const { O, N } = this;
+    this.o = O.next();
+    this.n = N.next();
+    if (this.n) {
+      this.header = this.keysN.header(N.buf, N.start, N.end);
+      this.headerLine = Buffer.from(N.buf.subarray(N.start, N.lineEnd));
     }
-    if (rest) {
-      for (const line of rest.get(k) ?? []) write(line);
-      continue;
-    }
-    // Skip rows of changed and deleted keys, then take this key's consecutive rows.
-    while (!p.done && (p.value.length === 0 || dropped(currentKey()))) advance();
-    if (!p.done && currentKey() === k) {
-      while (!p.done && (p.value.length === 0 || currentKey() === k)) {
-        if (p.value.length > 0) write(p.value);
-        advance();
+    if (this.o && this.n && !sameRecord(O, N)) throw new FullRunNeeded('the header changed');
+    if (this.o) this.keysO.header(O.buf, O.start, O.end);
+    this.headO = O.records;
+    this.headN = N.records;
+  }
+
+  run(): void {
+    const { O, N } = this;
+    let needO = true;
+    let needN = true;
+    for (;;) {
+      if (needO && needN) {
+        const p0 = O.position;
+        const c0 = N.position;
+        const r0 = O.records;
+        const n0 = N.records;
+        O.skipSame(N);
+        if (O.position > p0) this.anchors.add(c0, N.position, p0, O.position, { current: n0 - this.headN, previous: r0 - this.headO, count: O.records - r0 });
       }
-      continue;
+      if (needO) this.o = O.next();
+      if (needN) this.n = N.next();
+      needO = needN = false;
+      if (!this.o || !this.n) break;
+      if (this.fedBytes > this.maxFed) throw new FullRunNeeded('most rows changed');
+      if (sameRecord(O, N)) {
+        // Equal rows whose line breaks differ (CRLF and LF).
+        this.anchors.add(N.offset, N.position, O.offset, O.position, { current: this.rowN(), previous: this.rowO(), count: 1 });
+        needO = needN = true;
+        continue;
+      }
+      const ko = this.keyO();
+      const kn = this.keyN();
+      if (ko === kn) {
+        this.feed(kn, N.offset, N.offset + N.end - N.start, N.offset + N.lineEnd - N.start, this.rowN());
+        this.dropped.add(kn);
+        needO = needN = true;
+      } else if (this.newPending.has(ko)) {
+        this.takeOld(ko); // the current side was ahead: advance the previous side only
+        needO = true;
+      } else if (this.oldPending.has(kn)) {
+        this.takeNew(kn); // the previous side was ahead: advance the current side only
+        needN = true;
+      } else {
+        this.takeOld(ko);
+        this.takeNew(kn);
+        needO = needN = true;
+      }
     }
-    // Not in step (or this key has no rows): the rest of the previous output by key.
-    rest = new Map();
-    for (; !p.done; advance()) {
-      if (p.value.length === 0) continue;
-      const pk = currentKey();
-      if (dropped(pk)) continue;
-      const list = rest.get(pk);
-      if (list) list.push(Buffer.from(p.value)); else rest.set(pk, [Buffer.from(p.value)]);
-    }
-    for (const line of rest.get(k) ?? []) write(line);
+    for (; this.o; this.o = O.next()) this.takeOld(this.keyO());
+    for (; this.n; this.n = N.next()) this.takeNew(this.keyN());
+    for (const [k, w] of this.newPending) this.feed(k, w.start, w.end, w.next, w.row);
+    for (const k of this.oldPending.keys()) { this.dropped.add(k); this.deleted++; }
+    this.feedMoved();
+    if (this.fedBytes > this.maxFed) throw new FullRunNeeded('most rows changed');
+    this.fed.sort((a, b) => a.start - b.start);
+    this.previousRows = O.records - this.headO;
+    this.currentRows = N.records - this.headN;
   }
+
+  /** The current rows' places among the rows after the header. */
+  private rowO(): number { return this.O.records - 1 - this.headO; }
+  private rowN(): number { return this.N.records - 1 - this.headN; }
+
+  /**
+   * Rows realigned by key stay unchanged only where their previous position lies between
+   * those of the unchanged rows around them (in the current order); the others moved and
+   * are fed again, so the rows left unchanged have one order in both inputs.
+   */
+  private feedMoved(): void {
+    const { currentStart, previousStart, previousEnd, rows } = this.anchors;
+    this.realigned.sort((a, b) => a.start - b.start);
+    const kept: KeptRows[] = [];
+    let next = 0;
+    let low = 0;
+    for (const r of this.realigned) {
+      while (next < currentStart.length && currentStart[next]! < r.start) {
+        low = Math.max(low, previousEnd[next]!);
+        kept.push(rows[next++]!);
+      }
+      const high = next < currentStart.length ? previousStart[next]! : Infinity;
+      if (r.previous >= low && r.previous < high) {
+        low = r.previous + 1;
+        kept.push({ current: r.row, previous: r.previousRow, count: 1 });
+      } else {
+        this.feed(r.key, r.start, r.end, r.next, r.row);
+        this.dropped.add(r.key);
+      }
+    }
+    while (next < rows.length) kept.push(rows[next++]!);
+    this.kept = kept;
+  }
+
+  private keyO(): string {
+    this.keysO.locate(this.O.buf, this.O.start, this.O.end);
+    return this.keysO.keyText();
+  }
+
+  private keyN(): string {
+    this.keysN.locate(this.N.buf, this.N.start, this.N.end);
+    return this.keysN.keyText();
+  }
+
+  private twice(k: string): InvalidInputError {
+    return new InvalidInputError(`${this.what}: key '${k}' appears twice`, { hint: `a map stage needs a unique key column (${this.key})` });
+  }
+
+  private feed(k: string, start: number, end: number, next: number, row: number): void {
+    if (this.fedKeys.has(k)) throw this.twice(k);
+    this.fedKeys.add(k);
+    this.fed.push({ start, end, next, key: k, row });
+    this.fedBytes += next - start;
+  }
+
+  private takeOld(k: string): void {
+    const O = this.O;
+    const fp = hashBytes52(O.buf, O.start, O.end);
+    const waiting = this.newPending.get(k);
+    if (waiting === undefined) {
+      if (this.oldPending.has(k)) throw new FullRunNeeded(`the previous input repeats key '${k}'`);
+      this.oldPending.set(k, { fp, at: O.offset, row: this.rowO() });
+      return;
+    }
+    this.newPending.delete(k);
+    if (waiting.fp !== fp) { this.feed(k, waiting.start, waiting.end, waiting.next, waiting.row); this.dropped.add(k); }
+    else this.realigned.push({ ...waiting, previous: O.offset, previousRow: this.rowO(), key: k });
+  }
+
+  private takeNew(k: string): void {
+    const N = this.N;
+    const fp = hashBytes52(N.buf, N.start, N.end);
+    const start = N.offset;
+    const end = start + N.end - N.start;
+    const next = start + N.lineEnd - N.start;
+    const row = this.rowN();
+    const waiting = this.oldPending.get(k);
+    if (waiting === undefined) {
+      if (this.newPending.has(k)) throw this.twice(k);
+      this.newPending.set(k, { fp, start, end, next, row });
+      return;
+    }
+    this.oldPending.delete(k);
+    if (waiting.fp !== fp) { this.feed(k, start, end, next, row); this.dropped.add(k); }
+    else this.realigned.push({ start, end, next, row, previous: waiting.at, previousRow: waiting.row, key: k });
+  }
+}
+
+/** True when the current records of two cursors are the same bytes. */
+export function sameRecord(a: RecordCursor, b: RecordCursor): boolean {
+  return a.end - a.start === b.end - b.start && a.buf.compare(b.buf, b.start, b.end, a.start, a.end) === 0;
 }

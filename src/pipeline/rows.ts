@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import { InvalidInputError } from '../errors/index.js';
 
 /** Row formats dv reads by key. */
 export type RowFormat = 'csv' | 'jsonl';
@@ -34,19 +33,6 @@ export function splitCsvLine(line: string): string[] {
     out.push(line.slice(i, c));
     i = c + 1;
   }
-}
-
-/** Field `col` of a CSV line (undefined when the line is shorter); unquoted lines take a fast path. */
-export function csvField(line: string, col: number): string | undefined {
-  if (line.includes('"')) return splitCsvLine(line)[col];
-  let start = 0;
-  for (let i = 0; i < col; i++) {
-    const c = line.indexOf(',', start);
-    if (c < 0) return undefined;
-    start = c + 1;
-  }
-  const end = line.indexOf(',', start);
-  return end < 0 ? line.slice(start) : line.slice(start, end);
 }
 
 const READ_SIZE = 1 << 20;
@@ -89,55 +75,4 @@ export function* byteLines(chunks: Iterable<Uint8Array>): Generator<Buffer> {
 /** The lines of content given in pieces, without line endings (`\n` or `\r\n`); a final empty line is dropped. */
 export function* lines(chunks: Iterable<Uint8Array>): Generator<string> {
   for (const line of byteLines(chunks)) yield line.toString('utf8');
-}
-
-/** A keyed table's header (CSV; null for JSONL or an empty file) and a row visitor. */
-export interface KeyedScan {
-  header: string | null;
-  /** Visits every row with its key, in order; stops early when `visit` returns false. */
-  forEach(visit: (key: string, line: string) => boolean | void): void;
-}
-
-/**
- * Reads CSV (a header naming `key`) or JSONL (objects with field `key`) lines as keyed
- * rows. A missing key column, a row without its key, or a line that is not JSON is
- * refused naming `what` and the line.
- */
-export function scanKeyedRows(source: Iterable<string>, format: RowFormat, key: string, what: string): KeyedScan {
-  const it = source[Symbol.iterator]();
-  let header: string | null = null;
-  let col = -1;
-  if (format === 'csv') {
-    const first = it.next();
-    if (!first.done) {
-      header = first.value;
-      col = splitCsvLine(header).indexOf(key);
-      if (col < 0) throw new InvalidInputError(`${what} has no column '${key}'`, { data: { key } });
-    }
-  }
-  return {
-    header,
-    forEach(visit) {
-      let n = format === 'csv' ? 1 : 0;
-      for (let r = it.next(); !r.done; r = it.next()) {
-        n++;
-        const line = r.value;
-        if (line === '') continue;
-        let k: unknown;
-        if (format === 'csv') k = csvField(line, col);
-        else {
-          try {
-            k = (JSON.parse(line) as Record<string, unknown>)[key];
-          } catch {
-            throw new InvalidInputError(`${what} line ${n} is not JSON`);
-          }
-        }
-        if (k === undefined) throw new InvalidInputError(`${what} line ${n} has no '${key}'`);
-        if (visit(typeof k === 'string' ? k : JSON.stringify(k), line) === false) {
-          it.return?.();
-          return;
-        }
-      }
-    },
-  };
 }

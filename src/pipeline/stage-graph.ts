@@ -15,7 +15,7 @@ export interface StageGraph {
 
 /** Every input path of a stage: deps, the partitioned directory, the mapped input. */
 export function stageInputs(stage: Stage): RepoPath[] {
-  return [...stage.deps, ...(stage.foreach ? [stage.foreach] : []), ...(stage.map ? [stage.map.input] : [])];
+  return [...stage.deps, ...(stage.foreach ? [stage.foreach] : []), ...(stage.map?.input ? [stage.map.input] : [])];
 }
 
 const overlaps = (a: string, b: string) => isUnder(a, b) || isUnder(b, a);

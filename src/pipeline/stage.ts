@@ -25,8 +25,8 @@ export interface Stage {
   image: string | null;
   /** Partition-wise: one run per file of this input directory. */
   foreach: RepoPath | null;
-  /** Row-wise map over a keyed CSV/JSONL input. */
-  map: { input: RepoPath; key: string } | null;
+  /** Row-wise map over a keyed CSV/JSONL input (with `foreach`: over each partition file, `input` null). */
+  map: { input: RepoPath | null; key: string } | null;
 }
 
 /** Keys a stage may have. */
@@ -70,11 +70,12 @@ export function parseStage(name: string, body: unknown): Stage {
   const foreach = body.foreach === undefined || body.foreach === null ? null : path1(body.foreach, `${where} foreach`);
   let map: Stage['map'] = null;
   if (body.map !== undefined && body.map !== null) {
-    if (!isMap(body.map)) throw bad(`${where} map`, 'must be a map with `input` and `key`');
+    if (!isMap(body.map)) throw bad(`${where} map`, foreach ? 'must be a map with `key`' : 'must be a map with `input` and `key`');
     for (const k of Object.keys(body.map)) if (k !== 'input' && k !== 'key') throw bad(`${where} map`, `unknown key "${k}" (keys: input, key)`);
-    map = { input: path1(body.map.input, `${where} map.input`), key: str(body.map.key, `${where} map.key`) };
+    // With `foreach`, each partition file is the keyed input.
+    if (foreach && body.map.input !== undefined) throw bad(`${where} map`, 'takes no `input` with `foreach` (each partition file is the input)');
+    map = { input: foreach ? null : path1(body.map.input, `${where} map.input`), key: str(body.map.key, `${where} map.key`) };
   }
-  if (foreach && map) throw bad(where, '`foreach` and `map` cannot be combined');
   if ((foreach || map) && outs.length !== 1) {
     throw bad(where, `a ${foreach ? '`foreach`' : '`map`'} stage has exactly one output (${foreach ? 'the directory of per-file outputs' : 'the merged file'})`);
   }

@@ -36,3 +36,23 @@ export function* readFileBlocks(abs: string, block = BLOCK): Generator<Uint8Arra
     fs.closeSync(fd);
   }
 }
+
+/**
+ * Reads a file block by block into two buffers in turn: a block stays valid while the
+ * next one is read, and is overwritten by the one after (enough for a RecordCursor, which
+ * copies what it keeps; no fresh memory per block).
+ */
+export function* readFileAlternating(abs: string, block = BLOCK): Generator<Uint8Array> {
+  const fd = fs.openSync(abs, 'r');
+  try {
+    const bufs = [Buffer.allocUnsafe(block), Buffer.allocUnsafe(block)];
+    for (let k = 0; ; k ^= 1) {
+      const buf = bufs[k]!;
+      const n = fs.readSync(fd, buf, 0, block, null);
+      if (n === 0) return;
+      yield n === block ? buf : buf.subarray(0, n);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -66,7 +66,11 @@ test('stage keys are validated with the stage and key named', () => {
   bad('stages:\n  a:\n    cmd: x\n    outs: [o, o]\n', /lists the same output twice/);
   bad('stages:\n  a:\n    cmd: x\n    env: [not-a-name]\n', /is not an environment variable name/);
   bad('stages:\n  a:\n    cmd: x\n    foreach: d\n    outs: [o, p]\n', /exactly one output/);
-  bad('stages:\n  a:\n    cmd: x\n    foreach: d\n    map: {input: f, key: id}\n    outs: [o]\n', /cannot be combined/);
+  bad('stages:\n  a:\n    cmd: x\n    foreach: d\n    map: {input: f, key: id}\n    outs: [o]\n', /map takes no `input` with `foreach` \(each partition file is the input\)/);
+  bad('stages:\n  a:\n    cmd: x\n    foreach: d\n    map: {}\n    outs: [o]\n', /map\.key must be a non-empty string/);
+  bad('stages:\n  a:\n    cmd: x\n    map: {key: id}\n    outs: [o]\n', /map\.input must be a path/);
+  // foreach with map: each partition file is a keyed input.
+  assert.deepEqual(parseStages(parseProjectFile('stages:\n  a:\n    cmd: x\n    foreach: d\n    map: {key: id}\n    outs: [o]\n').sections.stages)[0]!.map, { input: null, key: 'id' });
   bad('stages:\n  a:\n    cmd: x\n    map: {input: f}\n    outs: [o]\n', /map\.key must be a non-empty string/);
 });
 

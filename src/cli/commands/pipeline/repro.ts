@@ -8,7 +8,7 @@ export default repoCommand({
   builder: (y) => withJson(y)
     .positional('stages', { type: 'string', array: true, describe: 'stages to reproduce (with everything upstream); all when none' })
     .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'run commands even when the run cache has the result' })
-    .option('verify-delta', { type: 'boolean', default: false, describe: 'for row-wise map stages, also recompute in full and fail if the results differ' })
+    .option('verify-delta', { type: 'boolean', default: false, describe: 'for row-wise map stages (also with foreach), also recompute in full and fail if a delta result differs' })
     .example('$0 repro', 'run every stale stage of dv.yaml')
     .example('$0 repro features', 'bring stage features (and what it depends on) up to date')
     .example('$0 repro --verify-delta', 'check incremental row-level results against a full recompute'),
