@@ -128,10 +128,11 @@ export async function executeRun(ctx: RunContext, spec: RunSpec): Promise<StageO
       records.forEach((record, i) => rememberFailedRun(repo, spec.stage.name, runIds[i]!, record.partition));
       return { ...base, status: 'failed', run: runId, reason, ...each('failed') };
     }
-    records.forEach((record, i) => {
+    // One transaction for all the parts' cache entries (rememberRun's own nest inside it).
+    repo.env.root.transactionSync(() => records.forEach((record, i) => {
       const own = spec.parts ? stored.files.filter(([p]) => parts[i]!.outs.some((o) => isUnder(p, o))) : stored.files;
       rememberRun(repo, runIds[i]!, record, own);
-    });
+    }));
     aside.discard();
     settled = true;
     // Only once the run is recorded: the output cache speeds up later restores and never fails a run.

@@ -48,56 +48,55 @@ function* verified(file: string, id: Oid): Generator<Uint8Array> {
 
 /** A copy being made of an input file; kept or thrown away once the run it belongs to ended. */
 export interface PendingCopy {
-  /** The run succeeded: the copy takes its name, and the copies of `replaced` inputs (the run's previous inputs) go. */
-  keep(replaced: Array<Oid | undefined>): Promise<void>;
-  /** The run did not succeed: the copy goes, earlier copies stay. */
+  /** The run succeeded: the copy takes its name, and the copy of the input it replaces goes (with what was noted of it). */
+  keep(): Promise<void>;
+  /** The run did not succeed: the copy goes (the replaced input's copy too, when it was written over). */
   discard(): Promise<void>;
 }
 
 /**
- * Starts copying the input file `abs` (content `id`, per the index) in the background
- * (a clone where the file system can, else a kernel copy), so it overlaps the command.
- * A failed copy only means the next delta reads the store.
+ * Starts copying the input file `abs` (content `id`, per the index) for the next delta,
+ * in the background so it overlaps the command. The copy of `replaced` (the input the
+ * unit's previous run read, no longer needed once diffed) is written over in place:
+ * its pages are in memory already, where a new file's must be found (on a VM, faulted
+ * in: about four times the system time). Otherwise a clone where the file system can,
+ * else a kernel copy. A failed copy only means the next delta reads the store.
  */
-export function startInputCopy(repo: Repository, abs: string, id: Oid): PendingCopy {
-  const copy = new ScratchCopy(repo, id);
-  if (copy.tmp) {
-    const made = fs.promises.copyFile(abs, copy.tmp, fs.constants.COPYFILE_FICLONE).then(() => true, () => false);
-    copy.made = () => made;
+export function startInputCopy(repo: Repository, abs: string, id: Oid, replaced?: Oid): PendingCopy {
+  const copy = new ScratchCopy(repo, id, replaced);
+  const tmp = copy.tmp;
+  if (!tmp) return copy;
+  if (replaced && replaced !== id) {
+    try {
+      fs.renameSync(copyFile(repo, replaced), tmp);
+      copy.reused = true;
+    } catch {
+      // No copy of the previous input: a new file.
+    }
   }
+  const made = (copy.reused ? overwrite(abs, tmp) : fs.promises.copyFile(abs, tmp, fs.constants.COPYFILE_FICLONE)).then(() => true, () => false);
+  copy.made = () => made;
   return copy;
 }
 
-/** An input read once for a diff and copied on the way (no second read of the file). */
-export interface CopyingRead {
-  pieces: Iterator<Uint8Array>;
-  /** The copy: kept only if `pieces` was read to its end. */
-  copy: PendingCopy;
-}
-
-/**
- * Reads the input file `abs` (content `id`, per the index) a block at a time (two buffers
- * in turn, as a RecordCursor needs), writing each block to the copy as it goes.
- */
-export function readWhileCopying(repo: Repository, abs: string, id: Oid): CopyingRead {
-  const copy = new ScratchCopy(repo, id);
-  const tmp = copy.tmp;
-  if (!tmp) return { pieces: readFileAlternating(abs), copy };
-  let whole = false;
-  copy.made = async () => whole;
-  const pieces = (function* () {
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      for (const piece of readFileAlternating(abs)) {
-        for (let off = 0; off < piece.length;) off += fs.writeSync(fd, piece, off);
-        yield piece;
-      }
-      whole = true;
-    } finally {
-      fs.closeSync(fd);
+/** Writes the content of `from` over the file `to` in place, then cuts `to` to its size. */
+async function overwrite(from: string, to: string): Promise<void> {
+  const src = await fs.promises.open(from, 'r');
+  const dst = await fs.promises.open(to, 'r+');
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    let position = 0;
+    for (;;) {
+      const { bytesRead } = await src.read(buf, 0, buf.length, position);
+      if (bytesRead === 0) break;
+      await dst.write(buf, 0, bytesRead, position);
+      position += bytesRead;
     }
-  })();
-  return { pieces, copy };
+    await dst.truncate(position);
+  } finally {
+    await src.close();
+    await dst.close();
+  }
 }
 
 /** A copy made in a scratch directory (removed if dv dies) and renamed into place when kept. */
@@ -106,21 +105,23 @@ class ScratchCopy implements PendingCopy {
   readonly tmp: string | null = null;
   /** Resolves to true once the copy at `tmp` is whole. */
   made: () => Promise<boolean> = async () => false;
+  /** True when `tmp` was the replaced input's copy, written over. */
+  reused = false;
   private readonly scratch: string | null = null;
 
-  constructor(private readonly repo: Repository, private readonly id: Oid) {
+  constructor(private readonly repo: Repository, private readonly id: Oid, private readonly replaced?: Oid) {
     if (fs.existsSync(copyFile(repo, id))) return;
     this.scratch = makeScratchDir(repo, 'copy');
     this.tmp = path.join(this.scratch, id);
   }
 
-  async keep(replaced: Array<Oid | undefined>): Promise<void> {
+  async keep(): Promise<void> {
     try {
       if (this.tmp && (await this.made())) {
         fs.mkdirSync(path.join(this.repo.dvDir, INPUT_COPIES_DIR), { recursive: true });
         fs.renameSync(this.tmp, copyFile(this.repo, this.id));
       }
-      dropInputCopies(this.repo, replaced.filter((old): old is Oid => old !== undefined && old !== this.id));
+      if (this.replaced && this.replaced !== this.id) dropInputCopies(this.repo, [this.replaced]);
     } catch {
       // Only a cache: the next delta reads the store.
     } finally {
@@ -130,6 +131,8 @@ class ScratchCopy implements PendingCopy {
 
   async discard(): Promise<void> {
     await this.made();
+    // A copy written over is neither input's any more: what was noted of the replaced one goes too.
+    if (this.reused && this.replaced) dropInputCopies(this.repo, [this.replaced]);
     this.cleanUp();
   }
 

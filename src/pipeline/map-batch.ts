@@ -105,7 +105,7 @@ async function runBatch(ctx: RunContext, stage: Stage, state: StageState, plans:
     };
     records.push(...(partitioned ? parts : [spec]));
     const r = await executeRun(ctx, spec);
-    await Promise.all(plans.map((p) => (r.status === 'ran' ? p.copy.keep([p.base.run.deps[p.unit.input]]) : p.copy.discard())));
+    await Promise.all(plans.map((p) => (r.status === 'ran' ? p.copy.keep() : p.copy.discard())));
     if (r.status === 'ran') {
       const runs = partitioned ? (r.partitions ?? []).map((o) => o.run) : [r.run];
       plans.forEach((p, i) => {

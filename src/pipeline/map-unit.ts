@@ -5,7 +5,7 @@ import { createHasher, type Oid } from '../hash/index.js';
 import { readFileAlternating, readFileBlocks, RecordCursor } from '../rows/index.js';
 import type { RepoPath } from '../util/index.js';
 import { executeRun } from './execute-run.js';
-import { readInputCopy, readWhileCopying, rememberOneRowEach, startInputCopy, type PendingCopy } from './input-copies.js';
+import { readInputCopy, rememberOneRowEach, startInputCopy, type PendingCopy } from './input-copies.js';
 import { countOneRowEach } from './one-row-each.js';
 import { outputsRestorable } from './outputs.js';
 import { diffKeyedRows, type RowDelta } from './row-delta.js';
@@ -36,7 +36,7 @@ export interface PlannedDelta {
   outFormat: RowFormat;
   /** How the input's first line ends (CRLF or LF): inputs fed together share it, as tools often keep it. */
   lineBreak: string;
-  /** The copy of the input made while the diff read it. */
+  /** The copy of the input for the next delta, begun once the diff was done. */
   copy: PendingCopy;
 }
 
@@ -77,8 +77,7 @@ export function planMapDelta(ctx: RunContext, unit: MapUnit, base: { id: Oid; ru
   const previous = base.run.deps[unit.input]!;
   const abs = path.join(ctx.root, unit.input);
   const inFormat = rowFormatOf(unit.input);
-  let reading = readWhileCopying(ctx.repo, abs, unit.deps[unit.input]!);
-  const diff = (pieces: Iterator<Uint8Array>) => diffKeyedRows(pieces, reading.pieces, inFormat, key, unit.input, { maxFedBytes: fs.statSync(abs).size / 2 });
+  const diff = (pieces: Iterator<Uint8Array>) => diffKeyedRows(pieces, readFileAlternating(abs), inFormat, key, unit.input, { maxFedBytes: fs.statSync(abs).size / 2 });
   const copy = readInputCopy(ctx.repo, previous);
   let d: RowDelta | undefined;
   if (copy) {
@@ -87,21 +86,13 @@ export function planMapDelta(ctx: RunContext, unit: MapUnit, base: { id: Oid; ru
     } catch {
       // A copy that is not the content it is named after was removed (StaleInputCopy); any
       // other failure is answered from the store, the source of truth, below.
-      void reading.copy.discard();
-      reading = readWhileCopying(ctx.repo, abs, unit.deps[unit.input]!);
     }
   }
-  try {
-    d ??= diff(ctx.repo.objects.readContentSync(previous));
-  } catch (err) {
-    void reading.copy.discard();
-    throw err;
-  }
-  if (d.fullRun) {
-    void reading.copy.discard(); // the diff may have stopped early: the full run copies the input itself
-    return null;
-  }
-  return { unit, base, diff: d, inFormat, outFormat: rowFormatOf(unit.output), lineBreak: firstLineBreak(abs), copy: reading.copy };
+  d ??= diff(ctx.repo.objects.readContentSync(previous));
+  if (d.fullRun) return null;
+  // The previous input's copy is done with: it becomes the current input's.
+  const next = startInputCopy(ctx.repo, abs, unit.deps[unit.input]!, previous);
+  return { unit, base, diff: d, inFormat, outFormat: rowFormatOf(unit.output), lineBreak: firstLineBreak(abs), copy: next };
 }
 
 function firstLineBreak(file: string): string {
@@ -119,8 +110,7 @@ export function previousInputOf(ctx: RunContext, stage: Stage, unit: MapUnit): O
 
 /** Maps the unit's whole input (DV_IN the input, DV_OUT the output), keeping a copy of the input for the next delta. */
 export async function runMapFull(ctx: RunContext, stage: Stage, state: StageState, unit: MapUnit, key: string): Promise<StageOutcome> {
-  const replaced = previousInputOf(ctx, stage, unit);
-  const copy = startInputCopy(ctx.repo, path.join(ctx.root, unit.input), unit.deps[unit.input]!);
+  const copy = startInputCopy(ctx.repo, path.join(ctx.root, unit.input), unit.deps[unit.input]!, previousInputOf(ctx, stage, unit));
   const r = await executeRun(ctx, {
     stage, partition: unit.partition, cmd: stage.cmd, env: { DV_IN: unit.input, DV_OUT: unit.output }, io: { in: unit.input, out: unit.output },
     deps: unit.deps, params: state.params, paramsFiles: state.paramsFiles, outs: [unit.output], key: unit.key,
@@ -129,7 +119,7 @@ export async function runMapFull(ctx: RunContext, stage: Stage, state: StageStat
     await copy.discard();
     return r;
   }
-  await copy.keep([replaced]);
+  await copy.keep();
   noteOneRowEach(ctx, unit, r.run!, key);
   return r;
 }
