@@ -29,10 +29,11 @@ const MAX_QUEUED = 2;
 interface PoolWorker { worker: Worker; queued: number }
 
 /**
- * The worker threads checking one table: segments go to the least busy worker, tallies
- * come back by segment number, and at the end each worker hands over its unique sets.
- * Callers await `send` (which waits for room, bounding the bytes in flight), then
- * `tallies` and `uniqueStates`, and always `close`.
+ * The worker threads checking one table: segments go to the least busy worker while one
+ * has room (two segments queued at most, bounding the bytes in flight), tallies come back
+ * by segment number, and at the end each worker hands over its unique sets. Callers
+ * `trySend` (checking a segment themselves when all are full), then await `tallies` and
+ * `uniqueStates`, and always `close`.
  */
 export class CheckPool {
   private readonly workers: PoolWorker[] = [];
@@ -64,18 +65,26 @@ export class CheckPool {
     }
   }
 
-  /** Hands a segment to the least busy worker, once one has room; its buffer moves to the worker. */
-  async send(seq: number, bytes: Uint8Array): Promise<void> {
-    for (;;) {
-      this.check();
-      const w = this.workers.reduce((a, b) => (b.queued < a.queued ? b : a));
-      if (w.queued < MAX_QUEUED) {
-        w.worker.postMessage({ seq, bytes } satisfies WorkerRequest, [bytes.buffer as ArrayBuffer]);
-        w.queued++;
-        return;
-      }
-      await this.next();
-    }
+  /** Hands a segment to the least busy worker if one has room (its buffer then moves to the worker); false when all are full. */
+  trySend(seq: number, bytes: Uint8Array): boolean {
+    this.check();
+    const w = this.workers.reduce((a, b) => (b.queued < a.queued ? b : a));
+    if (w.queued >= MAX_QUEUED) return false;
+    w.worker.postMessage({ seq, bytes } satisfies WorkerRequest, [bytes.buffer as ArrayBuffer]);
+    w.queued++;
+    return true;
+  }
+
+  /** Records the tally of a segment checked elsewhere (on the calling thread). */
+  record(seq: number, tally: RowTally): void {
+    this.tallyBySeq[seq] = tally;
+    this.received++;
+  }
+
+  /** Lets the workers' answers in (they arrive only while the calling thread waits). */
+  async poll(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.check();
   }
 
   /** The tallies of segments 0 to n - 1, once all have come back. */

@@ -1,10 +1,10 @@
 import os from 'node:os';
 import { InvalidInputError } from '../errors/index.js';
-import { RowSegmenter, TableReader, type ChunkSource, type TableFormat } from '../rows/index.js';
+import { RowSegmenter, segmentReader, TableReader, type ChunkSource, type TableFormat } from '../rows/index.js';
 import { CheckPool } from './check-pool.js';
 import { checkTable, finishTable, type TableCheckResult } from './check-table.js';
 import type { Contract } from './contract-spec.js';
-import { emptyTally, mergeTally, mergeUniqueStates, planTable } from './table-scan.js';
+import { emptyTally, mergeTally, mergeUniqueStates, planTable, scanRows, takeUniqueStates } from './table-scan.js';
 
 /** How a large table is split: segments of about `segmentBytes` checked on `threads` worker threads. */
 export interface SplitSettings { threads: number; segmentBytes: number }
@@ -32,9 +32,10 @@ export async function checkTableAuto(source: ChunkSource, format: TableFormat, c
 }
 
 /**
- * checkTable on worker threads. This thread reads the header (JSONL: the first row) and
- * plans the rules, then reads the table once, cutting it at record boundaries into
- * segments that workers check with the same per-row code. Tallies merge in file order
+ * checkTable on `threads` threads: this one and threads - 1 workers. This thread reads
+ * the header (JSONL: the first row) and plans the rules, then reads the table once,
+ * cutting it at record boundaries into segments that the workers — and this thread when
+ * they are all busy — check with the same per-row code. Tallies merge in file order
  * (counts add up, sample rows keep the first few with lines counted on from the segments
  * before), and unique sets merge so that a key seen in two segments is a suspect like a
  * key seen twice in one; the exact duplicate pass then runs over the whole table as
@@ -51,16 +52,24 @@ export async function checkTableSplit(source: ChunkSource, format: TableFormat, 
   }
   const plan = planTable(head, contract);
   const segmenter = new RowSegmenter(source, format, head.dataStart, opts.segmentBytes);
-  const pool = new CheckPool(opts.threads, {
-    format, contract, columns: [...head.columns], label: source.label, expectBytes: Math.ceil(source.size / opts.threads),
-  }, (buf) => segmenter.recycle(buf));
+  const columns = [...head.columns];
+  const expectBytes = Math.ceil(source.size / opts.threads);
+  // This thread is one of the threads: it reads, and checks a segment whenever every worker is full.
+  const pool = new CheckPool(Math.max(1, opts.threads - 1), { format, contract, columns, label: source.label, expectBytes }, (buf) => segmenter.recycle(buf));
   const alone = async (): Promise<{ result: TableCheckResult; segments: number }> => {
     await pool.close();
     return { result: checkTable(source, format, contract, opts), segments: 1 };
   };
   let segments = 0;
   try {
-    for (const bytes of segmenter.segments()) await pool.send(segments++, bytes);
+    for (const bytes of segmenter.segments()) {
+      const seq = segments++;
+      if (pool.trySend(seq, bytes)) continue;
+      const reader = segmentReader(bytes, format, columns, source.label);
+      pool.record(seq, scanRows(reader, plan, reader.next(), expectBytes));
+      segmenter.recycle(bytes.buffer as ArrayBuffer);
+      await pool.poll();
+    }
     if (segmenter.gaveUp) return await alone();
     const tally = emptyTally(plan);
     let lineBase = head.linesBeforeData;
@@ -68,8 +77,8 @@ export async function checkTableSplit(source: ChunkSource, format: TableFormat, 
       mergeTally(tally, part, lineBase);
       lineBase += part.lines;
     }
-    const states = await pool.uniqueStates();
-    plan.uniques.forEach((u, i) => mergeUniqueStates(u, states.filter((s) => s.length > 0).map((s) => s[i]!)));
+    const states = [takeUniqueStates(plan), ...(await pool.uniqueStates()).filter((s) => s.length > 0)];
+    plan.uniques.forEach((u, i) => mergeUniqueStates(u, states.map((s) => s[i]!)));
     return { result: finishTable(source, format, contract, plan, tally, opts.now), segments };
   } catch (err) {
     if (!(err instanceof InvalidInputError)) throw err;

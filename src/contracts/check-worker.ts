@@ -4,7 +4,7 @@
  * each with its tally, and at the end hands over its unique-column sets.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { TableReader } from '../rows/index.js';
+import { segmentReader } from '../rows/index.js';
 import type { CheckWorkerData, WorkerReply, WorkerRequest } from './check-pool.js';
 import { planTable, scanRows, takeUniqueStates, type TablePlan } from './table-scan.js';
 
@@ -25,8 +25,7 @@ parentPort!.on('message', (msg: WorkerRequest) => {
       return;
     }
     const { bytes } = msg;
-    const source = { label: data.label, size: bytes.length, open: () => [bytes][Symbol.iterator]() };
-    const reader = new TableReader(data.format, source, { columns: data.columns });
+    const reader = segmentReader(bytes, data.format, data.columns, data.label);
     plan ??= planTable(reader, data.contract);
     const tally = scanRows(reader, plan, reader.next(), data.expectBytes);
     // The rows are done with: the buffer goes back for the next segments.

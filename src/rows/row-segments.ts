@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import type { ChunkSource } from './chunk-source.js';
+import { TableReader } from './table-reader.js';
 import type { TableFormat } from './table-format.js';
 
 const NL = 10;
@@ -168,4 +169,9 @@ function nextRecordEnd(buf: Buffer, from: number, parity: number): { end: number
     }
     return { end: nl, parity: 0 };
   }
+}
+
+/** A reader of one segment's rows, with the table's columns (the header is not in the segment). */
+export function segmentReader(bytes: Uint8Array, format: TableFormat, columns: readonly string[], label: string): TableReader {
+  return new TableReader(format, { label, size: bytes.length, open: () => [bytes][Symbol.iterator]() }, { columns });
 }
