@@ -6,7 +6,7 @@ import { add, readPathContent, type PathContent } from '../worktree/index.js';
 import { executeRun } from './execute-run.js';
 import { dropInputCopies } from './input-copies.js';
 import { discardCopies, runMapDeltas } from './map-batch.js';
-import { checkKeyColumn, findMapBase, planMapDelta, previousInputOf, runMapFull, type MapUnit, type PlannedDelta } from './map-unit.js';
+import { checkKeyColumn, findMapBase, planMapDelta, runMapFull, type MapUnit, type PlannedDelta } from './map-unit.js';
 import { lastStageRun, runKey } from './run-cache.js';
 import type { RunContext, StageOutcome } from './run-context.js';
 import { readRunRecord } from './run-record.js';

@@ -69,9 +69,10 @@ export function findMapBase(ctx: RunContext, stage: Stage, state: StageState, un
 
 /**
  * Diffs the unit's input against its base run's input (read from its plain copy when
- * there is a good one, else from the store), copying the current input on the way. Null
- * when only a full run gives the right result or is cheaper: a changed header, a key the
- * previous input repeats, more than half of the input's bytes to feed.
+ * there is a good one, else from the store), then begins the current input's copy (over
+ * the previous one's). Null when only a full run gives the right result or is cheaper: a
+ * changed header, a key the previous input repeats, more than half of the input's bytes
+ * to feed.
  */
 export function planMapDelta(ctx: RunContext, unit: MapUnit, base: { id: Oid; run: RunRecord }, key: string): PlannedDelta | null {
   const previous = base.run.deps[unit.input]!;

@@ -165,7 +165,7 @@ abstract class Merge {
 
 class KeyedMerge extends Merge {
   run(): MergeResult {
-    const { P, keysP, D, m } = this;
+    const { keysP, D, m } = this;
     const N = new RecordCursor(m.current, false);
     const keysN = new RowKeys(m.inFormat, m.key, m.input);
     if (m.inFormat === 'csv' && N.next()) keysN.header(N.buf, N.start, N.end);
