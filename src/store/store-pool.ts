@@ -48,7 +48,8 @@ export class StorePool {
   private seq = 0;
   private inflight = 0;
   private failure: Error | undefined;
-  private wake: (() => void) | undefined;
+  /** Callers waiting for results (several when one process serves concurrent transfers). */
+  private waiters: Array<() => void> = [];
 
   /**
    * The process's pool, or undefined when threads are off (`DV_THREADS=0`) or the
@@ -126,7 +127,7 @@ export class StorePool {
     this.sendAll();
     while (this.inflight > limit) {
       this.check();
-      await new Promise<void>((resolve) => { this.wake = resolve; });
+      await new Promise<void>((resolve) => { this.waiters.push(resolve); });
     }
     this.check();
   }
@@ -171,7 +172,13 @@ export class StorePool {
     }
     // An idle worker must not keep the process alive.
     if (w.busy === 0) w.worker.unref();
-    this.wake?.();
+    this.wakeAll();
+  }
+
+  private wakeAll(): void {
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const wake of waiting) wake();
   }
 
   /** Records the first failure and stops the workers: the pool is done, and must not keep the process alive. */
@@ -181,7 +188,7 @@ export class StorePool {
     this.failure = err;
     for (const w of this.workers) void w.worker.terminate();
     for (const [dir, pool] of StorePool.pools) if (pool === this) StorePool.pools.delete(dir);
-    this.wake?.();
+    this.wakeAll();
   }
 
   private check(): void {
