@@ -131,6 +131,8 @@ export class RecordCursor {
 
   /** Line mode: the first line break at or after `pos` in `buf` (-1: none), found a batch at a time. */
   private breakFrom(pos: number): number {
+    // Past the end (after a last record without a line break): nothing to search.
+    if (pos >= this.buf.length) return -1;
     const b = (this.breaks ??= new Int32Array(MAX_BREAKS));
     while (this.nextBreak < this.breakCount) {
       const nl = b[this.nextBreak++]!;
