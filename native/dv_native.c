@@ -5,6 +5,7 @@
 // src/rows (tested).
 #include <node_api.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include "blake3.h"
 
@@ -30,6 +31,21 @@ static int typed_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) 
   }
   *data = (uint8_t *)base;
   *len = length;
+  return 1;
+}
+
+// Reads the (bytes, start, end) arguments at argv[0..2]; throws a RangeError saying
+// "`what` outside the buffer" when [start, end) does not lie within the bytes.
+static int byte_range(napi_env env, napi_value *argv, uint8_t **buf, size_t *len, int64_t *start, int64_t *end, const char *what) {
+  if (!typed_bytes(env, argv[0], buf, len)) return 0;
+  napi_get_value_int64(env, argv[1], start);
+  napi_get_value_int64(env, argv[2], end);
+  if (*start < 0 || *end > (int64_t)*len || *start > *end) {
+    char msg[64];
+    snprintf(msg, sizeof msg, "%s outside the buffer", what);
+    napi_throw_range_error(env, NULL, msg);
+    return 0;
+  }
   return 1;
 }
 
@@ -59,22 +75,16 @@ static napi_value find_cut(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   uint8_t *buf;
   size_t len;
-  if (argc < 9 || !typed_bytes(env, argv[0], &buf, &len)) return NULL;
   int64_t start, end, min, avg, max;
+  if (argc < 9 || !byte_range(env, argv, &buf, &len, &start, &end, "cut search")) return NULL;
   uint32_t mask_s, mask_l;
   bool final;
-  napi_get_value_int64(env, argv[1], &start);
-  napi_get_value_int64(env, argv[2], &end);
   napi_get_value_int64(env, argv[3], &min);
   napi_get_value_int64(env, argv[4], &avg);
   napi_get_value_int64(env, argv[5], &max);
   napi_get_value_uint32(env, argv[6], &mask_s);
   napi_get_value_uint32(env, argv[7], &mask_l);
   napi_get_value_bool(env, argv[8], &final);
-  if (start < 0 || end > (int64_t)len || start > end) {
-    napi_throw_range_error(env, NULL, "cut search outside the buffer");
-    return NULL;
-  }
   int64_t cut = -1;
   int64_t avail = end - start;
   if (avail <= min) {
@@ -109,10 +119,8 @@ static napi_value line_breaks(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   uint8_t *buf;
   size_t len;
-  if (argc < 4 || !typed_bytes(env, argv[0], &buf, &len)) return NULL;
   int64_t start, end;
-  napi_get_value_int64(env, argv[1], &start);
-  napi_get_value_int64(env, argv[2], &end);
+  if (argc < 4 || !byte_range(env, argv, &buf, &len, &start, &end, "line search")) return NULL;
   napi_typedarray_type type;
   size_t out_len, offset;
   napi_value ab;
@@ -121,7 +129,7 @@ static napi_value line_breaks(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "expected an Int32Array");
     return NULL;
   }
-  if (start < 0 || end > (int64_t)len || start > end || len > INT32_MAX) {
+  if (len > INT32_MAX) {
     napi_throw_range_error(env, NULL, "line search outside the buffer");
     return NULL;
   }
@@ -149,14 +157,8 @@ static napi_value count_records(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   uint8_t *buf;
   size_t len;
-  if (argc < 3 || !typed_bytes(env, argv[0], &buf, &len)) return NULL;
   int64_t start, end;
-  napi_get_value_int64(env, argv[1], &start);
-  napi_get_value_int64(env, argv[2], &end);
-  if (start < 0 || end > (int64_t)len || start > end) {
-    napi_throw_range_error(env, NULL, "line count outside the buffer");
-    return NULL;
-  }
+  if (argc < 3 || !byte_range(env, argv, &buf, &len, &start, &end, "line count")) return NULL;
   int64_t n = 0;
   const uint8_t *line = buf + start;
   const uint8_t *e = buf + end;

@@ -76,3 +76,14 @@ export function specInput(n: number, seed: number): Uint8Array {
   }
   return b;
 }
+
+/** Flips a byte in the middle of every pack file of the repository at `dir` (a damaged store). */
+export function corruptPacks(dir: string): void {
+  const packs = path.join(dir, '.dv', 'packs');
+  for (const f of fs.readdirSync(packs)) {
+    const p = path.join(packs, f);
+    const b = fs.readFileSync(p);
+    b[b.length >> 1]! ^= 0xff;
+    fs.writeFileSync(p, b);
+  }
+}

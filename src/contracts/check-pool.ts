@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import { InternalError, InvalidInputError } from '../errors/index.js';
+import { InternalError } from '../errors/index.js';
 import type { TableFormat } from '../rows/index.js';
-import { startWorker } from '../util/index.js';
+import { errorFromThread, startWorker, type ThreadError } from '../util/index.js';
 import type { Contract } from './contract-spec.js';
 import type { RowTally, UniqueState } from './table-scan.js';
 
@@ -21,7 +21,7 @@ export type WorkerRequest = { finish?: false; seq: number; bytes: Uint8Array } |
 export type WorkerReply =
   | { seq: number; tally: RowTally; buffer: ArrayBuffer }
   | { uniques: UniqueState[] }
-  | { failed: { code: string; message: string } };
+  | { failed: ThreadError };
 
 /** Segments sent to a worker and not yet answered, at most: one in work, one waiting. */
 const MAX_QUEUED = 2;
@@ -50,7 +50,7 @@ export class CheckPool {
       const worker = startWorker(import.meta.url, 'contracts', 'check-worker', { workerData: data });
       const w: PoolWorker = { worker, queued: 0 };
       worker.on('message', (msg: WorkerReply) => {
-        if ('failed' in msg) this.fail(msg.failed.code === 'EINVALID' ? new InvalidInputError(msg.failed.message) : new InternalError(`checking rows failed: ${msg.failed.message}`));
+        if ('failed' in msg) this.fail(errorFromThread(msg.failed, 'checking rows failed'));
         else if ('tally' in msg) {
           this.tallyBySeq[msg.seq] = msg.tally;
           this.received++;

@@ -1,5 +1,5 @@
-import os from 'node:os';
 import { InvalidInputError } from '../errors/index.js';
+import { threadSetting } from '../util/index.js';
 import { RowSegmenter, segmentReader, TableReader, type ChunkSource, type TableFormat } from '../rows/index.js';
 import { CheckPool } from './check-pool.js';
 import { checkTable, finishTable, type TableCheckResult } from './check-table.js';
@@ -17,7 +17,7 @@ const SEGMENT_BYTES = 8 * 1024 * 1024;
  * thread). `DV_VALIDATE_SEGMENT_BYTES` sets the segment size (8 MiB; tests make it tiny).
  */
 export function splitSettings(size: number, env: NodeJS.ProcessEnv = process.env): SplitSettings | null {
-  const threads = env.DV_THREADS === undefined ? os.availableParallelism() : Number(env.DV_THREADS);
+  const threads = threadSetting((cores) => cores, env);
   const wanted = Number(env.DV_VALIDATE_SEGMENT_BYTES ?? SEGMENT_BYTES);
   const segmentBytes = Number.isInteger(wanted) && wanted > 0 ? wanted : SEGMENT_BYTES;
   if (!Number.isInteger(threads) || threads < 2 || size < 2 * segmentBytes) return null;

@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { segmentReader } from '../rows/index.js';
+import { errorForThread } from '../util/index.js';
 import type { CheckWorkerData, WorkerReply, WorkerRequest } from './check-pool.js';
 import { planTable, scanRows, takeUniqueStates, type TablePlan } from './table-scan.js';
 
@@ -31,8 +32,6 @@ parentPort!.on('message', (msg: WorkerRequest) => {
     // The rows are done with: the buffer goes back for the next segments.
     reply({ seq: msg.seq, tally, buffer: bytes.buffer as ArrayBuffer }, [bytes.buffer as ArrayBuffer]);
   } catch (err) {
-    // Errors lose their class crossing threads: send what the main thread needs to rebuild it.
-    const e = err as { code?: unknown; message?: unknown };
-    reply({ failed: { code: String(e.code ?? ''), message: String(e.message ?? err) } });
+    reply({ failed: errorForThread(err) });
   }
 });

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { writeFully } from '../util/index.js';
 
 const NEWLINE = Buffer.from('\n');
 
@@ -44,7 +45,6 @@ export class LineWriter {
   }
 
   private writeAll(b: Uint8Array): void {
-    let off = 0;
-    while (off < b.length) off += fs.writeSync(this.fd, b, off);
+    writeFully(this.fd, b);
   }
 }

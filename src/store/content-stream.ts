@@ -1,9 +1,8 @@
-import os from 'node:os';
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
-import { CorruptObjectError, InternalError, NotFoundError, type ErrorData } from '../errors/index.js';
+import { InternalError } from '../errors/index.js';
 import type { Oid } from '../hash/index.js';
 import type { ChunkRef } from '../objects/index.js';
-import { startWorker as startThread } from '../util/index.js';
+import { errorFromThread, startWorker as startThread, threadSetting, type ThreadError } from '../util/index.js';
 
 /** Chunks decoded ahead of the reader: a ring of this many slots… */
 export const RING_SLOTS = 16;
@@ -23,15 +22,13 @@ const STALL_MS = 120_000;
 /** What the main thread hands a read worker for one file. */
 export interface StreamJob { chunks: ChunkRef[]; ctrl: SharedArrayBuffer; data: SharedArrayBuffer; port: MessagePort }
 
-/** An error as a read worker reports it (classes do not cross threads). */
-export interface StreamError { code: string; message: string; data: unknown; hint?: string }
 
 const idle = new Map<string, Worker[]>();
 
 /** True when a file of `size` bytes is worth reading on a worker thread. */
 export function streamsOnWorker(size: number, chunks: readonly ChunkRef[]): boolean {
   if (size < 16 * 1024 * 1024) return false;
-  const threads = process.env.DV_THREADS === undefined ? os.availableParallelism() - 1 : Number(process.env.DV_THREADS);
+  const threads = threadSetting((cores) => cores - 1);
   if (!Number.isInteger(threads) || threads < 1) return false;
   return chunks.every((c) => c.size <= SLOT_BYTES);
 }
@@ -83,20 +80,16 @@ function waitForChunk(ctrl: Int32Array, i: number, port: MessagePort): void {
   for (;;) {
     const produced = Atomics.load(ctrl, CTRL_PRODUCED);
     if (produced > i) return;
-    if (Atomics.load(ctrl, CTRL_STATE) === STATE_FAILED) throw rebuild(receiveMessageOnPort(port)?.message as StreamError | undefined);
+    if (Atomics.load(ctrl, CTRL_STATE) === STATE_FAILED) throw failure(receiveMessageOnPort(port)?.message as ThreadError | undefined);
     if (Atomics.wait(ctrl, CTRL_PRODUCED, produced, 1000) === 'timed-out' && (waited += 1000) >= STALL_MS) {
       throw new InternalError('reading content on a worker thread made no progress for two minutes', { hint: 'retry with DV_THREADS=0' });
     }
   }
 }
 
-function rebuild(e: StreamError | undefined): Error {
-  if (!e) return new InternalError('a content read worker failed without saying why');
-  const data = (typeof e.data === 'object' && e.data !== null ? e.data : {}) as ErrorData;
-  // The same error the reading thread itself would have thrown.
-  if (e.code === 'ECORRUPT') return new CorruptObjectError(e.message, { data, hint: e.hint });
-  if (e.code === 'ENOTFOUND') return new NotFoundError(e.message, { data, hint: e.hint });
-  return new InternalError(`reading content failed: ${e.message}`, { data });
+/** The reader's error for what a read worker reported: the same error the reading thread itself would have thrown. */
+function failure(e: ThreadError | undefined): Error {
+  return e ? errorFromThread(e, 'reading content failed') : new InternalError('a content read worker failed without saying why');
 }
 
 function startWorker(dvDir: string): Worker {

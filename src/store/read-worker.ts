@@ -8,8 +8,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { CorruptObjectError } from '../errors/index.js';
 import {
   CTRL_CONSUMED, CTRL_LENGTHS, CTRL_PRODUCED, CTRL_STATE, RING_SLOTS, SLOT_BYTES, STATE_CANCELLED, STATE_FAILED,
-  type StreamError, type StreamJob,
+  type StreamJob,
 } from './content-stream.js';
+import { errorForThread } from '../util/index.js';
 import { openStoreEnv } from './environment.js';
 import { ObjectStore } from './object-store.js';
 
@@ -40,9 +41,7 @@ function run(job: StreamJob): void {
       Atomics.notify(ctrl, CTRL_PRODUCED);
     }
   } catch (err) {
-    const e = err as { code?: unknown; message?: unknown; data?: unknown; hint?: unknown };
-    const hint = typeof e.hint === 'string' ? e.hint : undefined;
-    job.port.postMessage({ code: String(e.code ?? ''), message: String(e.message ?? err), data: e.data ?? {}, hint } satisfies StreamError);
+    job.port.postMessage(errorForThread(err));
     Atomics.store(ctrl, CTRL_STATE, STATE_FAILED);
     Atomics.notify(ctrl, CTRL_PRODUCED);
   } finally {

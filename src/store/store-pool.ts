@@ -1,8 +1,7 @@
-import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { CORRUPT_HINT, CorruptObjectError, DvError, InternalError, type ErrorData } from '../errors/index.js';
+import { CORRUPT_HINT, DvError, InternalError } from '../errors/index.js';
 import type { Oid } from '../hash/index.js';
-import { startWorker } from '../util/index.js';
+import { errorFromThread, startWorker, threadSetting, type ThreadError } from '../util/index.js';
 import type { EncodedPayload } from './record.js';
 
 /**
@@ -12,15 +11,13 @@ import type { EncodedPayload } from './record.js';
 export type PoolJob =
   | { seq: number; op: 'encode'; bytes: Uint8Array; baseIds: readonly Oid[] }
   | { seq: number; op: 'verify'; id: Oid; encoding: number; payload: Uint8Array };
-/** An error as it crosses threads (classes do not): what the main thread needs to rebuild it. */
-export interface PoolError { code: string; message: string; data: unknown }
 /** A worker's answer for one job: the encoded payload, the verified bytes, or why verifying failed. */
 export type PoolResult =
   | { seq: number; encoding: number; payload: Uint8Array }
   | { seq: number; bytes: Uint8Array }
-  | { seq: number; error: PoolError };
+  | { seq: number; error: ThreadError };
 /** A worker's answer when a batch failed as a whole (a damaged delta base, say). */
-export interface PoolFailure { failed: PoolError }
+export interface PoolFailure { failed: ThreadError }
 
 /** Jobs are sent in batches of about this many bytes, so small files cost few messages. */
 const BATCH_BYTES = 512 * 1024;
@@ -57,7 +54,7 @@ export class StorePool {
    * core to the main thread (on two cores a second worker gained little and cost ~35 MB).
    */
   static forStore(dvDir: string): StorePool | undefined {
-    const wanted = process.env.DV_THREADS === undefined ? os.availableParallelism() - 1 : Number(process.env.DV_THREADS);
+    const wanted = threadSetting((cores) => cores - 1);
     if (!Number.isInteger(wanted) || wanted < 1) return undefined;
     let pool = StorePool.pools.get(dvDir);
     if (!pool) StorePool.pools.set(dvDir, pool = new StorePool(dvDir, Math.min(wanted, 16)));
@@ -71,7 +68,7 @@ export class StorePool {
       const w: PoolWorker = { worker, outbox: [], outboxBytes: 0, transfer: [], busy: 0 };
       worker.on('message', (msg: PoolResult[] | PoolFailure) => {
         if (Array.isArray(msg)) this.receive(w, msg);
-        else this.fail(rebuildError(msg.failed));
+        else this.fail(encodeError(msg.failed));
       });
       worker.on('error', (err) => this.fail(err));
       worker.on('exit', (code) => { if (code !== 0 && !this.failure) this.fail(new Error(`store worker exited with code ${code}`)); });
@@ -106,7 +103,7 @@ export class StorePool {
     this.submit({ seq: 0, op: 'verify', id, encoding, payload }, payload.length, undefined, (r) => {
       if ('bytes' in r) done(r.bytes);
       // A received object that fails is the sender's problem: no advice to check this store.
-      else if ('error' in r) done(undefined, rebuildError({ ...r.error, code: r.error.code === 'ECORRUPT' ? 'ERECEIVED' : r.error.code }) as DvError);
+      else if ('error' in r) done(undefined, errorFromThread(r.error, 'verifying failed') as DvError);
     });
   }
 
@@ -197,10 +194,7 @@ export class StorePool {
   }
 }
 
-/** The main-thread error for a worker's failure: corruption stays a CorruptObjectError. */
-function rebuildError(f: PoolError): Error {
-  const data = (typeof f.data === 'object' && f.data !== null ? f.data : {}) as ErrorData;
-  if (f.code === 'ECORRUPT') return new CorruptObjectError(f.message, { data, hint: CORRUPT_HINT });
-  if (f.code === 'ERECEIVED') return new CorruptObjectError(f.message, { data });
-  return new InternalError(`encoding failed: ${f.message}`, { data });
+/** The main-thread error for a failed encode: a damaged delta base stays a CorruptObjectError, with the fsck hint. */
+function encodeError(f: ThreadError): Error {
+  return errorFromThread(f.code === 'ECORRUPT' ? { ...f, hint: f.hint ?? CORRUPT_HINT } : f, 'encoding failed');
 }

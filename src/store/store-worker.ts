@@ -7,12 +7,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Oid } from '../hash/index.js';
-import { hashBytesRaw, oidFromBytes } from '../hash/index.js';
 import { CorruptObjectError } from '../errors/index.js';
-import { decodePayload, ENCODING_DELTA, encodeBlob, type DeltaBase } from './record.js';
+import { encodeBlob, type DeltaBase } from './record.js';
+import { verifyPayload } from './verify-payload.js';
 import { openStoreEnv } from './environment.js';
 import { ObjectStore } from './object-store.js';
-import type { PoolError, PoolFailure, PoolJob, PoolResult } from './store-pool.js';
+import type { PoolFailure, PoolJob, PoolResult } from './store-pool.js';
+import { errorForThread } from '../util/index.js';
 
 /** Neighbouring chunks share candidate bases; a few recent ones cover the overlap. */
 const BASE_CACHE_SIZE = 8;
@@ -31,18 +32,12 @@ function readBase(id: Oid): DeltaBase | undefined {
 
 /** The bytes of a received blob, checked against its id (deltas are decoded by the main thread, which holds their bases). */
 function verifyBlob(id: Oid, encoding: number, payload: Uint8Array): Uint8Array {
-  if (encoding === ENCODING_DELTA) throw new CorruptObjectError(`object ${id} is a delta, which is verified where its base is held`, { data: { id } });
-  const bytes = decodePayload(encoding, payload, id);
-  const actual = oidFromBytes(hashBytesRaw(bytes));
-  if (actual !== id) throw new CorruptObjectError(`object ${id} is corrupt: its bytes hash to ${actual}`, { data: { id, actual } });
-  return bytes;
+  const obj = verifyPayload(id, { kind: 'blob', encoding, payload }, () => {
+    throw new CorruptObjectError(`object ${id} is a delta, which is verified where its base is held`, { data: { id } });
+  });
+  return (obj as { data: Uint8Array }).data;
 }
 
-/** Errors lose their class crossing threads: send what the main thread needs to rebuild it. */
-function describe(err: unknown): PoolError {
-  const e = err as { code?: unknown; message?: unknown; data?: unknown };
-  return { code: String(e.code ?? ''), message: String(e.message ?? err), data: e.data ?? {} };
-}
 
 /** True when `bytes` is the whole of a buffer nobody else holds, so it can move to the main thread rather than be copied. */
 function movable(bytes: Uint8Array): boolean {
@@ -59,7 +54,7 @@ parentPort!.on('message', (jobs: PoolJob[]) => {
           if (movable(bytes) && !transfer.includes(bytes.buffer as ArrayBuffer)) transfer.push(bytes.buffer as ArrayBuffer);
           return { seq: job.seq, bytes };
         } catch (err) {
-          return { seq: job.seq, error: describe(err) };
+          return { seq: job.seq, error: errorForThread(err) };
         }
       }
       const bases = job.baseIds.map(readBase).filter((b): b is DeltaBase => b !== undefined);
@@ -73,6 +68,6 @@ parentPort!.on('message', (jobs: PoolJob[]) => {
       parentPort!.postMessage(results);
     }
   } catch (err) {
-    parentPort!.postMessage({ failed: describe(err) } satisfies PoolFailure);
+    parentPort!.postMessage({ failed: errorForThread(err) } satisfies PoolFailure);
   }
 });

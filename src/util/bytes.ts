@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+
 /** Lowercase hex of bytes. */
 export function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
@@ -34,4 +36,10 @@ export function parseByteSize(text: string): number | undefined {
   if (!m || unit === undefined) return undefined;
   const n = Math.round(Number(m[1]) * unit);
   return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** Writes all of `bytes` to `fd` at its current position (a write may take fewer bytes than asked). */
+export function writeFully(fd: number, bytes: Uint8Array): void {
+  let off = 0;
+  while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
 }

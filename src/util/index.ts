@@ -5,3 +5,4 @@ export * from './clock.js';
 export * from './glob.js';
 export * from './process.js';
 export * from './worker-script.js';
+export * from './thread-error.js';

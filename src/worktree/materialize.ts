@@ -6,6 +6,7 @@ import type { ObjectStore } from '../store/index.js';
 import { linkOrCopyFile, modeForKind } from './link-or-copy.js';
 import type { PreparedContent } from './prepared-content.js';
 import { statPath, type FileStat } from './scan.js';
+import { writeFully } from '../util/index.js';
 
 /**
  * Writes tree leaves into a directory. Over existing files, each goes to a temporary
@@ -102,8 +103,7 @@ export class Materializer {
     const fd = fs.openSync(target, 'wx', mode);
     try {
       for (const piece of this.objects.readContentSync(leaf.id, { transient: true })) {
-        let off = 0;
-        while (off < piece.length) off += fs.writeSync(fd, piece, off, piece.length - off);
+        writeFully(fd, piece);
         onBytes?.(piece.length);
       }
     } finally {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Oid } from '../hash/index.js';
 import { linkOrCopyFile } from './link-or-copy.js';
+import { writeFully } from '../util/index.js';
 
 /**
  * File content written out while it was being received and verified (a clone writes
@@ -34,9 +35,7 @@ export class PreparedContent {
   /** Appends the next verified-so-far bytes of `id`'s content. */
   write(id: Oid, bytes: Uint8Array): void {
     const fd = this.open.get(id);
-    if (fd === undefined) return;
-    let off = 0;
-    while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+    if (fd !== undefined) writeFully(fd, bytes);
   }
 
   /** Ends `id`'s file: offered to checkout when its content verified, else removed. */

@@ -3,18 +3,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { hashBytes } from '../../src/hash/index.js';
-import { dv, dvOk, makeRepo, tmpDir } from '../helpers.js';
+import { corruptPacks, dv, dvOk, makeRepo, tmpDir } from '../helpers.js';
 
 /** Flips one byte in the middle of every pack file, as a failing disk would. */
-function corruptPacks(dir: string): void {
-  const packs = path.join(dir, '.dv', 'packs');
-  for (const f of fs.readdirSync(packs)) {
-    const p = path.join(packs, f);
-    const b = fs.readFileSync(p);
-    b[b.length >> 1] ^= 0xff;
-    fs.writeFileSync(p, b);
-  }
-}
 
 test('reads of a corrupted object fail with its id, exit 1, and leave the working tree alone', () => {
   const content = Buffer.from('id,value\n' + Array.from({ length: 4000 }, (_, i) => `${i},${(i * 7919) % 1000}`).join('\n') + '\n');

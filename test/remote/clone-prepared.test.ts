@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { test } from 'node:test';
-import http from 'node:http';
 import { flattenTree } from '../../src/history/index.js';
-import {
-  CheckoutTap, PathTransport, advertisedRefs, decodeIds, encodeFrames, fetchObjects, openRepositoryPath, readWireObjects, type WireObject,
-} from '../../src/remote/index.js';
+import { CheckoutTap, PathTransport, fetchObjects, openRepositoryPath } from '../../src/remote/index.js';
 import { initRepository } from '../../src/repo/index.js';
 import { PreparedContent } from '../../src/worktree/index.js';
 import { dv, dvOk, makeRepo, tmpDir } from '../helpers.js';
 import { csvBytes } from './fixtures.js';
+import { dvAsync, lyingRemote } from './serve-helpers.js';
 
 /** A repository whose branch has a multi-chunk file, the same content at two paths, an exec file, a symlink and small files. */
 function sourceRepo(): string {
@@ -89,41 +86,15 @@ test('the tap prepares exactly the tip tree\'s file content, verified, and not o
 test('content that fails verification is never offered, and the clone fails leaving nothing', async () => {
   const src = sourceRepo();
   const srcRepo = openRepositoryPath(src);
-  // A server that flips a byte in the last chunk of every multi-chunk file it sends.
-  const server = http.createServer(async (req, res) => {
-    const body: Buffer[] = [];
-    for await (const ch of req) body.push(ch as Buffer);
-    const endpoint = req.url!.split('/').pop();
-    if (endpoint === 'refs') {
-      const { refs, head } = advertisedRefs(srcRepo);
-      res.end(JSON.stringify({ refs: Object.fromEntries(refs), head }));
-    } else if (endpoint === 'has') {
-      res.end(Buffer.from(decodeIds(Buffer.concat(body)).map(() => 1)));
-    } else {
-      const ids = decodeIds(Buffer.concat(body));
-      async function* tampered(): AsyncGenerator<WireObject> {
-        for await (const o of readWireObjects(srcRepo, ids)) {
-          if (o.kind === 'blob' && o.payload.length > 5000) {
-            const p = Buffer.from(o.payload);
-            p[p.length >> 1]! ^= 0x01;
-            yield { ...o, payload: p };
-          } else yield o;
-        }
-      }
-      Readable.from(encodeFrames(tampered())).pipe(res);
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const l = await lyingRemote(srcRepo, 'wrong-bytes');
   try {
-    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/src`;
     const root = tmpDir();
-    const { dvAsync } = await import('./serve-helpers.js');
-    const r = await dvAsync(root, ['clone', url, 'c']);
+    const r = await dvAsync(root, ['clone', l.url, 'c']);
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /dv: object [0-9a-f]{64} (is corrupt|does not)/);
     assert.equal(fs.existsSync(path.join(root, 'c')), false);
   } finally {
-    await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); });
+    await l.close();
     await srcRepo.close();
   }
 });

@@ -1,5 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import net from 'node:net';
+import { Readable } from 'node:stream';
+import { advertisedRefs, decodeIds, encodeFrames, readWireObjects, type WireObject } from '../../src/remote/index.js';
+import type { Repository } from '../../src/repo/index.js';
+import type { Oid } from '../../src/hash/index.js';
 import { DV, TEST_ENV } from '../helpers.js';
 
 export interface ServeProcess { url: string; port: number; proc: ChildProcess; stop(): Promise<void> }
@@ -72,4 +77,48 @@ export class StallingProxy {
   close(): Promise<void> {
     return new Promise((r) => { this.server.close(() => r()); });
   }
+}
+
+/**
+ * A server speaking the protocol for a real repository, but lying the way `lie` says:
+ * bytes that do not match their id, or a ref to an object it does not hold.
+ */
+export type Lie = 'wrong-bytes' | 'phantom-ref';
+/** The id a 'phantom-ref' liar points main at: an object it does not hold. */
+export const phantom = 'ab'.repeat(32) as Oid;
+export async function lyingRemote(src: Repository, lie: Lie): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer(async (req, res) => {
+    const body: Buffer[] = [];
+    for await (const c of req) body.push(c as Buffer);
+    const endpoint = req.url!.split('/').pop();
+    if (endpoint === 'refs') {
+      const { refs, head } = advertisedRefs(src);
+      const out = Object.fromEntries(refs);
+      if (lie === 'phantom-ref') out['refs/heads/main'] = phantom;
+      res.end(JSON.stringify({ refs: out, head }));
+    } else if (endpoint === 'has') {
+      const ids = decodeIds(Buffer.concat(body));
+      res.end(Buffer.from(ids.map(() => 1)));
+    } else if (endpoint === 'objects') {
+      const ids = decodeIds(Buffer.concat(body)).filter((id) => id !== phantom);
+      async function* tampered(): AsyncGenerator<WireObject> {
+        for await (const o of readWireObjects(src, ids)) {
+          if (lie === 'wrong-bytes' && o.kind === 'blob' && o.payload.length > 1000) {
+            const p = Buffer.from(o.payload);
+            p[p.length - 10]! ^= 0x55;
+            yield { ...o, payload: p };
+          } else {
+            yield o;
+          }
+        }
+      }
+      Readable.from(encodeFrames(tampered())).pipe(res);
+    } else {
+      res.statusCode = 404;
+      res.end('{}');
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}/src`, close: () => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }) };
 }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { hashBytes } from '../../src/hash/index.js';
 import { openRepository } from '../../src/repo/index.js';
 import { streamsOnWorker } from '../../src/store/index.js';
-import { dv, dvOk, makeRepo, tmpDir } from '../helpers.js';
+import { corruptPacks, dv, dvOk, makeRepo, tmpDir } from '../helpers.js';
 
 /** About 24 MiB of CSV: large enough to be read ahead on a worker thread. */
 function bigCsv(seed: number): Buffer {
@@ -64,13 +64,7 @@ test('a damaged chunk read on the worker fails with its id and leaves the good f
   const content = bigCsv(13);
   const dir = repoWith(content);
   fs.writeFileSync(path.join(dir, 'data.csv'), 'id\n1\n');
-  const packs = path.join(dir, '.dv', 'packs');
-  for (const f of fs.readdirSync(packs)) {
-    const p = path.join(packs, f);
-    const b = fs.readFileSync(p);
-    b[b.length >> 1] ^= 0xff;
-    fs.writeFileSync(p, b);
-  }
+  corruptPacks(dir);
   const r = dv(dir, ['checkout', '--force', 'HEAD', '--', 'data.csv']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /^dv: object [0-9a-f]{64} (is corrupt|does not decompress|has the wrong size)/m);
