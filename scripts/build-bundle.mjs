@@ -1,7 +1,10 @@
-// Bundles the CLI into dist/dv.mjs (bin/dv runs it). Every dv command pays for loading it,
+// Bundles the CLI into dist/dv.cjs (bin/dv runs it). Every dv command pays for loading it,
 // so what is bundled matters: the pure-JavaScript packages every command loads at start
 // (yaml, ignore, tar-stream) are bundled in, because Node compiles one file faster than it
 // resolves and loads their ~100 small modules (about 0.1 s of each start on a 2-core machine).
+// The bundle is CommonJS, so `require` gives it the single-file CommonJS builds of the
+// packages left outside (yargs, lmdb, msgpackr) instead of their many-module ES builds, and
+// skips the ES loader's asynchronous module jobs: about 50 ms less per start, measured.
 // These stay outside:
 //   lmdb, msgpackr, zstd-napi, blake3, @c4312/*   native addons
 //   isomorphic-git, @aws-sdk/*                      loaded on first use (git-lib.ts, s3 transport)
@@ -14,11 +17,14 @@ await build({
   entryPoints: ['src/cli/main.ts'],
   bundle: true,
   platform: 'node',
-  format: 'esm',
+  format: 'cjs',
   target: 'node20',
   external: EXTERNAL,
-  // Bundled CommonJS modules require Node's built-ins; an ES module has no `require` of its own.
-  banner: { js: "import { createRequire as __dvCreateRequire } from 'node:module';\nconst require = __dvCreateRequire(import.meta.url);" },
-  outfile: 'dist/dv.mjs',
+  // The sources locate native addons, workers and packages from import.meta.url: the bundle's own file URL.
+  define: { 'import.meta.url': '__dvModuleUrl' },
+  banner: { js: "const __dvModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  outfile: 'dist/dv.cjs',
+  // import.meta.resolve serves only runs from the TypeScript sources (util/worker-script.ts), never the bundle.
+  logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',
 });

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { findGitRepository, readCodeVersion } from '../provenance/index.js';
 import { PROJECT_FILE } from '../project/index.js';
 import type { Repository } from '../repo/index.js';
@@ -49,13 +50,16 @@ export function pipelineFiles(stages: Stage[]): string[] {
   return [PROJECT_FILE, '.dvignore', DEFAULT_PARAMS_FILE, ...stages.flatMap((s) => s.params.map((p) => p.file))];
 }
 
+/** Where the last code version read is memoised (see provenance/code-version-cache.ts). */
+export const CODE_VERSION_MEMO = path.join('cache', 'code-version.json');
+
 /** Builds the shared context of a repro: code version and seed are read once. */
 export async function makeRunContext(repo: Repository, stages: Stage[], opts: Pick<ReproOptions, 'force' | 'seed' | 'signal' | 'onOutput' | 'beforeStage'>): Promise<RunContext> {
   const root = repo.worktree();
   const git = await findGitRepository(root);
   return {
     repo, root,
-    code: git ? await readCodeVersion(root, { exclude: pipelineFiles(stages) }) : null,
+    code: git ? await readCodeVersion(root, { exclude: pipelineFiles(stages), memoFile: path.join(repo.dvDir, CODE_VERSION_MEMO) }) : null,
     gitRoot: git?.dir ?? null,
     seed: opts.seed !== undefined ? opts.seed : process.env.DV_SEED ?? null,
     force: !!opts.force,

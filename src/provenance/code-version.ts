@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { memoCodeVersion, recallCodeVersion } from './code-version-cache.js';
 import { gitLib } from './git-lib.js';
 import { createHasher, hashBytes, type Oid } from '../hash/index.js';
 
@@ -23,13 +24,14 @@ export interface GitLocation {
   dir: string;
 }
 
-/** The git repository enclosing `start`, or null when there is none. */
+/** The git repository enclosing `start` (the nearest directory holding `.git`), or null when there is none. */
 export async function findGitRepository(start: string): Promise<GitLocation | null> {
-  try {
-    const dir = await gitLib().findRoot({ fs, filepath: path.resolve(start) });
-    return { dir };
-  } catch {
-    return null;
+  let dir = path.resolve(start);
+  for (;;) {
+    if (fs.existsSync(path.join(dir, '.git'))) return { dir };
+    const up = path.dirname(dir);
+    if (up === dir) return null;
+    dir = up;
   }
 }
 
@@ -37,13 +39,20 @@ export async function findGitRepository(start: string): Promise<GitLocation | nu
  * Reads the code version of the git repository around `start` (null outside any git
  * repository). `exclude` names files (relative to `start`) whose changes do not make the
  * code dirty because the caller accounts for them otherwise (dv.yaml, params files).
- * Read only: the git index is not refreshed, nothing in `.git` is written.
+ * Read only: the git index is not refreshed, nothing in `.git` is written. With `memoFile`,
+ * the result is memoised there and reused while the files it depends on stat the same.
  */
-export async function readCodeVersion(start: string, opts: { exclude?: string[] } = {}): Promise<CodeVersion | null> {
+export async function readCodeVersion(start: string, opts: { exclude?: string[]; memoFile?: string } = {}): Promise<CodeVersion | null> {
   const loc = await findGitRepository(start);
   if (!loc) return null;
   const { dir } = loc;
-  const excluded = new Set((opts.exclude ?? []).map((p) => path.relative(dir, path.resolve(start, p)).split(path.sep).join('/')));
+  const excludedList = [...new Set((opts.exclude ?? []).map((p) => path.relative(dir, path.resolve(start, p)).split(path.sep).join('/')))].sort();
+  if (opts.memoFile) {
+    const recalled = recallCodeVersion(opts.memoFile, dir, excludedList);
+    if (recalled) return recalled;
+  }
+  const startedAt = Date.now();
+  const excluded = new Set(excludedList);
   let commit: string | null = null;
   try {
     commit = await gitLib().resolveRef({ fs, dir, ref: 'HEAD' });
@@ -54,8 +63,10 @@ export async function readCodeVersion(start: string, opts: { exclude?: string[] 
   const cache = {};
   const rows = await gitLib().statusMatrix({ fs, dir, cache, refresh: false });
   const dirtyFiles: string[] = [];
+  const trackedFiles: string[] = [];
   for (const [file, head, workdir, stage] of rows) {
     const tracked = head !== 0 || stage !== 0;
+    if (tracked) trackedFiles.push(file);
     if (tracked && !(head === 1 && workdir === 1 && stage === 1) && !excluded.has(file)) dirtyFiles.push(file);
   }
   dirtyFiles.sort();
@@ -69,5 +80,7 @@ export async function readCodeVersion(start: string, opts: { exclude?: string[] 
     }
     dirtyHash = h.digest();
   }
-  return { commit, branch, dirty: dirtyFiles.length > 0, dirtyHash, dirtyFiles };
+  const version: CodeVersion = { commit, branch, dirty: dirtyFiles.length > 0, dirtyHash, dirtyFiles };
+  if (opts.memoFile) memoCodeVersion(opts.memoFile, dir, excludedList, trackedFiles, version, startedAt);
+  return version;
 }

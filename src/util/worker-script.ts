@@ -5,7 +5,7 @@ import { InternalError } from '../errors/index.js';
 /**
  * Starts the worker thread `name` living in src/`folder`/, seen from the module at `from`
  * (its import.meta.url). Its script is next to that module when compiled (dist/`folder`/),
- * in the bundle's `folder`/ subfolder (from dist/dv.mjs), or the TypeScript source when
+ * in the bundle's `folder`/ subfolder (from dist/dv.cjs), or the TypeScript source when
  * dv runs from source under tsx — whose loader a worker does not inherit, so the worker
  * registers it before importing the source.
  */
