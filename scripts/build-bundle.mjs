@@ -9,6 +9,7 @@
 //   lmdb, msgpackr, zstd-napi, blake3, @c4312/*   native addons
 //   isomorphic-git, @aws-sdk/*                      loaded on first use (git-lib.ts, s3 transport)
 //   yargs                                           reads its locale files next to its own modules
+import fs from 'node:fs';
 import { build } from 'esbuild';
 
 const EXTERNAL = ['lmdb', 'msgpackr', 'zstd-napi', 'blake3', '@c4312/*', 'isomorphic-git', '@aws-sdk/*', 'yargs'];
@@ -28,3 +29,15 @@ await build({
   logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',
 });
+// bin/dv runs the bundle through v8-compile-cache, whose compiled scripts have no dynamic
+// import(): anything outside the bundle must be required. Refuse a bundle that still imports.
+const bundled = fs.readFileSync('dist/dv.cjs', 'utf8');
+const dynamic = /[^\w.$]import\((?!\$\{)/g;
+for (const m of bundled.matchAll(dynamic)) {
+  const line = bundled.slice(0, m.index).split('\n').length;
+  const text = bundled.split('\n')[line - 1].trim();
+  // The one allowed: the string that boots a worker from the TypeScript sources (a worker's own eval).
+  if (text.startsWith('const boot = `import(')) continue;
+  console.error(`dist/dv.cjs:${line}: a dynamic import() is left in the bundle (make it a static import or a require): ${text}`);
+  process.exit(1);
+}

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { repoCommand, withJson } from '../../command.js';
 import { printResult } from '../../output.js';
@@ -12,7 +13,7 @@ const add = repoCommand({
     .example('$0 remote add hub http://data.example:8080/hub', 'a repository served by `dv serve`'),
   run: async (repo, argv) => {
     const { addRemote } = await import('../../../remote/index.js');
-    const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(argv.url) ? argv.url : (await import('node:path')).resolve(argv.url);
+    const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(argv.url) ? argv.url : path.resolve(argv.url);
     printResult(argv, addRemote(repo, argv.name, url), (r) => `Added remote ${r.name} → ${r.url}`);
   },
 });
