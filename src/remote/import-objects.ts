@@ -101,12 +101,13 @@ export class ObjectImporter {
 
   private verifyOnWorker(pool: StorePool, o: WireObject): void {
     this.verifying.add(o.id);
-    pool.verify(o.id, o.encoding, o.payload, (bytes, err) => {
+    pool.verify(o.id, o.encoding, o.payload, (verified, err) => {
       this.verifying.delete(o.id);
       if (this.failure) return;
       try {
         if (err) throw err;
-        this.accept(o, { kind: 'blob', data: bytes! });
+        // The payload went to the worker and came back: store the one handed back.
+        this.accept({ ...o, payload: verified!.payload }, { kind: 'blob', data: verified!.bytes });
       } catch (e) {
         this.failure = e as Error;
       }

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { CORRUPT_HINT, DvError, InternalError } from '../errors/index.js';
 import type { Oid } from '../hash/index.js';
-import { errorFromThread, startWorker, threadSetting, type ThreadError } from '../util/index.js';
+import { errorFromThread, startWorker, threadSetting, wholeBuffer, type ThreadError } from '../util/index.js';
 import type { EncodedPayload } from './record.js';
 
 /**
@@ -11,10 +11,13 @@ import type { EncodedPayload } from './record.js';
 export type PoolJob =
   | { seq: number; op: 'encode'; bytes: Uint8Array; baseIds: readonly Oid[] }
   | { seq: number; op: 'verify'; id: Oid; encoding: number; payload: Uint8Array };
-/** A worker's answer for one job: the encoded payload, the verified bytes, or why verifying failed. */
+/**
+ * A worker's answer for one job: the encoded payload, the verified bytes (with the
+ * payload, which moved to the worker and moves back), or why verifying failed.
+ */
 export type PoolResult =
   | { seq: number; encoding: number; payload: Uint8Array }
-  | { seq: number; bytes: Uint8Array }
+  | { seq: number; bytes: Uint8Array; payload: Uint8Array }
   | { seq: number; error: ThreadError };
 /** A worker's answer when a batch failed as a whole (a damaged delta base, say). */
 export interface PoolFailure { failed: ThreadError }
@@ -90,18 +93,20 @@ export class StorePool {
   encode(bytes: Uint8Array, baseIds: readonly Oid[], done: (p: EncodedPayload) => void): void {
     const copy = new Uint8Array(bytes);
     this.submit({ seq: 0, op: 'encode', bytes: copy, baseIds }, copy.length, copy.buffer as ArrayBuffer, (r) => {
-      if ('payload' in r) done({ kind: 'blob', encoding: r.encoding, payload: r.payload });
+      if ('encoding' in r) done({ kind: 'blob', encoding: r.encoding, payload: r.payload });
     });
   }
 
   /**
    * Queues a received blob payload (raw or compressed, not a delta) to be decoded and
-   * hashed against `id`. `done` runs on the main thread with the verified bytes, or with
-   * the CorruptObjectError that says why they are not; a bad object fails only its own job.
+   * hashed against `id`. `done` runs on the main thread with the verified bytes and the
+   * payload, or with the CorruptObjectError that says why they are not; a bad object fails
+   * only its own job. A payload that is the whole of its buffer moves to the worker and
+   * back instead of being copied: the caller must use the one `done` hands back.
    */
-  verify(id: Oid, encoding: number, payload: Uint8Array, done: (bytes: Uint8Array | undefined, err?: DvError) => void): void {
-    this.submit({ seq: 0, op: 'verify', id, encoding, payload }, payload.length, undefined, (r) => {
-      if ('bytes' in r) done(r.bytes);
+  verify(id: Oid, encoding: number, payload: Uint8Array, done: (result: { bytes: Uint8Array; payload: Uint8Array } | undefined, err?: DvError) => void): void {
+    this.submit({ seq: 0, op: 'verify', id, encoding, payload }, payload.length, wholeBuffer(payload), (r) => {
+      if ('bytes' in r) done(r);
       // A received object that fails is the sender's problem: no advice to check this store.
       else if ('error' in r) done(undefined, errorFromThread(r.error, 'verifying failed') as DvError);
     });

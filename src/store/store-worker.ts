@@ -13,7 +13,7 @@ import { verifyPayload } from './verify-payload.js';
 import { openStoreEnv } from './environment.js';
 import { ObjectStore } from './object-store.js';
 import type { PoolFailure, PoolJob, PoolResult } from './store-pool.js';
-import { errorForThread } from '../util/index.js';
+import { errorForThread, wholeBuffer } from '../util/index.js';
 
 /** Neighbouring chunks share candidate bases; a few recent ones cover the overlap. */
 const BASE_CACHE_SIZE = 8;
@@ -39,11 +39,6 @@ function verifyBlob(id: Oid, encoding: number, payload: Uint8Array): Uint8Array 
 }
 
 
-/** True when `bytes` is the whole of a buffer nobody else holds, so it can move to the main thread rather than be copied. */
-function movable(bytes: Uint8Array): boolean {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-}
-
 parentPort!.on('message', (jobs: PoolJob[]) => {
   const transfer: ArrayBuffer[] = [];
   try {
@@ -51,8 +46,12 @@ parentPort!.on('message', (jobs: PoolJob[]) => {
       if (job.op === 'verify') {
         try {
           const bytes = verifyBlob(job.id, job.encoding, job.payload);
-          if (movable(bytes) && !transfer.includes(bytes.buffer as ArrayBuffer)) transfer.push(bytes.buffer as ArrayBuffer);
-          return { seq: job.seq, bytes };
+          // Both move back rather than being copied (a raw payload is its own bytes: one buffer).
+          for (const b of [bytes, job.payload]) {
+            const whole = wholeBuffer(b);
+            if (whole && !transfer.includes(whole)) transfer.push(whole);
+          }
+          return { seq: job.seq, bytes, payload: job.payload };
         } catch (err) {
           return { seq: job.seq, error: errorForThread(err) };
         }

@@ -43,3 +43,8 @@ export function writeFully(fd: number, bytes: Uint8Array): void {
   let off = 0;
   while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
 }
+
+/** The buffer under `bytes` when `bytes` is all of it (so it can move between threads), else undefined. */
+export function wholeBuffer(bytes: Uint8Array): ArrayBuffer | undefined {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes.buffer : undefined;
+}
