@@ -138,7 +138,7 @@ function defineTools(cfg) {
     dv: {
       probe: `${dv} --help`,
       // dv's version plus the commit of this checkout, since dv changes between runs
-      version: `echo "$(${dv} --version 2>/dev/null || echo '?') ($(git -C ${q(repoRoot)} rev-parse --short HEAD 2>/dev/null || echo 'uncommitted'))"`,
+      version: `echo "dv ${JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version} ($(git -C ${q(repoRoot)} rev-parse --short HEAD 2>/dev/null || echo 'uncommitted'))"`,
       init: ({ W }) => `cd ${q(W)} && ${dv} init`,
       add: ({ W }) => `cd ${q(W)} && ${dv} add data && ${dv} commit -m v1`,
       status: ({ W }) => `cd ${q(W)} && ${dv} status`,

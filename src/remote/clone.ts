@@ -70,7 +70,10 @@ export async function clone(url: string, opts: CloneOptions = {}): Promise<Clone
       ]);
     } else if (tip) {
       repo.refs.update({ name: BRANCH_PREFIX + branch, new: tip, expect: null, message: `clone: from ${url}` });
-      if (!opts.noCheckout) written = (await checkout(repo, { rev: branch, force: true, prepared })).written;
+      if (!opts.noCheckout) {
+        await prepared?.settled();
+        written = (await checkout(repo, { rev: branch, force: true, prepared })).written;
+      }
     }
     const result: CloneResult = {
       dir: target, url: remoteUrl, bare: !!opts.bare, branch: tip ? branch : null, head: repo.refs.resolve(HEAD) ?? null,

@@ -38,10 +38,10 @@ export function parseByteSize(text: string): number | undefined {
   return Number.isSafeInteger(n) ? n : undefined;
 }
 
-/** Writes all of `bytes` to `fd` at its current position (a write may take fewer bytes than asked). */
-export function writeFully(fd: number, bytes: Uint8Array): void {
+/** Writes all of `bytes` to `fd` at its current position, or at `position` (a write may take fewer bytes than asked). */
+export function writeFully(fd: number, bytes: Uint8Array, position?: number): void {
   let off = 0;
-  while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+  while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off, position === undefined ? null : position + off);
 }
 
 /** The buffer under `bytes` when `bytes` is all of it (so it can move between threads), else undefined. */

@@ -11,12 +11,20 @@ import { writeFully } from '../util/index.js';
  * offered once it verified against its id; anything not taken is removed by `dispose`.
  * The directory lies inside `.dv/`, on the working tree's filesystem, so a rename works.
  */
+/** Bytes written asynchronously and not on disk yet, beyond which writes are made synchronously (backpressure). */
+const MAX_PENDING_BYTES = 32 * 1024 * 1024;
+
+/** A file being written: its descriptor, where the next bytes go, writes in flight, and how it ends. */
+interface OpenFile { fd: number; position: number; pending: number; failed: boolean; ended?: boolean; verified?: boolean }
+
 export class PreparedContent {
-  private readonly open = new Map<Oid, number>();
+  private readonly open = new Map<Oid, OpenFile>();
   private readonly ready = new Map<Oid, string>();
   /** How many more paths will take each id (set by `expectUses`); the last one gets the file itself. */
   private readonly uses = new Map<Oid, number>();
   private made = false;
+  private pendingBytes = 0;
+  private idle: Array<() => void> = [];
 
   constructor(private readonly dir: string) {}
 
@@ -24,7 +32,7 @@ export class PreparedContent {
   start(id: Oid): void {
     if (this.open.has(id) || this.ready.has(id)) return;
     if (!this.made) { fs.mkdirSync(this.dir, { recursive: true }); this.made = true; }
-    this.open.set(id, fs.openSync(this.pathOf(id), 'w'));
+    this.open.set(id, { fd: fs.openSync(this.pathOf(id), 'w'), position: 0, pending: 0, failed: false });
   }
 
   /** True when verified content for `id` is ready to be taken. */
@@ -32,20 +40,71 @@ export class PreparedContent {
     return this.ready.has(id);
   }
 
-  /** Appends the next verified-so-far bytes of `id`'s content. */
+  /**
+   * Appends the next verified-so-far bytes of `id`'s content. The write is positioned and
+   * runs on libuv's threads, so the caller goes on receiving while the disk works; `bytes`
+   * must not change afterwards. With too much in flight it is written at once instead.
+   */
   write(id: Oid, bytes: Uint8Array): void {
-    const fd = this.open.get(id);
-    if (fd !== undefined) writeFully(fd, bytes);
+    const f = this.open.get(id);
+    if (f === undefined || f.failed || f.ended) return;
+    const position = f.position;
+    f.position += bytes.length;
+    if (this.pendingBytes >= MAX_PENDING_BYTES) {
+      try {
+        writeFully(f.fd, bytes, position);
+      } catch {
+        f.failed = true;
+      }
+      return;
+    }
+    f.pending++;
+    this.pendingBytes += bytes.length;
+    this.writeAt(id, f, bytes, position, bytes.length);
   }
 
-  /** Ends `id`'s file: offered to checkout when its content verified, else removed. */
+  private writeAt(id: Oid, f: OpenFile, bytes: Uint8Array, position: number, total: number): void {
+    fs.write(f.fd, bytes, 0, bytes.length, position, (err, written) => {
+      if (!err && written < bytes.length) {
+        this.writeAt(id, f, bytes.subarray(written), position + written, total); // a short write: the rest
+        return;
+      }
+      if (err) f.failed = true;
+      f.pending--;
+      this.pendingBytes -= total;
+      if (f.ended && f.pending === 0) this.finish(id, f);
+      else if (this.pendingBytes === 0) this.wakeIdle();
+    });
+  }
+
+  /** Ends `id`'s file: offered to checkout once its writes are on disk and its content verified, else removed. */
   end(id: Oid, verified: boolean): void {
-    const fd = this.open.get(id);
-    if (fd === undefined) return;
+    const f = this.open.get(id);
+    if (f === undefined || f.ended) return;
+    f.ended = true;
+    f.verified = verified;
+    if (f.pending === 0) this.finish(id, f);
+  }
+
+  private finish(id: Oid, f: OpenFile): void {
     this.open.delete(id);
-    fs.closeSync(fd);
-    if (verified) this.ready.set(id, this.pathOf(id));
+    fs.closeSync(f.fd);
+    if (f.verified && !f.failed) this.ready.set(id, this.pathOf(id));
     else fs.rmSync(this.pathOf(id), { force: true });
+    this.wakeIdle();
+  }
+
+  /** Resolves once no write is in flight and every ended file is closed (checkout takes files only after this). */
+  async settled(): Promise<void> {
+    while (this.pendingBytes > 0 || [...this.open.values()].some((f) => f.ended)) {
+      await new Promise<void>((resolve) => this.idle.push(resolve));
+    }
+  }
+
+  private wakeIdle(): void {
+    const waiting = this.idle;
+    this.idle = [];
+    for (const wake of waiting) wake();
   }
 
   /** Counts the paths that will take each id (a list with repeats), so all but the last get copies. */
@@ -73,7 +132,7 @@ export class PreparedContent {
     return true;
   }
 
-  /** Removes everything prepared and not taken. */
+  /** Removes everything prepared and not taken (files with writes in flight are closed when those end). */
   dispose(): void {
     for (const id of [...this.open.keys()]) this.end(id, false);
     this.ready.clear();

@@ -68,6 +68,7 @@ test('the tap prepares exactly the tip tree\'s file content, verified, and not o
   const prepared = new PreparedContent(path.join(dest.dvDir, 'tmp', 'prep'));
   try {
     await fetchObjects(dest, transport, [tip], { tap: new CheckoutTap(tip, prepared) });
+    await prepared.settled();
     for (const l of leaves) {
       if (l.kind === 'symlink') assert.equal(prepared.has(l.id), false);
       else assert.ok(prepared.has(l.id), `${l.path} prepared`);
