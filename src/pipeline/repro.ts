@@ -51,7 +51,7 @@ export function pipelineFiles(stages: Stage[]): string[] {
 }
 
 /** Where the last code version read is memoised (see provenance/code-version-cache.ts). */
-export const CODE_VERSION_MEMO = path.join('cache', 'code-version.json');
+const CODE_VERSION_MEMO = path.join('cache', 'code-version.json');
 
 /** Builds the shared context of a repro: code version and seed are read once. */
 export async function makeRunContext(repo: Repository, stages: Stage[], opts: Pick<ReproOptions, 'force' | 'seed' | 'signal' | 'onOutput' | 'beforeStage'>): Promise<RunContext> {
