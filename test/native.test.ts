@@ -98,3 +98,33 @@ test('native line breaks, record counts and first differences equal the JavaScri
   assert.throws(() => addon!.firstDifference(data, 1, other, 0, data.length), /outside the buffers/);
   assert.throws(() => addon!.countRecords(data, 5, 2), /outside the buffer/);
 });
+
+test('native lstat of a directory\'s entries equals lstatSync: files, exec bits, symlinks, directories, fifos, vanished names', async () => {
+  const fs = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dv-lstat-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'plain'), 'abc');
+    fs.writeFileSync(path.join(dir, 'tool'), '#!/bin/sh\n', { mode: 0o755 });
+    fs.symlinkSync('plain', path.join(dir, 'link'));
+    fs.symlinkSync('/nowhere', path.join(dir, 'dangling'));
+    fs.mkdirSync(path.join(dir, 'sub'));
+    spawnSync('mkfifo', [path.join(dir, 'pipe')]);
+    fs.writeFileSync(path.join(dir, 'naïve ünïcode'), 'x'.repeat(5000));
+    const names = ['plain', 'tool', 'link', 'dangling', 'sub', 'pipe', 'naïve ünïcode', 'gone'];
+    const out = new Float64Array(names.length * 6);
+    addon!.lstatNames(dir, names, out);
+    names.forEach((name, i) => {
+      const o = Array.from(out.subarray(i * 6, i * 6 + 6));
+      const st = fs.lstatSync(path.join(dir, name), { throwIfNoEntry: false });
+      if (!st) { assert.equal(o[0], -os.constants.errno.ENOENT, name); return; }
+      assert.deepEqual(o, [st.mode, st.size, st.mtimeMs, st.ctimeMs, st.ino, st.dev], name);
+    });
+    assert.throws(() => addon!.lstatNames(path.join(dir, 'none'), names, out), (err: NodeJS.ErrnoException) => err.code === 'ENOENT');
+    assert.throws(() => addon!.lstatNames(path.join(dir, 'plain'), names, out), (err: NodeJS.ErrnoException) => err.code === 'ENOTDIR');
+    assert.throws(() => addon!.lstatNames(dir, names, new Float64Array(3)), /six numbers per name/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -8,6 +8,7 @@ const commandNames = new Set(commands.flatMap((c) => [c.command ?? []].flat().ma
 
 /** Entry point: parses argv, runs one command, sets the exit code. Only cli/ prints or exits. */
 export async function main(args: string[]): Promise<void> {
+  ignoreClosedStdout();
   const parser = yargs(args)
     .scriptName('dv')
     .usage('dv <command> [options]\n\nContent-addressed version control for data.')
@@ -35,4 +36,16 @@ export async function main(args: string[]): Promise<void> {
     }
     process.exitCode = reportError(err);
   }
+}
+
+/**
+ * When whoever reads dv's output stops early (`dv log | head`), the rest is dropped
+ * quietly and the command still finishes what it was doing: a write must not crash a
+ * command halfway through changing the repository.
+ */
+function ignoreClosedStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+  });
 }

@@ -15,6 +15,12 @@ export interface NativeAddon {
   firstDifference(a: Uint8Array, aStart: number, b: Uint8Array, bStart: number, n: number): number;
   /** How many lines ending in `buf[start, end)` (`start` begins a line) are not blank (empty, or a lone CR). */
   countRecords(buf: Uint8Array, start: number, end: number): number;
+  /**
+   * lstat of each of `names` in directory `dir`: six numbers per name into `out` (mode,
+   * size, mtimeMs, ctimeMs, ino, dev, as fs.Stats has them); a failed lstat gives -errno
+   * as the mode. Throws (code ENOENT, ENOTDIR…) when `dir` cannot be opened.
+   */
+  lstatNames(dir: string, names: readonly string[], out: Float64Array): void;
 }
 
 const ADDON_PATH = path.join('build', 'Release', 'dv_native.node');

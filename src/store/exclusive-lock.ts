@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
-import { isProcessAlive, processStartTicks } from '../util/index.js';
+import { isRecordedProcessAlive, thisProcess, type ProcessIdentity } from '../util/index.js';
 import type { StoreEnv } from './environment.js';
 
 /** Key prefix of exclusive locks in the meta database. */
 export const LOCK_PREFIX = 'lock:';
 
 /** Who holds a lock: the process (pid and start time, so a reused pid is not mistaken for it) and since when. */
-export interface LockHolder { pid: number; startTicks?: number; since: number; token: string }
+export interface LockHolder extends ProcessIdentity { since: number; token: string }
 
 /** Locks this process holds, per environment: taking one again inside is a no-op (re-entrant). */
 const held = new WeakMap<StoreEnv, Set<string>>();
@@ -22,10 +22,10 @@ export async function withExclusiveLock<T>(env: StoreEnv, name: string, fn: () =
   const mine = held.get(env) ?? new Set<string>();
   if (mine.has(name)) return fn();
   const key = LOCK_PREFIX + name;
-  const me: LockHolder = { pid: process.pid, startTicks: processStartTicks(process.pid), since: Date.now(), token: crypto.randomBytes(8).toString('hex') };
+  const me: LockHolder = { ...thisProcess(), since: Date.now(), token: crypto.randomBytes(8).toString('hex') };
   const other = env.root.transactionSync(() => {
     const cur = env.meta.get(key) as LockHolder | undefined;
-    if (cur && holderAlive(cur)) return cur;
+    if (cur && isRecordedProcessAlive(cur)) return cur;
     env.meta.putSync(key, me);
     return undefined;
   });
@@ -45,12 +45,5 @@ export async function withExclusiveLock<T>(env: StoreEnv, name: string, fn: () =
 /** The live holder of a lock, if any. */
 export function lockHolder(env: StoreEnv, name: string): LockHolder | undefined {
   const cur = env.meta.get(LOCK_PREFIX + name) as LockHolder | undefined;
-  return cur && holderAlive(cur) ? cur : undefined;
-}
-
-function holderAlive(h: LockHolder): boolean {
-  if (!isProcessAlive(h.pid)) return false;
-  // The pid is in use: by the holder only if that process started when the holder did.
-  const ticks = processStartTicks(h.pid);
-  return h.startTicks === undefined || ticks === undefined || ticks === h.startTicks;
+  return cur && isRecordedProcessAlive(cur) ? cur : undefined;
 }

@@ -1,11 +1,12 @@
 import crypto from 'node:crypto';
-import { isProcessAlive } from '../util/index.js';
+import { isRecordedProcessAlive, thisProcess, type ProcessIdentity } from '../util/index.js';
 import type { StoreEnv } from './environment.js';
 
 /** Key prefix of live writer leases in the meta database. */
 export const LEASE_PREFIX = 'lease:';
 
-interface Lease { pid: number; started: number }
+/** A lease: the writing process (its start time too, so a reused pid does not keep it alive) and since when. */
+interface Lease extends ProcessIdentity { started: number }
 
 /**
  * Runs `fn` while a lease tells gc that this process is writing objects not yet
@@ -13,7 +14,7 @@ interface Lease { pid: number; started: number }
  */
 export async function withWriterLease<T>(env: StoreEnv, fn: () => Promise<T> | T): Promise<T> {
   const key = `${LEASE_PREFIX}${process.pid}:${crypto.randomBytes(6).toString('hex')}`;
-  env.root.transactionSync(() => env.meta.putSync(key, { pid: process.pid, started: Date.now() } satisfies Lease));
+  env.root.transactionSync(() => env.meta.putSync(key, { ...thisProcess(), started: Date.now() } satisfies Lease));
   try {
     return await fn();
   } finally {
@@ -21,12 +22,12 @@ export async function withWriterLease<T>(env: StoreEnv, fn: () => Promise<T> | T
   }
 }
 
-/** Leases held by processes that are still alive (dead ones are ignored). */
+/** Leases held by processes that are still alive (dead ones, and pids since reused, are ignored). */
 export function liveLeases(env: StoreEnv): Array<{ key: string; pid: number }> {
   const out: Array<{ key: string; pid: number }> = [];
   for (const { key, value } of env.meta.getRange({ start: LEASE_PREFIX, end: LEASE_PREFIX + '\uffff' })) {
     const lease = value as Lease;
-    if (isProcessAlive(lease.pid)) out.push({ key: String(key), pid: lease.pid });
+    if (isRecordedProcessAlive(lease)) out.push({ key: String(key), pid: lease.pid });
   }
   return out;
 }

@@ -27,3 +27,22 @@ export function processStartTicks(pid: number): number | undefined {
     return undefined;
   }
 }
+
+/** One process, named so that a later process given the same pid is not taken for it. */
+export interface ProcessIdentity { pid: number; startTicks?: number }
+
+/** This process's identity, as locks and leases record it. */
+export function thisProcess(): ProcessIdentity {
+  return { pid: process.pid, startTicks: processStartTicks(process.pid) };
+}
+
+/**
+ * True while the recorded process still runs: its pid is alive and, where both start
+ * times are known, it started when the recorded one did (else the pid was reused).
+ */
+export function isRecordedProcessAlive(p: ProcessIdentity): boolean {
+  if (!isProcessAlive(p.pid)) return false;
+  if (p.startTicks === undefined) return true;
+  const ticks = processStartTicks(p.pid);
+  return ticks === undefined || ticks === p.startTicks;
+}

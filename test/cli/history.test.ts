@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { dv, dvOk, DV, TEST_ENV } from '../helpers.js';
+import { dv, dvOk, DV, TEST_ENV, makeRepo } from '../helpers.js';
 import { buildRepo, standardHistory, expectFailure, refsSnapshot } from '../history/cli-fixture.js';
 import { commitOn } from '../history/fixtures.js';
 import { encodeRecord } from '../../src/objects/index.js';
@@ -223,4 +223,16 @@ test('every history command has --help with examples', () => {
     const out = dvOk(dir, [cmd, '--help']);
     assert.match(out, /Examples:/, cmd);
   }
+});
+
+test('output into a pipe closed early (`dv ls -r | head -1`) ends quietly with exit 0', () => {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 3000; i++) files[`many/f${String(i).padStart(5, '0')}.txt`] = `row ${i}\n`;
+  const repo = makeRepo(files);
+  dvOk(repo, ['add', 'many']);
+  dvOk(repo, ['commit', '-m', 'many']);
+  const r = spawnSync('bash', ['-c', `set -o pipefail; ${JSON.stringify(DV)} ls -r HEAD | head -1`], { cwd: repo, env: TEST_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.equal(r.stderr, '');
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /many\/f00000\.txt\n$/);
 });

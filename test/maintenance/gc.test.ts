@@ -210,3 +210,21 @@ test('compaction changes nothing while a writer holds a lease, and leaves no new
   assert.equal(fsck(repo).ok, true);
   await repo.close();
 });
+
+test('a lease left behind by a process whose pid is now another process\'s does not hold gc back; an old-format lease is judged by its pid', async () => {
+  const { liveLeases, LEASE_PREFIX } = await import('../../src/store/index.js');
+  const { processStartTicks } = await import('../../src/util/index.js');
+  const { repo } = newRepo();
+  const ticks = processStartTicks(process.pid);
+  assert.ok(ticks !== undefined, 'this test needs /proc');
+  // This test's own pid stands for the reused one: the lease says it started at another time.
+  const put = (key: string, value: object) => repo.env.root.transactionSync(() => repo.env.meta.putSync(key, value));
+  put(`${LEASE_PREFIX}${process.pid}:reused`, { pid: process.pid, startTicks: ticks - 1, started: Date.now() });
+  assert.deepEqual(liveLeases(repo.env), []);
+  put(`${LEASE_PREFIX}${process.pid}:old`, { pid: process.pid, started: Date.now() });
+  assert.deepEqual(liveLeases(repo.env).map((l) => l.key), [`${LEASE_PREFIX}${process.pid}:old`]);
+  await withWriterLease(repo.env, () => {
+    assert.equal(liveLeases(repo.env).length, 2, 'a lease taken now is live');
+  });
+  await repo.close();
+});
