@@ -49,9 +49,12 @@ export class PackWriter {
   /** Appends one payload and returns where it is. */
   append(payload: Uint8Array): PackLocation {
     if (this.fd === null || this.offset >= PACK_ROLL_BYTES) this.open();
-    if (this.staged + payload.length > STAGE_BYTES) this.writeStaged();
-    if (payload.length >= STAGE_BYTES / 4) this.writeAt(payload, this.offset);
-    else {
+    // Staged bytes end at `offset`: they go out before anything is written past them.
+    if (payload.length >= STAGE_BYTES / 4) {
+      this.writeStaged();
+      this.writeAt(payload, this.offset);
+    } else {
+      if (this.staged + payload.length > STAGE_BYTES) this.writeStaged();
       this.stage.set(payload, this.staged);
       this.staged += payload.length;
     }
