@@ -75,3 +75,24 @@ test('chunk fingerprints: the algorithm spec/objects.md gives, reimplemented ind
 test('kind codes', () => {
   assert.deepEqual({ ...KIND_CODES }, { blob: 1, file: 2, tree: 3, commit: 4, tag: 5, run: 6, experiment: 7, incident: 8 });
 });
+
+test('entry names sort in UTF-8 byte order: ASCII, accents, characters past the surrogates and astral ones', async () => {
+  const { compareNames } = await import('../src/objects/index.js');
+  const alphabet = ['a', 'b', 'A', '.', '-', '_', '0', 'é', 'ß', '\u07ff', '\u0800', '\ud7ff', '\ue000', '\uffee', '\ufffd', '😀', '𝄞', '\u{10ffff}'];
+  const names: string[] = [''];
+  let s = 7;
+  for (let i = 0; i < 3000; i++) {
+    let name = '';
+    const len = 1 + (i % 5);
+    for (let k = 0; k < len; k++) { s = (s * 1103515245 + 12345) >>> 0; name += alphabet[s % alphabet.length]; }
+    names.push(name);
+  }
+  const bytesOrder = (x: string, y: string) => Buffer.compare(Buffer.from(x), Buffer.from(y));
+  for (let i = 1; i < names.length; i++) {
+    for (const [x, y] of [[names[i - 1]!, names[i]!], [names[i]!, names[i]!], [names[i]!, names[i]! + 'a'], [names[i]!, names[(i * 31) % names.length]!]] as const) {
+      assert.equal(Math.sign(compareNames(x, y)), bytesOrder(x, y), `${JSON.stringify(x)} vs ${JSON.stringify(y)}`);
+    }
+  }
+  // Where UTF-16 order and UTF-8 order disagree: U+E000 sorts before U+1F600 in bytes.
+  assert.ok(compareNames('\ue000', '😀') < 0 && compareNames('😀', '\ue000') > 0);
+});

@@ -62,42 +62,49 @@ export async function* encodeFrames(objects: AsyncIterable<WireObject>, target =
   if (size > 0) yield flush();
 }
 
-/** Parses frames from a byte stream; a malformed or truncated stream is a RemoteError. */
+/**
+ * Parses frames from a byte stream; a malformed or truncated stream is a RemoteError.
+ * Each payload is copied once, straight from the received pieces into its own buffer
+ * (it outlives them in caches and write batches), however the frames straddle pieces.
+ */
 export async function* decodeFrames(stream: AsyncIterable<Uint8Array>, opts: { maxPayload?: number } = {}): AsyncGenerator<WireObject> {
   const maxPayload = opts.maxPayload ?? MAX_FRAME_PAYLOAD;
-  let buf: Buffer = Buffer.alloc(0);
-  let pending: Buffer[] = [];
-  let pendingLen = 0;
-  const take = (): void => {
-    if (pending.length === 0) return;
-    buf = buf.length === 0 && pending.length === 1 ? pending[0]! : Buffer.concat([buf, ...pending], buf.length + pendingLen);
-    pending = [];
-    pendingLen = 0;
-  };
-  let need = FRAME_HEADER;
+  const header = Buffer.allocUnsafe(FRAME_HEADER);
+  let headerFill = 0;
+  /** The payload being filled, once its header is read. */
+  let payload: Buffer | undefined;
+  let payloadFill = 0;
+  let frame: { id: Oid; kind: WireObject['kind']; encoding: number } | undefined;
   for await (const chunk of stream) {
-    pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    pendingLen += chunk.byteLength;
-    if (buf.length + pendingLen < need) continue;
-    take();
-    let off = 0;
-    for (;;) {
-      if (buf.length - off < FRAME_HEADER) { need = FRAME_HEADER; break; }
-      const len = buf.readUInt32BE(off + 34);
-      if (len > maxPayload) throw new RemoteError(`an object of ${len} bytes exceeds the limit of ${maxPayload}`, { data: { limit: maxPayload } });
-      if (buf.length - off < FRAME_HEADER + len) { need = FRAME_HEADER + len; break; }
-      const kind = KIND_BY_CODE.get(buf[off + 32]!);
-      const id = oidFromBytes(buf.subarray(off, off + 32));
-      if (!kind) throw new RemoteError(`object ${id} arrived with an unknown kind code ${buf[off + 32]}`);
-      // Copy the payload out: it outlives this buffer in caches and write batches.
-      const payload = Buffer.from(buf.subarray(off + FRAME_HEADER, off + FRAME_HEADER + len));
-      yield { id, kind, encoding: buf[off + 33]!, payload };
-      off += FRAME_HEADER + len;
+    let pos = 0;
+    while (pos < chunk.length) {
+      if (!payload) {
+        const n = Math.min(FRAME_HEADER - headerFill, chunk.length - pos);
+        header.set(chunk.subarray(pos, pos + n), headerFill);
+        headerFill += n;
+        pos += n;
+        if (headerFill < FRAME_HEADER) break;
+        const len = header.readUInt32BE(34);
+        if (len > maxPayload) throw new RemoteError(`an object of ${len} bytes exceeds the limit of ${maxPayload}`, { data: { limit: maxPayload } });
+        const kind = KIND_BY_CODE.get(header[32]!);
+        const id = oidFromBytes(header.subarray(0, 32));
+        if (!kind) throw new RemoteError(`object ${id} arrived with an unknown kind code ${header[32]}`);
+        frame = { id, kind, encoding: header[33]! };
+        payload = Buffer.allocUnsafe(len);
+        payloadFill = 0;
+      }
+      const n = Math.min(payload.length - payloadFill, chunk.length - pos);
+      payload.set(chunk.subarray(pos, pos + n), payloadFill);
+      payloadFill += n;
+      pos += n;
+      if (payloadFill < payload.length) break;
+      yield { ...frame!, payload };
+      payload = undefined;
+      headerFill = 0;
+      payloadFill = 0;
     }
-    buf = buf.subarray(off);
   }
-  take();
-  if (buf.length > 0) throw new RemoteError(`the object stream was cut off (${buf.length} stray bytes at its end)`);
+  if (headerFill > 0) throw new RemoteError(`the object stream was cut off (${headerFill + payloadFill} stray bytes at its end)`);
 }
 
 /** Concatenated raw ids. */

@@ -24,21 +24,12 @@ export interface PoolFailure { failed: ThreadError }
 
 /** Jobs are sent in batches of about this many bytes, so small files cost few messages. */
 const BATCH_BYTES = 512 * 1024;
-/**
- * Chunks up to this size are copied into one shared buffer per batch (a slab) rather
- * than each into its own: 50,000 small files were 50,000 buffer allocations on the
- * main thread, and as many buffers for the garbage collector.
- */
-const SLAB_MAX_JOB = 64 * 1024;
 
 interface PoolWorker {
   worker: Worker;
   outbox: PoolJob[];
   outboxBytes: number;
   transfer: ArrayBuffer[];
-  /** The batch's slab, and how much of it is used; it moves to the worker with the batch. */
-  slab: Uint8Array | undefined;
-  slabUsed: number;
   /** Bytes sent and not yet answered. */
   busy: number;
 }
@@ -77,7 +68,7 @@ export class StorePool {
     for (let i = 0; i < size; i++) {
       // Small heaps: a worker holds one batch of chunks at a time, and its payloads live off-heap.
       const worker = startWorker(import.meta.url, 'store', 'store-worker', { workerData: { dvDir }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 48 } });
-      const w: PoolWorker = { worker, outbox: [], outboxBytes: 0, transfer: [], slab: undefined, slabUsed: 0, busy: 0 };
+      const w: PoolWorker = { worker, outbox: [], outboxBytes: 0, transfer: [], busy: 0 };
       worker.on('message', (msg: PoolResult[] | PoolFailure) => {
         if (Array.isArray(msg)) this.receive(w, msg);
         else this.fail(encodeError(msg.failed));
@@ -100,24 +91,8 @@ export class StorePool {
    * stored blobs `baseIds` names; `done` runs on the main thread with the payload.
    */
   encode(bytes: Uint8Array, baseIds: readonly Oid[], done: (p: EncodedPayload) => void): void {
-    const w = this.leastBusy();
-    let copy: Uint8Array;
-    let transfer: ArrayBuffer | undefined;
-    if (bytes.length > SLAB_MAX_JOB) {
-      copy = new Uint8Array(bytes);
-      transfer = copy.buffer as ArrayBuffer;
-    } else {
-      if (w.slab && w.slabUsed + bytes.length > w.slab.length) this.send(w);
-      if (!w.slab) {
-        w.slab = new Uint8Array(BATCH_BYTES + SLAB_MAX_JOB);
-        w.slabUsed = 0;
-        transfer = w.slab.buffer as ArrayBuffer;
-      }
-      copy = w.slab.subarray(w.slabUsed, w.slabUsed + bytes.length);
-      copy.set(bytes);
-      w.slabUsed += bytes.length;
-    }
-    this.submit(w, { seq: 0, op: 'encode', bytes: copy, baseIds }, copy.length, transfer, (r) => {
+    const copy = new Uint8Array(bytes);
+    this.submit({ seq: 0, op: 'encode', bytes: copy, baseIds }, copy.length, copy.buffer as ArrayBuffer, (r) => {
       if ('encoding' in r) done({ kind: 'blob', encoding: r.encoding, payload: r.payload });
     });
   }
@@ -130,22 +105,19 @@ export class StorePool {
    * back instead of being copied: the caller must use the one `done` hands back.
    */
   verify(id: Oid, encoding: number, payload: Uint8Array, done: (result: { bytes: Uint8Array; payload: Uint8Array } | undefined, err?: DvError) => void): void {
-    this.submit(this.leastBusy(), { seq: 0, op: 'verify', id, encoding, payload }, payload.length, wholeBuffer(payload), (r) => {
+    this.submit({ seq: 0, op: 'verify', id, encoding, payload }, payload.length, wholeBuffer(payload), (r) => {
       if ('bytes' in r) done(r);
       // A received object that fails is the sender's problem: no advice to check this store.
       else if ('error' in r) done(undefined, errorFromThread(r.error, 'verifying failed') as DvError);
     });
   }
 
-  private leastBusy(): PoolWorker {
-    return this.workers.reduce((a, b) => (b.busy + b.outboxBytes < a.busy + a.outboxBytes ? b : a));
-  }
-
-  private submit(w: PoolWorker, job: PoolJob, size: number, transfer: ArrayBuffer | undefined, done: (r: PoolResult) => void): void {
+  private submit(job: PoolJob, size: number, transfer: ArrayBuffer | undefined, done: (r: PoolResult) => void): void {
     this.check();
     job.seq = this.seq++;
     this.pending.set(job.seq, { size, done });
     this.inflight += size;
+    const w = this.workers.reduce((a, b) => (b.busy + b.outboxBytes < a.busy + a.outboxBytes ? b : a));
     w.outbox.push(job);
     if (transfer) w.transfer.push(transfer);
     w.outboxBytes += size;
@@ -181,7 +153,6 @@ export class StorePool {
     w.outbox = [];
     w.transfer = [];
     w.outboxBytes = 0;
-    w.slab = undefined;
   }
 
   private sendAll(): void {

@@ -58,9 +58,7 @@ parentPort!.on('message', (jobs: PoolJob[]) => {
       }
       const bases = job.baseIds.map(readBase).filter((b): b is DeltaBase => b !== undefined);
       const p = encodeBlob(job.bytes, bases);
-      // A payload kept raw is a view of the batch's shared buffer: sending the view would send all of it.
-      const payload = p.payload.buffer === job.bytes.buffer ? new Uint8Array(p.payload) : p.payload;
-      return { seq: job.seq, encoding: p.encoding, payload };
+      return { seq: job.seq, encoding: p.encoding, payload: p.payload };
     });
     try {
       parentPort!.postMessage(results, transfer);
