@@ -1,8 +1,8 @@
 // Native hot loops for dv: one-shot BLAKE3 into a caller's buffer (no per-call hasher
 // object left for the garbage collector), the FastCDC cut search, line-break search and
 // the first difference of two byte ranges, and lstat of a directory's entries.
-// Each must agree bit for bit with its JavaScript version in src/hash, src/chunker and
-// src/rows (tested).
+// Each must agree bit for bit with its JavaScript version in src/hash, src/chunker,
+// src/rows and src/worktree/scan.ts (tested).
 #include <node_api.h>
 #include <errno.h>
 #include <fcntl.h>
