@@ -47,7 +47,8 @@ function toFileStat(st: Pick<fs.Stats, 'mode' | 'size' | 'mtimeMs' | 'ctimeMs' |
  */
 function statNames(absDir: string, names: readonly string[]): Array<FileStat | 'dir' | undefined> {
   const native = nativeAddon();
-  if (!native || names.length === 0) return names.map((n) => statPath(absDir + '/' + n));
+  // The addon takes directory paths shorter than PATH_MAX; lstat itself says what is wrong with longer ones.
+  if (!native || names.length === 0 || Buffer.byteLength(absDir) >= 4000) return names.map((n) => statPath(absDir + '/' + n));
   const out = new Float64Array(names.length * 6);
   try {
     native.lstatNames(absDir, names, out);
@@ -105,16 +106,23 @@ export function scanWorktree(root: string, under: RepoPath, rules: IgnoreRules):
     }
     names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const absDir = dir === '' ? root : root + '/' + dir;
-    const entries = names
-      .map((d) => ({ name: d.name, rel: joinRepoPath(dir, d.name), isDir: d.isDirectory() }))
-      .filter((e) => !rules.ignores(e.rel, e.isDir));
     // Files are statted together, then entered in path order with the subdirectories.
-    const files = entries.filter((e) => !e.isDir);
-    const stats = new Map(statNames(absDir, files.map((e) => e.name)).map((st, i) => [files[i]!.rel, st]));
-    for (const e of entries) {
-      if (e.isDir) { walk(e.rel); continue; }
-      const st = stats.get(e.rel);
-      if (st && st !== 'dir') out.set(e.rel, st);
+    const kept: RepoPath[] = [];
+    const isDir: boolean[] = [];
+    const fileNames: string[] = [];
+    for (const d of names) {
+      const rel = joinRepoPath(dir, d.name);
+      const dirent = d.isDirectory();
+      if (rules.ignores(rel, dirent)) continue;
+      kept.push(rel);
+      isDir.push(dirent);
+      if (!dirent) fileNames.push(d.name);
+    }
+    const stats = statNames(absDir, fileNames);
+    for (let i = 0, f = 0; i < kept.length; i++) {
+      if (isDir[i]) { walk(kept[i]!); continue; }
+      const st = stats[f++];
+      if (st && st !== 'dir') out.set(kept[i]!, st);
     }
   };
   walk(under);
