@@ -1,31 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DV, TEST_ENV, dv, dvOk, makeRepo } from '../helpers.js';
+import { dv, dvAsync, dvOk, makeRepo } from '../helpers.js';
 
-interface Outcome { code: number; stdout: string; stderr: string }
-
-function run(cwd: string, args: string[]): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [DV, ...args], { cwd, env: { ...process.env, ...TEST_ENV } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 /** One writer: adds its own file and commits, `rounds` times; returns the ids it was told were committed. */
 async function writer(dir: string, name: string, rounds: number): Promise<string[]> {
   const committed: string[] = [];
   for (let i = 0; i < rounds; i++) {
     fs.writeFileSync(path.join(dir, `data/${name}-${i}.csv`), `writer,${name}\nround,${i}\n`.repeat(2000));
-    const add = await run(dir, ['add', 'data']);
+    const add = await dvAsync(dir, ['add', 'data']);
     assert.ok(add.code === 0 || /^dv: /.test(add.stderr), `add: clear error or success\n${add.stderr}`);
-    const c = await run(dir, ['commit', '-m', `${name} ${i}`]);
+    const c = await dvAsync(dir, ['commit', '-m', `${name} ${i}`]);
     if (c.code === 0) committed.push(c.stdout.trim());
     else {
       assert.equal(c.code, 1, c.stderr);

@@ -139,17 +139,4 @@ rgw dynamic resharding = false
   }
 }
 
-/**
- * Runs dv without blocking this process: for races, and for a server that runs inside
- * the test process (spawnSync would stop it from answering).
- */
-export function dvAsync(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [DV, ...args], { cwd, env: { ...process.env, ...TEST_ENV, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += String(d); });
-    child.stderr.on('data', (d) => { stderr += String(d); });
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+export { dvAsync } from '../helpers.js';

@@ -31,15 +31,7 @@ export function startServe(args: string[], cwd: string): Promise<ServeProcess> {
   });
 }
 
-/** Runs dv without blocking (for concurrent clients). */
-export function dvAsync(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [DV, ...args], { cwd, env: { ...process.env, ...TEST_ENV, ...env } });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.on('data', (d) => { stdout += d; });
-  proc.stderr.on('data', (d) => { stderr += d; });
-  return new Promise((resolve) => proc.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
-}
+export { dvAsync } from '../helpers.js';
 
 /**
  * A TCP proxy in front of a server: forwards client bytes until `limit` have passed, then

@@ -1,23 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { DV, dv, dvOk, makeRepo, storeSnapshot, TEST_ENV, tmpDir, writeFiles, type RunResult } from '../helpers.js';
-
-/** Runs dv without blocking this process, so a server in it can answer. */
-function dvAsync(cwd: string, args: string[]): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [DV, ...args], { cwd, env: { ...process.env, ...TEST_ENV } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+import { dv, dvAsync, dvOk, makeRepo, storeSnapshot, tmpDir, writeFiles } from '../helpers.js';
 
 /** A loopback HTTP server whose behaviour per request the test sets; records the request headers. */
 async function serve(): Promise<{ url: string; set: (h: http.RequestListener) => void; requests: http.IncomingHttpHeaders[]; close: () => Promise<void> }> {
