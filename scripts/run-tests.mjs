@@ -2,6 +2,7 @@
 // Runs every test/**/*.test.ts with node's test runner through tsx. Node 20 expands no
 // globs and finds no .ts files in a folder, so the files are listed here explicitly.
 // Builds first (type check + the bundle bin/dv runs): CLI tests drive the real bin/dv.
+// The tests themselves are type-checked too (test/tsconfig.json): tsx only strips types.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,6 +21,7 @@ function findTests(dir) {
 }
 
 execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+execFileSync(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', path.join(root, 'test', 'tsconfig.json')], { cwd: root, stdio: 'inherit' });
 let files = findTests(path.join(root, 'test')).sort();
 if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
 if (files.length === 0) {

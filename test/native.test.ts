@@ -86,12 +86,12 @@ test('native line breaks, record counts and first differences equal the JavaScri
   }
   const other = Buffer.from(data);
   for (const at of [0, 7, 255, 256, 257, 4095, 70_000, data.length - 1]) {
-    other[at] ^= 1;
+    other[at]! ^= 1;
     for (const [a0, b0, n] of [[0, 0, data.length], [3, 3, data.length - 3], [at, at, 1], [at + 1, at + 1, data.length - at - 1]] as Array<[number, number, number]>) {
       if (n < 0) continue;
       assert.equal(addon!.firstDifference(data, a0, other, b0, n), firstDifferenceJs(data, a0, other, b0, n), `difference at ${at} from ${a0} over ${n}`);
     }
-    other[at] ^= 1;
+    other[at]! ^= 1;
   }
   assert.equal(addon!.firstDifference(data, 0, other, 0, data.length), data.length);
   assert.throws(() => addon!.lineBreaks(data, 0, data.length + 1, new Int32Array(4)), /outside the buffer/);

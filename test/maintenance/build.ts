@@ -87,11 +87,11 @@ export function flipStoredByte(repo: Repository, id: Oid, at = 0): void {
     const fd = fs.openSync(file, 'r+');
     const b = Buffer.alloc(1);
     fs.readSync(fd, b, 0, 1, loc.offset + at);
-    b[0] ^= 0x01;
+    b[0]! ^= 0x01;
     fs.writeSync(fd, b, 0, 1, loc.offset + at);
     fs.closeSync(fd);
   } else {
-    rec[2 + at] ^= 0x01;
+    rec[2 + at]! ^= 0x01;
     repo.env.objects.putSync(Buffer.from(id, 'hex'), rec);
   }
 }

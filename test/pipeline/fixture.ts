@@ -15,7 +15,7 @@ export function git(dir: string, args: string[]): string {
  * A git repository holding code (scripts, dv.yaml) with a dv repository at its root;
  * data directories and `.dv` are ignored by git, as a project would set it up.
  */
-export function makeProject(files: Record<string, string>, opts: { gitignore?: string } = {}): string {
+export function makeProject(files: Record<string, string | Buffer>, opts: { gitignore?: string } = {}): string {
   const dir = tmpDir('dv-pipe-');
   git(dir, ['init', '-q', '-b', 'main']);
   writeFiles(dir, { '.gitignore': opts.gitignore ?? '.dv/\ndata/\n', ...files });

@@ -36,7 +36,9 @@ async function writeTar(file: string, entries: Entry[]): Promise<string> {
     await new Promise<void>((resolve, reject) => {
       const type = e.type ?? 'file';
       const header = { name: e.name, type, linkname: e.linkname, size: type === 'file' ? e.data!.length : 0 };
-      pack.entry(header, type === 'file' ? e.data! : undefined, (err) => (err ? reject(err) : resolve()));
+      const settled = (err?: Error | null) => (err ? reject(err) : resolve());
+      if (type === 'file') pack.entry(header, e.data!, settled);
+      else pack.entry(header, settled);
     });
   }
   pack.finalize();
