@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { CorruptObjectError } from '../errors/index.js';
+import { writeFully } from '../util/index.js';
 import type { StoreEnv } from './environment.js';
 
 export const PACKS_DIR = 'packs';
@@ -52,7 +53,7 @@ export class PackWriter {
     // Staged bytes end at `offset`: they go out before anything is written past them.
     if (payload.length >= STAGE_BYTES / 4) {
       this.writeStaged();
-      this.writeAt(payload, this.offset);
+      writeFully(this.fd!, payload, this.offset);
     } else {
       if (this.staged + payload.length > STAGE_BYTES) this.writeStaged();
       this.stage.set(payload, this.staged);
@@ -73,13 +74,8 @@ export class PackWriter {
 
   private writeStaged(): void {
     if (this.staged === 0) return;
-    this.writeAt(this.stage.subarray(0, this.staged), this.offset - this.staged);
+    writeFully(this.fd!, this.stage.subarray(0, this.staged), this.offset - this.staged);
     this.staged = 0;
-  }
-
-  private writeAt(bytes: Uint8Array, position: number): void {
-    let off = 0;
-    while (off < bytes.length) off += fs.writeSync(this.fd!, bytes, off, bytes.length - off, position + off);
   }
 
   close(): void {

@@ -4,6 +4,12 @@ import type { Oid } from '../hash/index.js';
 import { linkOrCopyFile } from './link-or-copy.js';
 import { writeFully } from '../util/index.js';
 
+/** Bytes written asynchronously and not on disk yet, beyond which writes are made synchronously (backpressure). */
+const MAX_PENDING_BYTES = 32 * 1024 * 1024;
+
+/** A file being written: its descriptor, where the next bytes go, writes in flight, and how it ends. */
+interface OpenFile { fd: number; position: number; pending: number; failed: boolean; ended?: boolean; verified?: boolean }
+
 /**
  * File content written out while it was being received and verified (a clone writes
  * the checked-out branch's files as their chunks stream in), so checkout renames each
@@ -11,12 +17,6 @@ import { writeFully } from '../util/index.js';
  * offered once it verified against its id; anything not taken is removed by `dispose`.
  * The directory lies inside `.dv/`, on the working tree's filesystem, so a rename works.
  */
-/** Bytes written asynchronously and not on disk yet, beyond which writes are made synchronously (backpressure). */
-const MAX_PENDING_BYTES = 32 * 1024 * 1024;
-
-/** A file being written: its descriptor, where the next bytes go, writes in flight, and how it ends. */
-interface OpenFile { fd: number; position: number; pending: number; failed: boolean; ended?: boolean; verified?: boolean }
-
 export class PreparedContent {
   private readonly open = new Map<Oid, OpenFile>();
   private readonly ready = new Map<Oid, string>();
