@@ -128,7 +128,7 @@ async function compareOutput(repo: Repository, work: string, out: RepoPath, reco
     if (actual !== recorded && isRowFile(out) && repo.objects.has(recorded)) res.rows = firstRowDifferences(repo, recorded, abs);
     return res;
   }
-  const files = scanWorktree(work, out, { ignores: () => false });
+  const files = scanWorktree(work, out, { ignores: () => false, userRules: false });
   const leaves = new Map([...files].map(([p, s]) => [p, { id: hashWorktreeFile(path.join(work, p), s.kind, p), kind: s.kind, size: s.size }]));
   const actual = buildTree(HASH_ONLY_SINK, [...leaves].map(([p, l]) => [p.slice(out.length + 1) as RepoPath, l])).id;
   const res: ReplayedOutput = { path: out, recorded, actual };

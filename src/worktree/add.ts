@@ -4,7 +4,7 @@ import { InvalidInputError, NotFoundError } from '../errors/index.js';
 import type { Repository } from '../repo/index.js';
 import { StorePool, storeBytes, storeFile, withWriterLease } from '../store/index.js';
 import { toRepoPath, type RepoPath } from '../util/index.js';
-import { loadIgnoreRules } from './ignore-rules.js';
+import { exceptTracked, loadIgnoreRules } from './ignore-rules.js';
 import type { IndexEntry } from './index-entry.js';
 import { readIndex, writeIndex } from './index-store.js';
 import { assertInsideWorktree, scanWorktree, statPath, type FileStat } from './scan.js';
@@ -92,11 +92,11 @@ function planAdd(repo: Repository, root: string, opts: AddOptions): AddPlan {
     assertInsideWorktree(root, rel);
     const top = statPath(path.join(root, rel));
     const explicitFile = top !== undefined && top !== 'dir';
-    if (explicitFile && rules.ignores(rel, false) && !opts.force) {
+    const index = readIndex(repo, rel);
+    if (explicitFile && rules.ignores(rel, false) && !opts.force && !index.entries.has(rel)) {
       throw new InvalidInputError(`${rel} is ignored by .dvignore`, { hint: 'use `dv add --force` to add it anyway' });
     }
-    const files = explicitFile && opts.force ? new Map([[rel, top]]) : scanWorktree(root, rel, rules);
-    const index = readIndex(repo, rel);
+    const files = explicitFile && opts.force ? new Map([[rel, top]]) : scanWorktree(root, rel, exceptTracked(rules, index.entries.keys()));
     if (files.size === 0 && index.entries.size === 0) {
       if (top === undefined) throw new NotFoundError(`pathspec '${userPath}' did not match any files`, { data: { path: userPath } });
       continue; // an empty or wholly ignored directory stages nothing

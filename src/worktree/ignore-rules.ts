@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import type { RepoPath } from '../util/index.js';
 
 export const IGNORE_FILE = '.dvignore';
 /** Never tracked: dv's own directory and a code repository's. */
@@ -9,6 +10,8 @@ const ALWAYS_IGNORED = ['.dv', '.git'];
 /** Decides which working-tree paths dv leaves alone (gitignore syntax in `.dvignore`). */
 export interface IgnoreRules {
   ignores(relPath: string, isDir: boolean): boolean;
+  /** False when only dv's and git's own directories are ignored (no `.dvignore` rules). */
+  readonly userRules: boolean;
 }
 
 /** Loads `.dvignore` from the working tree root. */
@@ -17,7 +20,7 @@ export function loadIgnoreRules(root: string): IgnoreRules {
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   if (text.trim() === '') {
     // No rules of the user's: only dv's and git's own directories, checked by name.
-    return { ignores: (relPath) => ALWAYS_IGNORED.includes(relPath.slice(relPath.lastIndexOf('/') + 1)) };
+    return { ignores: (relPath) => ALWAYS_IGNORED.includes(relPath.slice(relPath.lastIndexOf('/') + 1)), userRules: false };
   }
   const ig: Ignore = ignore().add(ALWAYS_IGNORED).add(text);
   return {
@@ -25,5 +28,30 @@ export function loadIgnoreRules(root: string): IgnoreRules {
       if (relPath === '') return false;
       return ig.ignores(isDir ? relPath + '/' : relPath);
     },
+    userRules: true,
+  };
+}
+
+/**
+ * The rules with tracked paths exempt: as in git, `.dvignore` only keeps untracked files
+ * out, so a file added with `--force` is still compared, staged and kept like any other,
+ * and so is a directory that holds one.
+ */
+export function exceptTracked(rules: IgnoreRules, tracked: Iterable<RepoPath>): IgnoreRules {
+  // Without user rules nothing trackable is ignored (.dv and .git are never tracked).
+  if (!rules.userRules) return rules;
+  const files = new Set<string>();
+  const dirs = new Set<string>();
+  for (const p of tracked) {
+    files.add(p);
+    for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) {
+      const dir = p.slice(0, i);
+      if (dirs.has(dir)) break; // its ancestors are in already
+      dirs.add(dir);
+    }
+  }
+  return {
+    ignores: (relPath, isDir) => !(isDir ? dirs : files).has(relPath) && rules.ignores(relPath, isDir),
+    userRules: true,
   };
 }

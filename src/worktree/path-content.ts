@@ -4,7 +4,7 @@ import type { Repository } from '../repo/index.js';
 import type { RepoPath } from '../util/index.js';
 import { buildTree, type Leaf, type TreeSink } from './build-tree.js';
 import { hashWorktreeFile } from './content-id.js';
-import { loadIgnoreRules } from './ignore-rules.js';
+import { exceptTracked, loadIgnoreRules } from './ignore-rules.js';
 import { readIndex } from './index-store.js';
 import { scanWorktree, statPath } from './scan.js';
 import { statMatches } from './stat-match.js';
@@ -31,8 +31,8 @@ export function readPathContent(repo: Repository, rel: RepoPath, sink: TreeSink 
   const root = repo.worktree();
   const top = statPath(path.join(root, rel));
   if (top === undefined) return undefined;
-  const files = top === 'dir' ? scanWorktree(root, rel, loadIgnoreRules(root)) : new Map([[rel, top]]);
   const { entries, stamp } = readIndex(repo, rel);
+  const files = top === 'dir' ? scanWorktree(root, rel, exceptTracked(loadIgnoreRules(root), entries.keys())) : new Map([[rel, top]]);
   const leaves = new Map<RepoPath, Leaf>();
   for (const [p, st] of files) {
     const e = entries.get(p);

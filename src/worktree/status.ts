@@ -5,7 +5,7 @@ import { HEAD } from '../refs/index.js';
 import type { Repository } from '../repo/index.js';
 import type { RepoPath } from '../util/index.js';
 import { hashWorktreeFile } from './content-id.js';
-import { loadIgnoreRules } from './ignore-rules.js';
+import { exceptTracked, loadIgnoreRules } from './ignore-rules.js';
 import type { IndexEntry } from './index-entry.js';
 import { indexTree, isRacy, readIndex, writeIndex } from './index-store.js';
 import { scanWorktree, type FileStat } from './scan.js';
@@ -38,7 +38,7 @@ export interface WorktreeComparison {
 export function compareWorktree(repo: Repository, under: RepoPath = '' as RepoPath): WorktreeComparison {
   const root = repo.worktree();
   const { entries, stamp } = readIndex(repo, under);
-  const files = scanWorktree(root, under, loadIgnoreRules(root));
+  const files = scanWorktree(root, under, exceptTracked(loadIgnoreRules(root), entries.keys()));
   const modified: WorktreeComparison['modified'] = new Map();
   const deleted: RepoPath[] = [];
   const refresh = new Map<RepoPath, IndexEntry>();

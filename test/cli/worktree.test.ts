@@ -133,6 +133,29 @@ test('.dvignore excludes paths; an ignored file needs --force', () => {
   assert.deepEqual(JSON.parse(dvOk(dir, ['add', '--force', 'b.tmp', '--json'])).added, ['b.tmp']);
 });
 
+test('a file added with --force stays tracked: status compares it, add . keeps it, add stages its changes', () => {
+  const dir = makeRepo({ '.dvignore': '*.tmp\ncache/\n', 'a.csv': '1', 'b.tmp': '2', 'cache/c.csv': '3', 'cache/d.csv': '4' });
+  dvOk(dir, ['add', '.']);
+  dvOk(dir, ['add', '--force', 'b.tmp', 'cache/c.csv']);
+  dvOk(dir, ['commit', '-m', 'with ignored files']);
+  const clean = JSON.parse(dvOk(dir, ['status', '--json']));
+  assert.deepEqual([clean.unstaged, clean.untracked], [{ modified: [], deleted: [] }, []]);
+  fs.writeFileSync(path.join(dir, 'b.tmp'), 'changed');
+  fs.writeFileSync(path.join(dir, 'cache/c.csv'), 'changed too');
+  const s = JSON.parse(dvOk(dir, ['status', '--json']));
+  assert.deepEqual([s.unstaged.modified, s.unstaged.deleted, s.untracked], [['b.tmp', 'cache/c.csv'], [], []]);
+  // add . stages the tracked ones and leaves the untracked ignored file (cache/d.csv) out
+  const added = JSON.parse(dvOk(dir, ['add', '.', '--json']));
+  assert.deepEqual([added.modified.sort(), added.added, added.removed], [['b.tmp', 'cache/c.csv'], [], []]);
+  fs.writeFileSync(path.join(dir, 'b.tmp'), 'again');
+  dvOk(dir, ['add', 'b.tmp']); // tracked, so no --force needed
+  dvOk(dir, ['commit', '-m', 'changes']);
+  const ls = dvOk(dir, ['ls', '-r']).trimEnd().split('\n').map((l) => l.split('\t')[1]);
+  assert.deepEqual(ls, ['.dvignore', 'a.csv', 'b.tmp', 'cache/c.csv']);
+  fs.rmSync(path.join(dir, 'b.tmp'));
+  assert.deepEqual(JSON.parse(dvOk(dir, ['status', '--json'])).unstaged.deleted, ['b.tmp']);
+});
+
 test('status notices a same-size rewrite made right after add (racy timestamps)', () => {
   const dir = makeRepo({ 'r.csv': 'aaaa' });
   dvOk(dir, ['add', 'r.csv']);
