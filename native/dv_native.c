@@ -1,6 +1,7 @@
 // Native hot loops for dv: one-shot BLAKE3 into a caller's buffer (no per-call hasher
 // object left for the garbage collector), the FastCDC cut search, line-break search and
-// the first difference of two byte ranges, and lstat of a directory's entries.
+// the first difference of two byte ranges, lstat of a directory's entries, and the stat
+// half of a status (native/status_scan.c).
 // Each must agree bit for bit with its JavaScript version in src/hash, src/chunker,
 // src/rows and src/worktree/scan.ts (tested).
 #include <node_api.h>
@@ -267,6 +268,9 @@ static napi_value lstat_names(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// native/status_scan.c
+napi_value scan_changes(napi_env env, napi_callback_info info);
+
 NAPI_MODULE_INIT() {
   init_gear();
   napi_property_descriptor props[] = {
@@ -276,6 +280,7 @@ NAPI_MODULE_INIT() {
     {"firstDifference", NULL, first_difference, NULL, NULL, NULL, napi_default, NULL},
     {"countRecords", NULL, count_records, NULL, NULL, NULL, napi_default, NULL},
     {"lstatNames", NULL, lstat_names, NULL, NULL, NULL, napi_default, NULL},
+    {"scanChanges", NULL, scan_changes, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

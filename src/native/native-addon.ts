@@ -21,6 +21,14 @@ export interface NativeAddon {
    * as the mode. Throws (code ENOENT, ENOTDIR…) when `dir` cannot be opened.
    */
   lstatNames(dir: string, names: readonly string[], out: Float64Array): void;
+  /**
+   * The stat half of a status (native/status_scan.c): walks the directories that hold the
+   * paths of a stat table (src/worktree/stat-table.ts) and returns the tracked paths whose
+   * stat data does not prove them unchanged, and the untracked names it met in those
+   * directories (directories among them not descended into). `present` says which of
+   * the changed paths the walk met as a file or symlink. Throws when it cannot serve.
+   */
+  scanChanges(root: string, table: Uint8Array, stampSec: number): [changed: string[], present: boolean[], untracked: string[], untrackedIsDir: boolean[]];
 }
 
 const ADDON_PATH = path.join('build', 'Release', 'dv_native.node');

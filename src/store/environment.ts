@@ -18,6 +18,8 @@ export interface StoreEnv {
   reflog: Database<unknown, [string, number]>;
   /** Repository path → index entry (binary, see index-entry.ts). */
   index: Database<Buffer, string>;
+  /** 'table' → the index's stat data in one value, for status (src/worktree/stat-table.ts). */
+  indexStat: Database<Buffer, string>;
   /** Config key → value; also bisect and other session state under namespaced keys. */
   config: Database<unknown, string>;
   /** Bookkeeping: format version, write generation, live writer leases. */
@@ -42,10 +44,11 @@ export function openStoreEnv(dvDir: string, opts: { create?: boolean; readOnly?:
   const refs = root.openDB<unknown, string>({ name: 'refs', encoding: 'msgpack' });
   const reflog = root.openDB<unknown, [string, number]>({ name: 'reflog', encoding: 'msgpack' });
   const index = root.openDB<Buffer, string>({ name: 'index', encoding: 'binary' });
+  const indexStat = root.openDB<Buffer, string>({ name: 'index-stat', encoding: 'binary' });
   const config = root.openDB<unknown, string>({ name: 'config', encoding: 'msgpack' });
   const meta = root.openDB<unknown, string>({ name: 'meta', encoding: 'msgpack' });
   return {
-    root, objects, refs, reflog, index, config, meta,
+    root, objects, refs, reflog, index, indexStat, config, meta,
     async close() { await root.close(); },
   };
 }

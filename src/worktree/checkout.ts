@@ -71,18 +71,16 @@ export function planCheckout(repo: Repository, opts: CheckoutOptions): CheckoutP
   const index = new Map<RepoPath, TreeLeaf | IndexEntry>();
 
   /** The content currently in the working tree at p, or null when absent. */
+  const deleted = new Set(cmp.deleted);
   const current = (p: RepoPath): { id: Oid; kind: string } | null => {
-    const st = cmp.files.get(p);
-    if (!st) return null;
-    const mod = cmp.modified.get(p);
-    if (mod) return mod;
     const e = cmp.index.get(p);
-    if (e) return e;
-    return { id: hashWorktreeFile(path.join(root, p), st.kind, p), kind: st.kind };
+    if (e) return deleted.has(p) ? null : cmp.modified.get(p) ?? e;
+    const st = cmp.untracked.get(p);
+    return st ? { id: hashWorktreeFile(path.join(root, p), st.kind, p), kind: st.kind } : null;
   };
   const same = (a: { id: Oid; kind: string } | null | undefined, b: { id: Oid; kind: string } | null | undefined) =>
     (!a && !b) || (!!a && !!b && a.id === b.id && a.kind === b.kind);
-  const locallyChanged = (p: RepoPath) => !same(cmp.index.get(p), headTree.get(p)) || cmp.modified.has(p) || cmp.deleted.includes(p);
+  const locallyChanged = (p: RepoPath) => !same(cmp.index.get(p), headTree.get(p)) || cmp.modified.has(p) || deleted.has(p);
 
   if (opts.paths && opts.paths.length > 0) {
     const prefixes = opts.paths.map((u) => toRepoPath(root, opts.cwd ?? root, u));
@@ -92,7 +90,7 @@ export function planCheckout(repo: Repository, opts: CheckoutOptions): CheckoutP
       for (const leaf of leaves) {
         const cur = current(leaf.path);
         if (same(cur, leaf)) { index.set(leaf.path, leaf); continue; }
-        const dirty = cmp.modified.has(leaf.path) || (cmp.files.has(leaf.path) && !cmp.index.has(leaf.path));
+        const dirty = cmp.modified.has(leaf.path) || cmp.untracked.has(leaf.path);
         if (dirty && !opts.force) conflicts.push({ path: leaf.path, reason: 'has uncommitted changes' });
         writes.push(leaf);
         index.set(leaf.path, leaf);
@@ -123,7 +121,7 @@ export function planCheckout(repo: Repository, opts: CheckoutOptions): CheckoutP
     if (local && !opts.force) { conflicts.push({ path: p, reason: 'has uncommitted changes that would be overwritten' }); continue; }
     writes.push(t);
   }
-  for (const p of cmp.untracked) {
+  for (const p of cmp.untracked.keys()) {
     const t = targetTree.get(p);
     if (t && !opts.force && !same(current(p), t)) conflicts.push({ path: p, reason: 'is untracked and would be overwritten' });
   }

@@ -59,7 +59,7 @@ export async function commit(repo: Repository, opts: CommitOptions): Promise<Com
     batch.flush();
     const firstLine = message.split('\n')[0]!;
     repo.refs.update({ name: HEAD, new: commitId, expect: parent, message: `commit${parent ? '' : ' (initial)'}: ${firstLine}` });
-    markIndexTree(repo, tree.id, index.version);
+    markIndexTree(repo, tree.id, index);
     return { id: commitId, tree: tree.id, parents: parent ? [parent] : [], branch };
   });
 }

@@ -3,6 +3,7 @@ import type { Repository } from '../repo/index.js';
 import { bumpGeneration } from '../store/index.js';
 import { isUnder, type RepoPath } from '../util/index.js';
 import { decodeIndexEntry, encodeIndexEntry, type IndexEntry, type StatTime } from './index-entry.js';
+import { encodeStatTable, putStatTable } from './stat-table.js';
 
 const STAMP_KEY = 'index.stamp';
 /** The tree the index equals entry for entry, when known (set by commit and checkout). */
@@ -18,17 +19,24 @@ export interface IndexSnapshot {
   version: number;
 }
 
-/** Reads the whole index (or the part under `under`). */
+/**
+ * Reads the whole index (or the part under `under`). The version is read before and after
+ * the entries, so it names exactly what was read; when a write got between (twice), it is
+ * NaN, which no later check takes for the current version.
+ */
 export function readIndex(repo: Repository, under: RepoPath = '' as RepoPath): IndexSnapshot {
-  const entries = new Map<RepoPath, IndexEntry>();
-  const range = under === '' ? {} : { start: under, end: under + '/\uffff' };
-  for (const { key, value } of repo.env.index.getRange(range)) {
-    const p = key as RepoPath;
-    if (isUnder(p, under)) entries.set(p, decodeIndexEntry(value, p));
+  for (let attempt = 0; ; attempt++) {
+    const before = currentVersion(repo);
+    const entries = new Map<RepoPath, IndexEntry>();
+    const range = under === '' ? {} : { start: under, end: under + '/\uffff' };
+    for (const { key, value } of repo.env.index.getRange(range)) {
+      const p = key as RepoPath;
+      if (isUnder(p, under)) entries.set(p, decodeIndexEntry(value, p));
+    }
+    const stamp = currentStamp(repo);
+    const after = currentVersion(repo);
+    if (before === after || attempt === 1) return { entries, stamp, version: before === after ? after : NaN };
   }
-  const stamp = (repo.env.meta.get(STAMP_KEY) as StatTime | undefined) ?? [0, 0];
-  const version = (repo.env.meta.get(VERSION_KEY) as number | undefined) ?? 0;
-  return { entries, stamp, version };
 }
 
 /** A set of changes to apply to the index in one transaction. */
@@ -54,7 +62,10 @@ export function writeIndex(repo: Repository, changes: IndexChanges): void {
     for (const p of changes.remove) repo.env.index.removeSync(p);
     for (const [p, e] of changes.put) repo.env.index.putSync(p, encodeIndexEntry(e));
     repo.env.meta.putSync(STAMP_KEY, stamp);
-    repo.env.meta.putSync(VERSION_KEY, ((repo.env.meta.get(VERSION_KEY) as number | undefined) ?? 0) + 1);
+    const version = currentVersion(repo) + 1;
+    repo.env.meta.putSync(VERSION_KEY, version);
+    // A whole new index (checkout) is at hand: status can use its stat table at once.
+    if (changes.replaceAll) putStatTable(repo, encodeStatTable(changes.put, version));
     if (changes.tree === undefined) repo.env.meta.removeSync(TREE_KEY);
     else if (changes.tree !== 'keep') repo.env.meta.putSync(TREE_KEY, changes.tree);
     bumpGeneration(repo.env);
@@ -63,12 +74,42 @@ export function writeIndex(repo: Repository, changes: IndexChanges): void {
 
 /**
  * Records that the index equals `tree` (after a commit of exactly the staged state),
- * unless the index changed since `version` was read (another process staged meanwhile).
+ * unless the index changed since `snapshot` was read (another process staged meanwhile).
+ * The snapshot is the whole index, so its stat table is stored with it.
  */
-export function markIndexTree(repo: Repository, tree: Oid, version: number): void {
+export function markIndexTree(repo: Repository, tree: Oid, snapshot: IndexSnapshot): void {
+  const table = encodeStatTable(snapshot.entries, snapshot.version);
   repo.env.root.transactionSync(() => {
-    if (((repo.env.meta.get(VERSION_KEY) as number | undefined) ?? 0) === version) repo.env.meta.putSync(TREE_KEY, tree);
+    if (currentVersion(repo) !== snapshot.version) return;
+    repo.env.meta.putSync(TREE_KEY, tree);
+    putStatTable(repo, table);
   });
+}
+
+/**
+ * Stores the stat table of a whole-index snapshot (status builds it when the stored one
+ * is out of date), unless the index changed since. Best effort: it is derived data, and
+ * a repository status cannot write to (read-only files) still gets its status.
+ */
+export function storeStatTable(repo: Repository, snapshot: IndexSnapshot): void {
+  const table = encodeStatTable(snapshot.entries, snapshot.version);
+  try {
+    repo.env.root.transactionSync(() => {
+      if (currentVersion(repo) === snapshot.version) putStatTable(repo, table);
+    });
+  } catch {
+    // the next status builds it again
+  }
+}
+
+/** The index's version now (bumped by every index write). */
+export function currentVersion(repo: Repository): number {
+  return (repo.env.meta.get(VERSION_KEY) as number | undefined) ?? 0;
+}
+
+/** The stamp of the last index write. */
+export function currentStamp(repo: Repository): StatTime {
+  return (repo.env.meta.get(STAMP_KEY) as StatTime | undefined) ?? [0, 0];
 }
 
 /** The tree the index is known to equal, if any: status then needs no comparison with HEAD. */

@@ -6,6 +6,7 @@ export * from './index-entry.js';
 export * from './ignore-rules.js';
 export * from './scan.js';
 export * from './index-store.js';
+export * from './stat-table.js';
 export * from './build-tree.js';
 export * from './add.js';
 export * from './rm.js';

@@ -1,14 +1,17 @@
 import path from 'node:path';
 import type { Oid } from '../hash/index.js';
 import { flattenTree } from '../history/index.js';
+import { nativeAddon } from '../native/index.js';
+import { compareNames } from '../objects/index.js';
 import { HEAD } from '../refs/index.js';
 import type { Repository } from '../repo/index.js';
 import type { RepoPath } from '../util/index.js';
 import { hashWorktreeFile } from './content-id.js';
 import { exceptTracked, loadIgnoreRules } from './ignore-rules.js';
-import type { IndexEntry } from './index-entry.js';
-import { indexTree, isRacy, readIndex, writeIndex } from './index-store.js';
-import { scanWorktree, type FileStat } from './scan.js';
+import { decodeIndexEntry, type IndexEntry, type StatTime } from './index-entry.js';
+import { currentStamp, currentVersion, indexTree, isRacy, readIndex, storeStatTable, writeIndex, type IndexSnapshot } from './index-store.js';
+import { scanWorktree, statPath, type FileStat } from './scan.js';
+import { readStatTable } from './stat-table.js';
 import { statMatches } from './stat-match.js';
 
 export interface StatusResult {
@@ -20,14 +23,29 @@ export interface StatusResult {
   untracked: RepoPath[];
 }
 
-/** The working tree compared with the index: what differs, by path, with the current ids. */
-export interface WorktreeComparison {
-  index: Map<RepoPath, IndexEntry>;
-  files: Map<RepoPath, FileStat>;
+/** How the working tree differs from the index, by path, with the current ids. */
+export interface WorktreeChanges {
   /** Indexed paths whose working-tree content differs, with the working-tree id. */
   modified: Map<RepoPath, { id: Oid; kind: IndexEntry['kind']; size: number }>;
   deleted: RepoPath[];
-  untracked: RepoPath[];
+  /** Files not in the index and not ignored, with their stat data, in path order. */
+  untracked: Map<RepoPath, FileStat>;
+}
+
+/** The working tree compared with the index, and the index it was compared with. */
+export interface WorktreeComparison extends WorktreeChanges {
+  index: Map<RepoPath, IndexEntry>;
+}
+
+/**
+ * What a scan found before any file is read: the tracked paths whose stat data does not
+ * prove them unchanged (with the stat found, undefined when absent or not a file), and
+ * the untracked files.
+ */
+interface Suspects {
+  tracked: Array<{ path: RepoPath; entry: IndexEntry; stat: FileStat | undefined }>;
+  untracked: Map<RepoPath, FileStat>;
+  stamp: StatTime;
 }
 
 /**
@@ -36,27 +54,112 @@ export interface WorktreeComparison {
  * data), so the next status does not hash them again.
  */
 export function compareWorktree(repo: Repository, under: RepoPath = '' as RepoPath): WorktreeComparison {
+  const snapshot = readIndex(repo, under);
+  const changes = settle(repo, scanSuspects(repo, under, snapshot));
+  // The whole index is at hand: store its stat table for the next status's native scan.
+  if (under === '' && nativeAddon()) storeStatTable(repo, snapshot);
+  return { index: snapshot.entries, ...changes };
+}
+
+/**
+ * The comparison status needs when it need not see the index itself. With the native
+ * addon and a stat table of the current index, one native call walks the tree and only
+ * the suspects are looked up; otherwise it is compareWorktree (which stores the table).
+ */
+export function worktreeChanges(repo: Repository): WorktreeChanges {
+  const quick = nativeSuspects(repo);
+  return quick ? settle(repo, quick) : compareWorktree(repo);
+}
+
+function scanSuspects(repo: Repository, under: RepoPath, snapshot: IndexSnapshot): Suspects {
   const root = repo.worktree();
-  const { entries, stamp } = readIndex(repo, under);
-  const files = scanWorktree(root, under, exceptTracked(loadIgnoreRules(root), entries.keys()));
-  const modified: WorktreeComparison['modified'] = new Map();
+  const files = scanWorktree(root, under, exceptTracked(loadIgnoreRules(root), snapshot.entries.keys()));
+  const tracked: Suspects['tracked'] = [];
+  for (const [p, entry] of snapshot.entries) {
+    const st = files.get(p);
+    if (!st || !statMatches(entry, st, snapshot.stamp)) tracked.push({ path: p, entry, stat: st });
+  }
+  const untracked = new Map<RepoPath, FileStat>();
+  for (const [p, st] of files) if (!snapshot.entries.has(p)) untracked.set(p, st);
+  return { tracked, untracked, stamp: snapshot.stamp };
+}
+
+/** The suspects from the native scan, or undefined when it cannot serve (the JavaScript scan then says what is wrong). */
+function nativeSuspects(repo: Repository): Suspects | undefined {
+  const native = nativeAddon();
+  if (!native) return undefined;
+  const stamp = currentStamp(repo);
+  const table = readStatTable(repo, currentVersion(repo));
+  if (!table) return undefined;
+  const root = repo.worktree();
+  let found: ReturnType<typeof native.scanChanges>;
+  try {
+    found = native.scanChanges(root, table, stamp[0]);
+  } catch {
+    return undefined;
+  }
+  const [changed, present, names, isDir] = found;
+  const tracked: Suspects['tracked'] = [];
+  for (let i = 0; i < changed.length; i++) {
+    const p = changed[i] as RepoPath;
+    const value = repo.env.index.get(p);
+    if (!value) return undefined; // the index moved on meanwhile
+    // Only what the walk met is looked at again: a path behind a symlinked directory is gone.
+    const st = present[i] ? statPath(path.join(root, p)) : undefined;
+    tracked.push({ path: p, entry: decodeIndexEntry(value, p), stat: st === 'dir' ? undefined : st });
+  }
+  tracked.sort((a, b) => compareNames(a.path, b.path));
+  const rules = loadIgnoreRules(root);
+  const untracked: Array<[RepoPath, FileStat]> = [];
+  for (let i = 0; i < names.length; i++) {
+    const p = names[i] as RepoPath;
+    if (rules.ignores(p, isDir[i]!)) continue;
+    if (isDir[i]) {
+      // Nothing in it is tracked, so the rules as they are decide what is listed.
+      untracked.push(...scanWorktree(root, p, rules));
+    } else {
+      const st = statPath(path.join(root, p));
+      if (st && st !== 'dir') untracked.push([p, st]);
+    }
+  }
+  // The JavaScript scan's order: by path component.
+  untracked.sort(([a], [b]) => compareComponentwise(a, b));
+  return { tracked, untracked: new Map(untracked), stamp };
+}
+
+/** Orders paths as a walk that sorts each directory's names does: '/' before any character. */
+function compareComponentwise(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x === 0x2f) return -1;
+    if (y === 0x2f) return 1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** Hashes the suspects: which are modified, which deleted, and which only need new stat data. */
+function settle(repo: Repository, suspects: Suspects): WorktreeChanges {
+  const root = repo.worktree();
+  const modified: WorktreeChanges['modified'] = new Map();
   const deleted: RepoPath[] = [];
   const refresh = new Map<RepoPath, IndexEntry>();
-  for (const [p, entry] of entries) {
-    const st = files.get(p);
+  const now: StatTime = [Math.floor(Date.now() / 1000), 0];
+  for (const { path: p, entry, stat: st } of suspects.tracked) {
     if (!st) { deleted.push(p); continue; }
-    if (statMatches(entry, st, stamp)) continue;
     const id = hashWorktreeFile(path.join(root, p), st.kind, p);
     if (id !== entry.id || st.kind !== entry.kind) {
       modified.set(p, { id, kind: st.kind, size: st.size });
-    } else if ((!sameStat(entry, st) || isRacy(st.mtime, stamp)) && !isRacy(st.mtime, [Math.floor(Date.now() / 1000), 0])) {
+    } else if ((!sameStat(entry, st) || isRacy(st.mtime, suspects.stamp)) && !isRacy(st.mtime, now)) {
       // Also rewrite racily clean entries once they are safe: the new stamp lets the next status trust them.
       refresh.set(p, { ...entry, size: st.size, mtime: st.mtime, ctime: st.ctime, ino: st.ino, dev: st.dev });
     }
   }
   if (refresh.size > 0) writeIndex(repo, { put: refresh, remove: new Set(), tree: 'keep' });
-  const untracked = [...files.keys()].filter((p) => !entries.has(p));
-  return { index: entries, files, modified, deleted, untracked };
+  return { modified, deleted, untracked: suspects.untracked };
 }
 
 function sameStat(e: IndexEntry, st: FileStat): boolean {
@@ -72,9 +175,12 @@ export function status(repo: Repository): StatusResult {
   const headTreeId = head ? repo.objects.readCommit(head).tree : null;
   // When the index is known to equal HEAD's tree (nothing staged since commit or checkout), skip the comparison.
   const indexMatchesHead = headTreeId !== null && indexTree(repo) === headTreeId;
-  const cmp = compareWorktree(repo);
   const staged: StatusResult['staged'] = { added: [], modified: [], deleted: [] };
-  if (!indexMatchesHead) {
+  let changes: WorktreeChanges;
+  if (indexMatchesHead) {
+    changes = worktreeChanges(repo);
+  } else {
+    const cmp = compareWorktree(repo);
     const headTree = flattenTree(repo.objects, headTreeId);
     for (const [p, e] of cmp.index) {
       const h = headTree.get(p);
@@ -82,13 +188,14 @@ export function status(repo: Repository): StatusResult {
       else if (h.id !== e.id || h.kind !== e.kind) staged.modified.push(p);
     }
     for (const p of headTree.keys()) if (!cmp.index.has(p)) staged.deleted.push(p);
+    changes = cmp;
   }
   return {
     branch,
     head,
     staged,
-    unstaged: { modified: [...cmp.modified.keys()], deleted: cmp.deleted },
-    untracked: cmp.untracked,
+    unstaged: { modified: [...changes.modified.keys()], deleted: changes.deleted },
+    untracked: [...changes.untracked.keys()],
   };
 }
 
