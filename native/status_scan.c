@@ -14,8 +14,10 @@
 //   untrackedIsDir whether each of those is a directory.
 // Throws (code EINVAL) on a malformed table and (code EIO) when a directory cannot be
 // read for another reason than being gone; the caller then takes its JavaScript path.
+#define _GNU_SOURCE // memrchr
 #include <node_api.h>
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -45,6 +47,7 @@ enum { MET_NOT = 0, MET_SAME = 1, MET_DIFFERENT = 2 };
 typedef struct {
   const char *path;
   uint32_t len;
+  uint32_t files; // tracked files directly in it
 } dir_t;
 
 // Open-addressing set of byte strings, mapping to an index.
@@ -185,25 +188,40 @@ static int entry_is_dir(int dfd, const struct dirent *d) {
   return fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
+#define MAX_THREADS 4
+
+typedef struct scan scan_t;
+
+// One thread's share of the walk: a run of directories (in walk order) and what it found.
 typedef struct {
+  scan_t *s;
+  size_t from, to;
+  names_t untracked;
+  int err;
+  char path[MAX_PATH];
+} share_t;
+
+struct scan {
   entry_t *entries; size_t n_entries;
   dir_t *dirs; size_t n_dirs;
   strset_t files, dirset;
-  names_t untracked;
   double stamp_sec;
-  char path[MAX_PATH];
-} scan_t;
+  int root_fd;
+  share_t shares[MAX_THREADS];
+  size_t n_shares;
+};
 
 // Reads one open directory `d`: tracked files are compared, other names noted as untracked.
 // Returns 0, or an errno when the directory could not be read.
-static int scan_dir(scan_t *s, const dir_t *d, int fd) {
+static int scan_dir(share_t *w, const dir_t *d, int fd) {
+  scan_t *s = w->s;
   int lfd = dup(fd);
   if (lfd < 0) return errno;
   DIR *dh = fdopendir(lfd);
   if (!dh) { int e = errno; close(lfd); return e; }
-  memcpy(s->path, d->path, d->len);
+  memcpy(w->path, d->path, d->len);
   size_t base = d->len;
-  if (base > 0) s->path[base++] = '/';
+  if (base > 0) w->path[base++] = '/';
   for (;;) {
     errno = 0;
     struct dirent *de = readdir(dh);
@@ -212,9 +230,9 @@ static int scan_dir(scan_t *s, const dir_t *d, int fd) {
     if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
     size_t nlen = strlen(name);
     if (base + nlen >= MAX_PATH) { closedir(dh); return ENAMETOOLONG; }
-    memcpy(s->path + base, name, nlen);
+    memcpy(w->path + base, name, nlen);
     size_t plen = base + nlen;
-    int32_t ei = strset_get(&s->files, s->path, plen);
+    int32_t ei = strset_get(&s->files, w->path, plen);
     if (ei >= 0) {
       entry_t *e = &s->entries[ei];
       struct stat st;
@@ -222,18 +240,18 @@ static int scan_dir(scan_t *s, const dir_t *d, int fd) {
         if (stat_matches(e, &st, s->stamp_sec)) e->state = MET_SAME;
         else if (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode)) e->state = MET_DIFFERENT;
         // A tracked file that became a directory: its content is untracked.
-        else if (S_ISDIR(st.st_mode) && !names_add(&s->untracked, d->path, d->len, name, nlen, 1)) { closedir(dh); return ENOMEM; }
+        else if (S_ISDIR(st.st_mode) && !names_add(&w->untracked, d->path, d->len, name, nlen, 1)) { closedir(dh); return ENOMEM; }
       }
       continue;
     }
-    if (strset_get(&s->dirset, s->path, plen) >= 0) {
+    if (strset_get(&s->dirset, w->path, plen) >= 0) {
       // A directory holding tracked paths is walked on its own; if it is now something
       // else (a symlink, a file) that thing is untracked.
       if (entry_is_dir(fd, de)) continue;
-      if (!names_add(&s->untracked, d->path, d->len, name, nlen, 0)) { closedir(dh); return ENOMEM; }
+      if (!names_add(&w->untracked, d->path, d->len, name, nlen, 0)) { closedir(dh); return ENOMEM; }
       continue;
     }
-    if (!names_add(&s->untracked, d->path, d->len, name, nlen, entry_is_dir(fd, de))) { closedir(dh); return ENOMEM; }
+    if (!names_add(&w->untracked, d->path, d->len, name, nlen, entry_is_dir(fd, de))) { closedir(dh); return ENOMEM; }
   }
   int e = errno;
   closedir(dh);
@@ -278,7 +296,7 @@ static int collect_dirs(scan_t *s) {
   if (!strset_init(&s->files, s->n_entries) || !strset_init(&s->dirset, most)) return 0;
   s->dirs = malloc(most * sizeof *s->dirs);
   if (!s->dirs) return 0;
-  s->dirs[s->n_dirs++] = (dir_t){ "", 0 };
+  s->dirs[s->n_dirs++] = (dir_t){ "", 0, 0 };
   strset_put(&s->dirset, "", 0, 0);
   for (size_t i = 0; i < s->n_entries; i++) {
     entry_t *e = &s->entries[i];
@@ -286,55 +304,92 @@ static int collect_dirs(scan_t *s) {
     for (size_t j = e->len; j-- > 0;) {
       if (e->path[j] != '/') continue;
       if (!strset_put(&s->dirset, e->path, j, (int32_t)s->n_dirs)) break; // its parents are in already
-      s->dirs[s->n_dirs++] = (dir_t){ e->path, (uint32_t)j };
+      s->dirs[s->n_dirs++] = (dir_t){ e->path, (uint32_t)j, 0 };
     }
   }
   qsort(s->dirs, s->n_dirs, sizeof *s->dirs, compare_dirs);
+  // Count each directory's files (to share the walk out evenly).
+  for (size_t i = 0; i < s->n_dirs; i++) s->dirset.vals[strset_slot(&s->dirset, s->dirs[i].path, s->dirs[i].len)] = (int32_t)i;
+  for (size_t i = 0; i < s->n_entries; i++) {
+    const entry_t *e = &s->entries[i];
+    const char *slash = memrchr(e->path, '/', e->len);
+    s->dirs[strset_get(&s->dirset, e->path, slash ? (size_t)(slash - e->path) : 0)].files++;
+  }
   return 1;
 }
 
-// Walks the directories depth first, each opened from its parent's descriptor.
-static int walk(scan_t *s, int root_fd) {
+static void close_stack(int *fds, size_t *depth, int root_fd) {
+  while (*depth > 0) { if (fds[*depth - 1] != root_fd) close(fds[*depth - 1]); (*depth)--; }
+}
+
+// Walks a share's directories depth first. Each is opened one component at a time from
+// the nearest directory already open (the root at first), without following symlinks.
+static void *walk_share(void *arg) {
+  share_t *w = arg;
+  scan_t *s = w->s;
   int fds[MAX_PATH / 2];
-  size_t stack[MAX_PATH / 2];
+  size_t lens[MAX_PATH / 2]; // the path length of each open directory (they are prefixes of the current one)
   size_t depth = 0;
-  for (size_t i = 0; i < s->n_dirs; i++) {
+  const char *prev = NULL; // the path the stack's prefixes belong to
+  for (size_t i = w->from; i < w->to && w->err == 0; i++) {
     const dir_t *d = &s->dirs[i];
-    // Leave the directories that do not hold this one.
-    while (depth > 0) {
-      const dir_t *top = &s->dirs[stack[depth - 1]];
-      if (top->len < d->len && (top->len == 0 || d->path[top->len] == '/') && memcmp(top->path, d->path, top->len) == 0) break;
-      if (fds[depth - 1] != root_fd) close(fds[depth - 1]);
-      depth--;
-    }
-    int fd;
-    if (d->len == 0) fd = root_fd;
-    else {
-      if (depth == 0) continue; // its parent is gone: so is everything in it
-      const dir_t *parent = &s->dirs[stack[depth - 1]];
-      size_t from = parent->len == 0 ? 0 : parent->len + 1;
-      if (memchr(d->path + from, '/', d->len - from) != NULL) continue; // an ancestor was not opened
+    // Keep the open directories that hold this one.
+    size_t keep = 0;
+    while (keep < depth && lens[keep] <= d->len && (lens[keep] == 0 || (lens[keep] < d->len && d->path[lens[keep]] == '/')) &&
+           memcmp(prev, d->path, lens[keep]) == 0) keep++;
+    while (depth > keep) { if (fds[depth - 1] != s->root_fd) close(fds[depth - 1]); depth--; }
+    if (depth == 0) { fds[0] = s->root_fd; lens[0] = 0; depth = 1; }
+    prev = d->path;
+    int gone = 0;
+    while (lens[depth - 1] < d->len) {
+      size_t from = lens[depth - 1] == 0 ? 0 : lens[depth - 1] + 1;
+      const char *slash = memchr(d->path + from, '/', d->len - from);
+      size_t end = slash ? (size_t)(slash - d->path) : d->len;
       char name[MAX_PATH];
-      memcpy(name, d->path + from, d->len - from);
-      name[d->len - from] = 0;
-      fd = openat(fds[depth - 1], name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      memcpy(name, d->path + from, end - from);
+      name[end - from] = 0;
+      int fd = openat(fds[depth - 1], name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0) {
-        if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) continue; // gone, or not a directory now
-        int e = errno;
-        while (depth > 0) { if (fds[depth - 1] != root_fd) close(fds[depth - 1]); depth--; }
-        return e;
+        if (errno == ENOENT || errno == ENOTDIR || errno == ELOOP) { gone = 1; break; } // gone, or not a directory now
+        w->err = errno;
+        break;
       }
+      if (depth >= sizeof fds / sizeof fds[0]) { close(fd); w->err = ENAMETOOLONG; break; }
+      fds[depth] = fd;
+      lens[depth++] = end;
     }
-    if (depth >= sizeof fds / sizeof fds[0]) { if (fd != root_fd) close(fd); return ENAMETOOLONG; }
-    fds[depth] = fd;
-    stack[depth++] = i;
-    int e = scan_dir(s, d, fd);
-    if (e != 0) {
-      while (depth > 0) { if (fds[depth - 1] != root_fd) close(fds[depth - 1]); depth--; }
-      return e;
+    if (gone || w->err) continue;
+    w->err = scan_dir(w, d, fds[depth - 1]);
+  }
+  close_stack(fds, &depth, s->root_fd);
+  return NULL;
+}
+
+// Splits the directories into runs with about as many tracked files each, one per
+// thread (up to the cores there are), and walks them at once: like git's preloaded
+// index, the lstat calls are what a status of many files waits on.
+static int walk(scan_t *s) {
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  size_t threads = cores < 1 ? 1 : cores > MAX_THREADS ? MAX_THREADS : (size_t)cores;
+  if (s->n_entries < 4096) threads = 1; // not worth a thread
+  size_t per = s->n_entries / threads + 1, files = 0, from = 0;
+  for (size_t i = 0; i < s->n_dirs && s->n_shares + 1 < threads; i++) {
+    files += s->dirs[i].files;
+    if (files >= per * (s->n_shares + 1)) {
+      s->shares[s->n_shares++] = (share_t){ .s = s, .from = from, .to = i + 1 };
+      from = i + 1;
     }
   }
-  while (depth > 0) { if (fds[depth - 1] != root_fd) close(fds[depth - 1]); depth--; }
+  s->shares[s->n_shares++] = (share_t){ .s = s, .from = from, .to = s->n_dirs };
+  pthread_t tids[MAX_THREADS];
+  int started[MAX_THREADS] = { 0 };
+  for (size_t t = 1; t < s->n_shares; t++) started[t] = pthread_create(&tids[t], NULL, walk_share, &s->shares[t]) == 0;
+  walk_share(&s->shares[0]);
+  for (size_t t = 1; t < s->n_shares; t++) {
+    if (started[t]) pthread_join(tids[t], NULL);
+    else walk_share(&s->shares[t]); // no thread to be had: walk it here
+  }
+  for (size_t t = 0; t < s->n_shares; t++) if (s->shares[t].err) return s->shares[t].err;
   return 0;
 }
 
@@ -351,14 +406,18 @@ static napi_value make_result(napi_env env, scan_t *s) {
     napi_get_boolean(env, s->entries[i].state == MET_DIFFERENT, &v);
     napi_set_element(env, present, (uint32_t)k++, v);
   }
-  names_t *u = &s->untracked;
-  napi_create_array_with_length(env, u->n, &untracked);
-  napi_create_array_with_length(env, u->n, &is_dir);
-  for (size_t i = 0; i < u->n; i++) {
-    napi_create_string_utf8(env, u->buf + u->offs[i], u->lens[i], &v);
-    napi_set_element(env, untracked, (uint32_t)i, v);
-    napi_get_boolean(env, u->dirs[i], &v);
-    napi_set_element(env, is_dir, (uint32_t)i, v);
+  size_t n_untracked = 0;
+  for (size_t t = 0; t < s->n_shares; t++) n_untracked += s->shares[t].untracked.n;
+  napi_create_array_with_length(env, n_untracked, &untracked);
+  napi_create_array_with_length(env, n_untracked, &is_dir);
+  for (size_t t = 0, k = 0; t < s->n_shares; t++) {
+    names_t *u = &s->shares[t].untracked;
+    for (size_t i = 0; i < u->n; i++, k++) {
+      napi_create_string_utf8(env, u->buf + u->offs[i], u->lens[i], &v);
+      napi_set_element(env, untracked, (uint32_t)k, v);
+      napi_get_boolean(env, u->dirs[i], &v);
+      napi_set_element(env, is_dir, (uint32_t)k, v);
+    }
   }
   napi_create_array_with_length(env, 4, &result);
   napi_set_element(env, result, 0, changed);
@@ -371,7 +430,10 @@ static napi_value make_result(napi_env env, scan_t *s) {
 static void scan_free(scan_t *s) {
   free(s->entries); free(s->dirs);
   strset_free(&s->files); strset_free(&s->dirset);
-  free(s->untracked.buf); free(s->untracked.offs); free(s->untracked.lens); free(s->untracked.dirs);
+  for (size_t t = 0; t < s->n_shares; t++) {
+    names_t *u = &s->shares[t].untracked;
+    free(u->buf); free(u->offs); free(u->lens); free(u->dirs);
+  }
   free(s);
 }
 
@@ -403,10 +465,10 @@ napi_value scan_changes(napi_env env, napi_callback_info info) {
   if (napi_get_value_double(env, argv[2], &s->stamp_sec) != napi_ok) { scan_free(s); return throw_code(env, "EINVAL", "expected the index stamp in seconds"); }
   if (!parse_table(s, table, table_len)) { scan_free(s); return throw_code(env, "EINVAL", "the stat table is malformed"); }
   if (!collect_dirs(s)) { scan_free(s); return throw_code(env, "EINVAL", "the stat table is malformed (or memory ran out)"); }
-  int root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (root_fd < 0) return fail_errno(env, s, "cannot open the working tree", errno);
-  int e = walk(s, root_fd);
-  close(root_fd);
+  s->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (s->root_fd < 0) return fail_errno(env, s, "cannot open the working tree", errno);
+  int e = walk(s);
+  close(s->root_fd);
   if (e != 0) return fail_errno(env, s, "cannot read the working tree", e);
   napi_value result = make_result(env, s);
   scan_free(s);
