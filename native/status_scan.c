@@ -258,6 +258,20 @@ static int scan_dir(share_t *w, const dir_t *d, int fd) {
   return e;
 }
 
+// A repository path: components neither empty nor `.` or `..`, no NUL (so the walk stays
+// inside the tree whatever the table says).
+static int valid_path(const char *p, size_t len) {
+  if (memchr(p, 0, len) != NULL) return 0;
+  for (size_t start = 0; start <= len;) {
+    const char *slash = memchr(p + start, '/', len - start);
+    size_t end = slash ? (size_t)(slash - p) : len;
+    size_t n = end - start;
+    if (n == 0 || (n == 1 && p[start] == '.') || (n == 2 && p[start] == '.' && p[start + 1] == '.')) return 0;
+    start = end + 1;
+  }
+  return 1;
+}
+
 // Parses the table into s->entries; 0 when malformed.
 static int parse_table(scan_t *s, const uint8_t *t, size_t len) {
   // Header: magic, entry count (u32), the index version it was built from (f64).
@@ -277,6 +291,7 @@ static int parse_table(scan_t *s, const uint8_t *t, size_t len) {
     if (plen == 0 || off + plen + 1 + 8 * STAT_DOUBLES > len || plen >= MAX_PATH) return 0;
     e->path = (const char *)t + off;
     e->len = plen;
+    if (!valid_path(e->path, plen)) return 0;
     off += plen;
     e->kind = t[off++];
     if (e->kind < 1 || e->kind > 3) return 0;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { nativeAddon } from '../../src/native/index.js';
 import { openRepository } from '../../src/repo/index.js';
 import { currentStamp, currentVersion, encodeStatTable, readIndex, readStatTable } from '../../src/worktree/index.js';
+import type { RepoPath } from '../../src/util/index.js';
 import { dvOk, makeRepo } from '../helpers.js';
 
 const addon = nativeAddon()!;
@@ -129,6 +130,11 @@ test('the scan reports what lies outside the table in path order and never follo
     const twice = encodeStatTable([...snapshot.entries, ...snapshot.entries], snapshot.version);
     assert.throws(() => addon.scanChanges(dir, twice, stamp), /malformed/);
     assert.throws(() => addon.scanChanges(path.join(dir, 'missing'), table, stamp), /cannot open the working tree/);
+    // Paths that would lead the walk out of the tree are refused too.
+    const entry = snapshot.entries.values().next().value!;
+    for (const bad of ['../x.csv', 'a/../../x.csv', 'a//x.csv', './x.csv', '/x.csv', 'a/x.csv/']) {
+      assert.throws(() => addon.scanChanges(dir, encodeStatTable([[bad as RepoPath, entry]], 1), stamp), /malformed/, bad);
+    }
   } finally {
     await repo.close();
   }
