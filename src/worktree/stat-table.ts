@@ -18,27 +18,20 @@ const TABLE_KEY = 'table';
 
 /** Encodes entries (path order does not matter) built from index version `version`. */
 export function encodeStatTable(entries: Iterable<[RepoPath, IndexEntry]>, version: number): Buffer {
-  const paths: Buffer[] = [];
-  const list: IndexEntry[] = [];
-  let bytes = HEADER;
-  for (const [p, e] of entries) {
-    const pb = Buffer.from(p);
-    if (pb.length > 0xffff) throw new RangeError(`path too long for the stat table: ${p}`);
-    paths.push(pb);
-    list.push(e);
-    bytes += 2 + pb.length + FIXED;
-  }
-  const out = Buffer.allocUnsafe(bytes);
+  const list = [...entries];
+  // Room for the longest UTF-8 each path can take; paths are written in place (no buffer per path).
+  let room = HEADER;
+  for (const [p] of list) room += 2 + p.length * 3 + FIXED;
+  const out = Buffer.allocUnsafe(room);
   out.write(MAGIC, 0, 'latin1');
   out.writeUInt32LE(list.length, 4);
   out.writeDoubleLE(version, 8);
   let o = HEADER;
-  for (let i = 0; i < list.length; i++) {
-    const pb = paths[i]!;
-    const e = list[i]!;
-    out.writeUInt16LE(pb.length, o);
-    pb.copy(out, o + 2);
-    o += 2 + pb.length;
+  for (const [p, e] of list) {
+    const n = out.write(p, o + 2, 'utf8');
+    if (n > 0xffff) throw new RangeError(`path too long for the stat table: ${p}`);
+    out.writeUInt16LE(n, o);
+    o += 2 + n;
     out[o] = KIND_CODE[e.kind];
     out.writeDoubleLE(e.size, o + 1);
     out.writeDoubleLE(e.mtime[0], o + 9);
@@ -49,7 +42,7 @@ export function encodeStatTable(entries: Iterable<[RepoPath, IndexEntry]>, versi
     out.writeDoubleLE(e.dev, o + 49);
     o += FIXED;
   }
-  return out;
+  return out.subarray(0, o);
 }
 
 /** The index version a table was built from, or undefined when it is not a table. */
