@@ -116,7 +116,7 @@ function nativeSuspects(repo: Repository): Suspects | undefined {
     if (rules.ignores(p, isDir[i]!)) continue;
     if (isDir[i]) {
       // Nothing in it is tracked, so the rules as they are decide what is listed.
-      untracked.push(...scanWorktree(root, p, rules));
+      for (const found of scanWorktree(root, p, rules)) untracked.push(found);
     } else {
       const st = statPath(path.join(root, p));
       if (st && st !== 'dir') untracked.push([p, st]);
