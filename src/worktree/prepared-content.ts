@@ -4,8 +4,11 @@ import type { Oid } from '../hash/index.js';
 import { linkOrCopyFile } from './link-or-copy.js';
 import { writeFully } from '../util/index.js';
 
-/** Bytes written asynchronously and not on disk yet, beyond which writes are made synchronously (backpressure). */
-const MAX_PENDING_BYTES = 32 * 1024 * 1024;
+/**
+ * Bytes written asynchronously and not on disk yet, beyond which writes are made
+ * synchronously (backpressure). 16 MB keeps a clone's checkout as fast as 32 did.
+ */
+const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 
 /** A file being written: its descriptor, where the next bytes go, writes in flight, and how it ends. */
 interface OpenFile { fd: number; position: number; pending: number; failed: boolean; ended?: boolean; verified?: boolean }
