@@ -37,3 +37,38 @@ test('two processes adding and committing at once keep a consistent history; not
   const files = JSON.parse(dvOk(dir, ['ls', 'HEAD:data', '--json']));
   assert.equal((files as unknown[]).length, 17);
 });
+
+test('status while another process stages and commits: every status answers, and the last one is what the JavaScript scan says', { timeout: 300_000 }, async () => {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 400; i++) files[`data/d${i % 8}/f${i}.csv`] = `row,${i}\n`;
+  const dir = makeRepo(files);
+  dvOk(dir, ['add', 'data']);
+  dvOk(dir, ['commit', '-m', 'base']);
+  let writing = true;
+  const writerDone = (async () => {
+    try {
+      for (let i = 0; i < 6; i++) {
+        fs.writeFileSync(path.join(dir, `data/d${i}/f${i}.csv`), `changed,${i}\n`);
+        fs.writeFileSync(path.join(dir, `data/new-${i}.csv`), `new,${i}\n`);
+        assert.equal((await dvAsync(dir, ['add', 'data'])).code, 0);
+        if (i % 2 === 1) assert.equal((await dvAsync(dir, ['rm', '--cached', `data/new-${i - 1}.csv`])).code, 0);
+        assert.equal((await dvAsync(dir, ['commit', '-m', `round ${i}`])).code, 0);
+      }
+    } finally {
+      writing = false;
+    }
+  })();
+  let statuses = 0;
+  while (writing) {
+    const s = await dvAsync(dir, ['status', '--json']);
+    assert.equal(s.code, 0, s.stderr);
+    JSON.parse(s.stdout);
+    statuses++;
+  }
+  await writerDone;
+  assert.ok(statuses > 0);
+  const native = JSON.parse(dvOk(dir, ['status', '--json']));
+  assert.deepEqual(native, JSON.parse(dvOk(dir, ['status', '--json'], { env: { DV_NATIVE: '0' } })));
+  // Each round's add takes back what the round before unstaged, but for the last one.
+  assert.deepEqual([native.untracked, native.unstaged], [['data/new-4.csv'], { modified: [], deleted: [] }]);
+});
