@@ -3,6 +3,7 @@ import { InternalError } from '../errors/index.js';
 import type { Oid } from '../hash/index.js';
 import type { ChunkRef } from '../objects/index.js';
 import { errorFromThread, startWorker as startThread, threadSetting, type ThreadError } from '../util/index.js';
+import { verifyObjectBytes } from './verify-payload.js';
 
 /** Chunks decoded ahead of the reader: a ring of this many slots… */
 export const RING_SLOTS = 16;
@@ -34,8 +35,8 @@ export function streamsOnWorker(size: number, chunks: readonly ChunkRef[]): bool
 }
 
 /**
- * Reads a file's chunks, in order, on a worker thread that reads, decodes and verifies
- * each one (its own id) into a small shared ring while this thread consumes them: the
+ * Reads a file's chunks, in order, on a worker thread that reads and decodes each one
+ * into a small shared ring while this thread verifies (against its id) and consumes them: the
  * caller stays synchronous, blocking only when the worker is behind. Yields views of the
  * ring, valid until the next step, unless `copy` (each chunk then gets its own buffer).
  * Stopping early cancels the worker.
@@ -55,6 +56,7 @@ export function* streamChunks(dvDir: string, chunks: ChunkRef[], copy: boolean):
       waitForChunk(ctrl, i, port1);
       const slot = i % RING_SLOTS;
       const view = data.subarray(slot * SLOT_BYTES, slot * SLOT_BYTES + ctrl[CTRL_LENGTHS + slot]!);
+      verifyObjectBytes(chunks[i]!.id, view);
       yield copy ? Buffer.from(view) : view;
     }
     finished = true;

@@ -5,7 +5,7 @@ import {
   type ChunkRef, type Commit, type DecodedObject, type FileObject, type GenericRecord, type ObjectKind, type Tag, type Tree,
 } from '../objects/index.js';
 import { bumpGeneration, type StoreEnv } from './environment.js';
-import { PACKED, encodeBlob, encodePayload, type DeltaBase, inlineRecord, locatorRecord, payloadDepth, recordDeltaBase, recordKind, recordLocation, type EncodedPayload } from './record.js';
+import { PACKED, decodePayloadInto, encodeBlob, encodePayload, type DeltaBase, inlineRecord, locatorRecord, payloadDepth, recordDeltaBase, recordKind, recordLocation, type EncodedPayload } from './record.js';
 import { verifyPayload } from './verify-payload.js';
 import { PackReader, PackWriter } from './pack-store.js';
 import type { StorePool } from './store-pool.js';
@@ -96,6 +96,18 @@ export class ObjectStore {
     const obj = this.decodeVerified(id, stored);
     if (obj.kind !== 'blob') return undefined;
     return { id: oidToBytes(id), bytes: obj.data, depth: payloadDepth(stored) };
+  }
+
+  /**
+   * Reads a blob into `target` (decompressing straight into it) and returns its length.
+   * NOT verified against its id: the caller must check it with verifyBlobBytes before
+   * trusting the bytes (a read worker decodes while the reading thread verifies).
+   */
+  readBlobIntoUnverified(id: Oid, target: Uint8Array): number {
+    const stored = this.readPayload(id);
+    if (!stored) throw new NotFoundError(`object ${id} is missing`, { data: { id } });
+    if (stored.kind !== 'blob') throw new NotFoundError(`object ${id} is a ${stored.kind}, not a blob`, { data: { id, kind: stored.kind } });
+    return decodePayloadInto(stored.encoding, stored.payload, id, target, (base) => this.readDeltaBase(oidFromBytes(base), id));
   }
 
   /** Reads an object that must be of `kind`. */

@@ -1,8 +1,9 @@
 /**
- * Body of a content read worker: for each file it is handed, reads, decodes and verifies
- * the chunks in order (each against its own id, deltas through their bases) into the
- * shared ring of content-stream.ts, waiting while the ring is full, and stops when the
- * reader cancels. A failure is reported on the job's port and in the ring's state word.
+ * Body of a content read worker: for each file it is handed, reads and decodes the
+ * chunks in order (deltas through their verified bases) into the shared ring of
+ * content-stream.ts, waiting while the ring is full, and stops when the reader cancels.
+ * The reading thread verifies each chunk against its id as it takes it (hashing there
+ * balances the two threads: decoding is the larger share). A failure is reported on the job's port and in the ring's state word.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { CorruptObjectError } from '../errors/index.js';
@@ -30,13 +31,11 @@ function run(job: StreamJob): void {
         Atomics.wait(ctrl, CTRL_CONSUMED, consumed, 1000);
       }
       const c = job.chunks[i]!;
-      const bytes = objects.readKind(c.id, 'blob').data;
-      if (bytes.length !== c.size || bytes.length > SLOT_BYTES) {
-        throw new CorruptObjectError(`object ${c.id} has the wrong size`, { data: { id: c.id } });
-      }
       const slot = i % RING_SLOTS;
-      data.set(bytes, slot * SLOT_BYTES);
-      ctrl[CTRL_LENGTHS + slot] = bytes.length;
+      // Decoded straight into the ring (no buffer per chunk, no copy); the reader verifies it.
+      const n = objects.readBlobIntoUnverified(c.id, data.subarray(slot * SLOT_BYTES, (slot + 1) * SLOT_BYTES));
+      if (n !== c.size) throw new CorruptObjectError(`object ${c.id} has the wrong size`, { data: { id: c.id } });
+      ctrl[CTRL_LENGTHS + slot] = n;
       Atomics.store(ctrl, CTRL_PRODUCED, i + 1);
       Atomics.notify(ctrl, CTRL_PRODUCED);
     }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as Zstd from 'zstd-napi';
+import type * as ZstdBinding from 'zstd-napi/binding.js';
 import { CorruptObjectError } from '../errors/index.js';
 import { KIND_BY_CODE, KIND_CODES, type ObjectKind } from '../objects/index.js';
 import type { PackLocation } from './pack-store.js';
@@ -115,6 +116,8 @@ export function deltaBase(payload: Uint8Array, id: string): { base: Uint8Array; 
 }
 
 let plainDecompressor: Zstd.Decompressor | undefined;
+/** The low-level context behind decodePayloadInto (decompresses into a caller's buffer). */
+let intoContext: ZstdBinding.DCtx | undefined;
 
 /** Applies a delta payload to its base's bytes. */
 export function applyDelta(payload: Uint8Array, base: Uint8Array, id: string): Uint8Array {
@@ -187,6 +190,28 @@ export function recordKind(record: Uint8Array, id: string): ObjectKind {
   const kind = record.length >= 2 ? KIND_BY_CODE.get(record[0]!) : undefined;
   if (!kind) throw new CorruptObjectError(`object ${id} has an unknown kind`, { data: { id } });
   return kind;
+}
+
+/**
+ * Decodes a payload into `target` and returns its length: a compressed payload is
+ * decompressed in place, with no buffer of its own (a restore streams 512 MB of chunks
+ * through a ring this way); others are decoded as decodePayload does and copied. Content
+ * that does not fit is corrupt (the caller sizes `target` to what the object must hold).
+ */
+export function decodePayloadInto(encoding: number, payload: Uint8Array, id: string, target: Uint8Array, loadBase?: (baseId: Uint8Array) => Uint8Array): number {
+  if ((encoding & ~PACKED) !== ENCODING_ZSTD) {
+    const bytes = decodePayload(encoding, payload, id, loadBase);
+    if (bytes.length > target.length) throw new CorruptObjectError(`object ${id} has the wrong size`, { data: { id } });
+    target.set(bytes);
+    return bytes.length;
+  }
+  try {
+    intoContext ??= new (require('zstd-napi/binding.js') as typeof ZstdBinding).DCtx();
+    return intoContext.decompress(target, payload);
+  } catch (err) {
+    intoContext = undefined; // as in decodePayload: a failed frame may leave state behind
+    throw new CorruptObjectError(`object ${id} does not decompress into ${target.length} bytes`, { data: { id }, cause: err });
+  }
 }
 
 /**

@@ -3,6 +3,12 @@ import { createHasher, hashBytesRaw, oidFromBytes, type Oid } from '../hash/inde
 import { decodeObject, type DecodedObject, type FileObject } from '../objects/index.js';
 import { decodePayload, ENCODING_DELTA, ENCODING_RAW, ENCODING_ZSTD, type EncodedPayload } from './record.js';
 
+/** Checks that decoded bytes hash to their object's id (a file object's id is its content's, checked where streamed). */
+export function verifyObjectBytes(id: Oid, bytes: Uint8Array): void {
+  const actual = oidFromBytes(hashBytesRaw(bytes));
+  if (actual !== id) throw new CorruptObjectError(`object ${id} is corrupt: its bytes hash to ${actual}`, { data: { id, actual } });
+}
+
 /**
  * Decodes a payload (stored here, or received from elsewhere) and checks it against its
  * id: blobs and structured objects are re-hashed, a structured object must decode as
@@ -17,12 +23,7 @@ export function verifyPayload(id: Oid, stored: EncodedPayload, readBase: (base: 
     throw new CorruptObjectError(`object ${id} has an invalid encoding ${encoding} for a ${kind}`, { data: { id, encoding } });
   }
   const bytes = decodePayload(encoding, stored.payload, id, (base) => readBase(oidFromBytes(base), id));
-  if (kind !== 'file') {
-    const actual = oidFromBytes(hashBytesRaw(bytes));
-    if (actual !== id) {
-      throw new CorruptObjectError(`object ${id} is corrupt: its bytes hash to ${actual}`, { data: { id, actual } });
-    }
-  }
+  if (kind !== 'file') verifyObjectBytes(id, bytes);
   let obj: DecodedObject;
   try {
     obj = decodeObject(kind, bytes);

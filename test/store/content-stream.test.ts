@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { hashBytes } from '../../src/hash/index.js';
+import { hashBytes, type Oid } from '../../src/hash/index.js';
 import { openRepository } from '../../src/repo/index.js';
 import { streamsOnWorker } from '../../src/store/index.js';
+import { encodePayload, inlineRecord } from '../../src/store/record.js';
 import { corruptPacks, dv, dvOk, makeRepo, tmpDir } from '../helpers.js';
 
 /** About 24 MiB of CSV: large enough to be read ahead on a worker thread. */
@@ -72,4 +73,27 @@ test('a damaged chunk read on the worker fails with its id and leaves the good f
   assert.deepEqual(fs.readdirSync(dir).filter((f) => f.includes('dv-tmp')), []);
   const out = path.join(tmpDir(), 'out');
   assert.equal(dv(dir, ['export', 'HEAD', out]).code, 1);
+});
+
+test('a chunk that decodes cleanly but to other bytes is caught by the reading thread, with its id', async () => {
+  const content = bigCsv(14);
+  const dir = repoWith(content);
+  const repo = openRepository(dir);
+  let victim: Oid;
+  try {
+    const obj = repo.objects.read(hashBytes(content));
+    assert.ok(obj.kind === 'file' && streamsOnWorker(obj.file.size, obj.file.chunks));
+    // Chunk 5's record now holds a valid zstd frame of its bytes with one byte changed:
+    // it decodes to the right size, only the hash can tell.
+    victim = obj.file.chunks[5]!.id;
+    const bytes = Buffer.from((repo.objects.read(victim) as { data: Uint8Array }).data);
+    bytes[100]! ^= 1;
+    await repo.env.objects.put(Buffer.from(victim, 'hex'), inlineRecord(encodePayload('blob', bytes, true)));
+  } finally {
+    await repo.close();
+  }
+  const out = path.join(tmpDir(), 'out');
+  const r = dv(dir, ['export', 'HEAD', out]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`^dv: object ${victim} is corrupt: its bytes hash to [0-9a-f]{64}`, 'm'));
 });
