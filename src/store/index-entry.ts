@@ -25,13 +25,14 @@ export interface IndexEntry {
  * msgpack maps, which matters when status reads 50,000 of them.
  */
 export const INDEX_ENTRY_LENGTH = 81;
-const KIND_CODE = { file: 1, exec: 2, symlink: 3 } as const;
+/** An entry's kind as one byte (also in the index's stat table). */
+export const INDEX_KIND_CODE = { file: 1, exec: 2, symlink: 3 } as const;
 const KIND_OF = [undefined, 'file', 'exec', 'symlink'] as const;
 
 /** Encodes an index entry. */
 export function encodeIndexEntry(e: IndexEntry): Buffer {
   const b = Buffer.allocUnsafe(INDEX_ENTRY_LENGTH);
-  b[0] = KIND_CODE[e.kind];
+  b[0] = INDEX_KIND_CODE[e.kind];
   oidToBytes(e.id).copy(b, 1);
   b.writeDoubleBE(e.size, 33);
   b.writeDoubleBE(e.mtime[0], 41);

@@ -3,7 +3,7 @@ import type { Repository } from '../repo/index.js';
 import { bumpGeneration } from '../store/index.js';
 import { isUnder, type RepoPath } from '../util/index.js';
 import { decodeIndexEntry, encodeIndexEntry, type IndexEntry, type StatTime } from './index-entry.js';
-import { encodeStatTable, putStatTable } from './stat-table.js';
+import { encodeStatTable, hasStatTable, putStatTable } from './stat-table.js';
 
 const STAMP_KEY = 'index.stamp';
 /** The tree the index equals entry for entry, when known (set by commit and checkout). */
@@ -78,20 +78,23 @@ export function writeIndex(repo: Repository, changes: IndexChanges): void {
  * The snapshot is the whole index, so its stat table is stored with it.
  */
 export function markIndexTree(repo: Repository, tree: Oid, snapshot: IndexSnapshot): void {
-  const table = encodeStatTable(snapshot.entries, snapshot.version);
+  // A status since the last index write may have stored this very table already.
+  const table = hasStatTable(repo, snapshot.version) ? undefined : encodeStatTable(snapshot.entries, snapshot.version);
   repo.env.root.transactionSync(() => {
     if (currentVersion(repo) !== snapshot.version) return;
     repo.env.meta.putSync(TREE_KEY, tree);
-    putStatTable(repo, table);
+    if (table) putStatTable(repo, table);
   });
 }
 
 /**
- * Stores the stat table of a whole-index snapshot (status builds it when the stored one
- * is out of date), unless the index changed since. Best effort: it is derived data, and
- * a repository status cannot write to (read-only files) still gets its status.
+ * Stores the stat table of a whole-index snapshot when the stored one is out of date
+ * (a status with staged changes, a diff or a checkout compares this way every time), unless
+ * the index changed since. Best effort: it is derived data, and a repository status
+ * cannot write to (read-only files) still gets its status.
  */
 export function storeStatTable(repo: Repository, snapshot: IndexSnapshot): void {
+  if (hasStatTable(repo, snapshot.version)) return;
   const table = encodeStatTable(snapshot.entries, snapshot.version);
   try {
     repo.env.root.transactionSync(() => {

@@ -1,6 +1,6 @@
 import type { Repository } from '../repo/index.js';
 import type { RepoPath } from '../util/index.js';
-import type { IndexEntry } from './index-entry.js';
+import { INDEX_KIND_CODE, type IndexEntry } from './index-entry.js';
 
 /**
  * The index's stat data in one flat value (spec/index.md, "Stat table"), for the native
@@ -11,7 +11,6 @@ import type { IndexEntry } from './index-entry.js';
 
 const MAGIC = 'DVST';
 const HEADER = 16;
-const KIND_CODE = { file: 1, exec: 2, symlink: 3 } as const;
 /** After the path: kind u8, then size, mtime sec, mtime nsec, ctime sec, ctime nsec, ino, dev as f64. */
 const FIXED = 1 + 7 * 8;
 const TABLE_KEY = 'table';
@@ -32,7 +31,7 @@ export function encodeStatTable(entries: Iterable<[RepoPath, IndexEntry]>, versi
     if (n > 0xffff) throw new RangeError(`path too long for the stat table: ${p}`);
     out.writeUInt16LE(n, o);
     o += 2 + n;
-    out[o] = KIND_CODE[e.kind];
+    out[o] = INDEX_KIND_CODE[e.kind];
     out.writeDoubleLE(e.size, o + 1);
     out.writeDoubleLE(e.mtime[0], o + 9);
     out.writeDoubleLE(e.mtime[1], o + 17);
@@ -55,6 +54,12 @@ export function statTableVersion(table: Uint8Array): number | undefined {
 export function readStatTable(repo: Repository, version: number): Buffer | undefined {
   const table = repo.env.indexStat.get(TABLE_KEY);
   return table && statTableVersion(table) === version ? table : undefined;
+}
+
+/** Whether the stored table was built from index version `version` (read in place, not kept). */
+export function hasStatTable(repo: Repository, version: number): boolean {
+  const table = repo.env.indexStat.getBinaryFast(TABLE_KEY);
+  return table !== undefined && statTableVersion(table) === version;
 }
 
 /** Stores a table inside the current write transaction. */
