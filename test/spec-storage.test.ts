@@ -17,12 +17,12 @@ test('a new repository: FORMAT, meta, HEAD and its first reflog entry, byte for 
   const dir = tmpDir();
   const repo = initRepository(dir);
   try {
-    assert.equal(fs.readFileSync(path.join(dir, '.dv', 'FORMAT'), 'utf8'), 'dv repository format 1\n');
+    assert.equal(fs.readFileSync(path.join(dir, '.dv', 'FORMAT'), 'utf8'), 'dv repository format 2\n');
     assert.ok(fs.existsSync(path.join(dir, '.dv', 'store.mdb')));
     const raw = (name: string) => repo.env.root.openDB<Buffer, Buffer>({ name, encoding: 'binary', keyEncoding: 'binary' });
     const text = (s: string) => Buffer.from(s).toString('hex');
 
-    assert.equal(raw('meta').getBinary(Buffer.from('format'))?.toString('hex'), '01');
+    assert.equal(raw('meta').getBinary(Buffer.from('format'))?.toString('hex'), '02');
     assert.equal(raw('config').getBinary(Buffer.from('core.bare'))?.toString('hex'), 'c2');
     // HEAD = {symbolic: 'refs/heads/main'} through msgpackr's record extension.
     assert.equal(raw('refs').getBinary(Buffer.from('HEAD'))?.toString('hex'),

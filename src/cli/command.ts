@@ -37,6 +37,7 @@ export function repoCommand<T extends object>(def: {
     run: async (argv) => {
       const { openRepository } = await import('../repo/index.js');
       const repo = openRepository(process.cwd());
+      if (repo.migration) reportMigration(repo.migration);
       try {
         return await def.run(repo, argv);
       } finally {
@@ -44,6 +45,14 @@ export function repoCommand<T extends object>(def: {
       }
     },
   });
+}
+
+/** Says on stderr that opening upgraded the repository, and what it could not carry over. */
+function reportMigration(m: NonNullable<Repository['migration']>): void {
+  process.stderr.write(`dv: upgraded this repository from format ${m.from} to ${m.to} (older dv versions can no longer open it)\n`);
+  for (const p of m.dropped) {
+    process.stderr.write(`dv: the staged entry for ${p} was unreadable and is no longer staged; the file is untouched (\`dv add ${p}\` stages it again)\n`);
+  }
 }
 
 /** Adds `--json` to a read command. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ConflictError, NotFoundError } from '../errors/index.js';
-import { ObjectStore, openStoreEnv, STORE_FILE, STORE_FORMAT_VERSION, type StoreEnv } from '../store/index.js';
+import { migrateStore, ObjectStore, openStoreEnv, STORE_FILE, STORE_FORMAT_VERSION, type Migration, type StoreEnv } from '../store/index.js';
 import { RefStore, HEAD, BRANCH_PREFIX } from '../refs/index.js';
 import { readIdentity, type Identity } from './identity.js';
 
@@ -15,6 +15,8 @@ export class Repository {
   readonly objects: ObjectStore;
   readonly refs: RefStore;
   private identityCache: Identity | undefined;
+  /** Set when opening upgraded the repository from an older format. */
+  migration: Migration | undefined;
 
   constructor(readonly root: string | null, readonly dvDir: string, readonly env: StoreEnv) {
     this.objects = new ObjectStore(env, dvDir);
@@ -72,7 +74,7 @@ export function initRepository(dir: string, opts: { bare?: boolean; branch?: str
   });
   repo.refs.setSymbolic(HEAD, BRANCH_PREFIX + (opts.branch ?? DEFAULT_BRANCH), 'init');
   // The marker is written last: a directory without it is not (yet) a repository.
-  fs.writeFileSync(path.join(dvDir, FORMAT_FILE), `dv repository format ${STORE_FORMAT_VERSION}\n`);
+  writeFormatFile(dvDir);
   return repo;
 }
 
@@ -105,8 +107,27 @@ export function openRepositoryAt(root: string | null, dvDir: string): Repository
     void env.close();
     throw new ConflictError(`repository format ${format} is newer than this dv supports (${STORE_FORMAT_VERSION})`, { hint: 'upgrade dv to open this repository' });
   }
+  let migration: Migration | undefined;
+  try {
+    migration = migrateStore(env);
+  } catch (err) {
+    void env.close();
+    throw err;
+  }
+  // The marker only informs people (meta.format is what is checked), so it follows the upgrade.
+  if (migration) writeFormatFile(dvDir);
   const bare = env.config.get('core.bare') === true;
-  return new Repository(bare ? null : root, dvDir, env);
+  const repo = new Repository(bare ? null : root, dvDir, env);
+  repo.migration = migration;
+  return repo;
+}
+
+/** Writes the FORMAT marker with this version, replacing any older one in one rename. */
+function writeFormatFile(dvDir: string): void {
+  const file = path.join(dvDir, FORMAT_FILE);
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, `dv repository format ${STORE_FORMAT_VERSION}\n`);
+  fs.renameSync(tmp, file);
 }
 
 function isRepoDir(dir: string): boolean {

@@ -4,7 +4,7 @@ import { open, type Database, type RootDatabase } from 'lmdb';
 import { InternalError } from '../errors/index.js';
 
 /** Version of the on-disk layout; bumped when a migration is needed (spec/layout.md). */
-export const STORE_FORMAT_VERSION = 1;
+export const STORE_FORMAT_VERSION = 2;
 export const STORE_FILE = 'store.mdb';
 
 /** The opened LMDB environment and its named databases. */

@@ -14,3 +14,4 @@ export * from './content-stream.js';
 export * from './writer-lease.js';
 export * from './exclusive-lock.js';
 export * from './index-entry.js';
+export * from './migrate-format.js';
