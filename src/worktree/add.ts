@@ -98,7 +98,7 @@ function planAdd(repo: Repository, root: string, opts: AddOptions): AddPlan {
     }
     const files = explicitFile && opts.force ? new Map([[rel, top]]) : scanWorktree(root, rel, exceptTracked(rules, index.entries.keys()));
     if (files.size === 0 && index.entries.size === 0) {
-      if (top === undefined) throw new NotFoundError(`pathspec '${userPath}' did not match any files`, { data: { path: userPath } });
+      if (top === undefined) throw new NotFoundError(`pathspec '${userPath}' did not match any files`, { data: { path: userPath }, hint: '`dv status` lists changed and untracked files; paths are relative to the current directory' });
       continue; // an empty or wholly ignored directory stages nothing
     }
     for (const [p, st] of files) {

@@ -26,7 +26,7 @@ export function rm(repo: Repository, opts: RmOptions): { removed: RepoPath[] } {
   for (const u of opts.paths) {
     const rel = toRepoPath(root, opts.cwd, u);
     const { entries } = readIndex(repo, rel);
-    if (entries.size === 0) throw new NotFoundError(`pathspec '${u}' did not match any tracked file`, { data: { path: u } });
+    if (entries.size === 0) throw new NotFoundError(`pathspec '${u}' did not match any tracked file`, { data: { path: u }, hint: '`dv ls -r HEAD` lists committed files and `dv status` staged ones; paths are relative to the current directory' });
     for (const [p, e] of entries) {
       if (!opts.cached && !opts.force) {
         const st = statPath(path.join(root, p));

@@ -103,7 +103,10 @@ test('add refuses paths outside the repository and missing paths, leaving it unc
   assert.match(outside.stderr, /^dv: path is outside the repository/);
   const missing = dv(dir, ['add', 'nope.csv']);
   assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /^dv: pathspec 'nope.csv' did not match any files/);
+  assert.match(missing.stderr, /^dv: pathspec 'nope.csv' did not match any files\nhint: `dv status` lists changed and untracked files/);
+  const notTracked = dv(dir, ['rm', 'nope.csv']);
+  assert.equal(notTracked.code, 1);
+  assert.match(notTracked.stderr, /^dv: pathspec 'nope.csv' did not match any tracked file\nhint: `dv ls -r HEAD` lists committed files/);
   assert.equal(snapshot(dir), before);
 });
 
