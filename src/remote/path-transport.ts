@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { NotFoundError, RemoteError } from '../errors/index.js';
+import { NotFoundError } from '../errors/index.js';
 import type { Oid } from '../hash/index.js';
 import { BRANCH_PREFIX, HEAD, TAG_PREFIX } from '../refs/index.js';
 import { DV_DIR, FORMAT_FILE, openRepositoryAt, type Repository } from '../repo/index.js';
 import { withWriterLease } from '../store/index.js';
 import { applyRefUpdates } from './apply-ref-updates.js';
 import { importObjects } from './import-objects.js';
+import { StoredObjects } from './stored-objects.js';
 import type { RefUpdate, Transport, WireObject } from './transport.js';
 
 /** Opens the repository at a path (a bare repository directory, or a working tree with .dv/). */
@@ -25,13 +26,9 @@ export function advertisedRefs(repo: Repository): { refs: Map<string, Oid>; head
   return { refs, head: target.startsWith(BRANCH_PREFIX) ? target : null };
 }
 
-/** Reads objects as stored; an id not held is an error. */
-export async function* readWireObjects(repo: Repository, ids: Oid[]): AsyncGenerator<WireObject> {
-  for (const id of ids) {
-    const p = repo.objects.readPayload(id);
-    if (!p) throw new RemoteError(`the remote does not have object ${id}`, { data: { id } });
-    yield { id, kind: p.kind, encoding: p.encoding, payload: p.payload };
-  }
+/** Objects as stored, to send; an id not held is an error when it is reached. */
+export function readWireObjects(repo: Repository, ids: Oid[]): StoredObjects {
+  return new StoredObjects(repo.objects, ids);
 }
 
 /** A repository on a local or mounted path, opened directly. */

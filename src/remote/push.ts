@@ -8,7 +8,7 @@ import { openTransport } from './open-transport.js';
 import { readWireObjects } from './path-transport.js';
 import { requireRemote } from './remote-config.js';
 import { storeSource } from './store-source.js';
-import type { RefUpdate, Transport, WireObject } from './transport.js';
+import type { RefUpdate, Transport } from './transport.js';
 
 export interface PushOptions {
   /** Remote name (default origin). */
@@ -91,14 +91,9 @@ export async function pushTo(repo: Repository, transport: Transport, opts: PushO
   const started = performance.now();
   const collected = await collectObjects({ source: storeSource(repo.objects), has: (ids) => transport.hasObjects(ids), tips: moving.map((p) => p.new), known });
   const negotiationMs = Math.round(performance.now() - started);
-  let bytes = 0;
-  async function* counted(): AsyncGenerator<WireObject> {
-    for await (const o of readWireObjects(repo, collected.ids)) {
-      bytes += o.payload.length;
-      yield o;
-    }
-  }
-  if (collected.ids.length > 0) await transport.putObjects(counted());
+  const sending = readWireObjects(repo, collected.ids);
+  if (collected.ids.length > 0) await transport.putObjects(sending);
+  const bytes = sending.bytes;
   if (moving.length > 0) {
     const updates: RefUpdate[] = moving.map((p) => ({ name: p.ref, old: p.old, new: p.new }));
     try {

@@ -15,11 +15,22 @@ export const MAX_FRAME_PAYLOAD = 256 * 1024 * 1024;
 /** Writes one frame header into a new buffer (the payload follows it on the wire). */
 export function frameHeader(o: WireObject): Buffer {
   const h = Buffer.allocUnsafe(FRAME_HEADER);
-  oidToBytes(o.id).copy(h, 0);
-  h[32] = KIND_CODES[o.kind];
-  h[33] = o.encoding;
-  h.writeUInt32BE(o.payload.length, 34);
+  writeFrameHeader(h, 0, o.id, o.kind, o.encoding, o.payload.length);
   return h;
+}
+
+/** Writes a frame header into `buf` at `at`. */
+export function writeFrameHeader(buf: Buffer, at: number, id: Oid, kind: WireObject['kind'], encoding: number, length: number): void {
+  oidToBytes(id).copy(buf, at);
+  buf[at + 32] = KIND_CODES[kind];
+  buf[at + 33] = encoding;
+  buf.writeUInt32BE(length, at + 34);
+}
+
+/** A source of objects that can frame itself for the wire faster than frame by frame. */
+export interface Frameable {
+  /** The frames of every object, grouped into buffers of about `target` bytes. */
+  frames(target: number): Iterable<Buffer>;
 }
 
 const WAITING = Symbol('waiting');
@@ -29,7 +40,11 @@ const WAITING = Symbol('waiting');
  * goes out as soon as the source pauses, so a source that stalls or fails has still
  * delivered everything it produced before.
  */
-export async function* encodeFrames(objects: AsyncIterable<WireObject>, target = 1024 * 1024): AsyncGenerator<Buffer> {
+export async function* encodeFrames(objects: AsyncIterable<WireObject> & Partial<Frameable>, target = 1024 * 1024): AsyncGenerator<Buffer> {
+  if (objects.frames) {
+    yield* objects.frames(target);
+    return;
+  }
   const it = objects[Symbol.asyncIterator]();
   let parts: Buffer[] = [];
   let size = 0;

@@ -7,7 +7,7 @@ import {
 import { bumpGeneration, type StoreEnv } from './environment.js';
 import { PACKED, decodePayloadInto, encodeBlob, encodePayload, type DeltaBase, inlineRecord, locatorRecord, payloadDepth, recordDeltaBase, recordKind, recordLocation, type EncodedPayload } from './record.js';
 import { verifyPayload } from './verify-payload.js';
-import { PackReader, PackWriter } from './pack-store.js';
+import { PackReader, PackWriter, type PackLocation } from './pack-store.js';
 import type { StorePool } from './store-pool.js';
 import { streamChunks, streamsOnWorker } from './content-stream.js';
 
@@ -19,6 +19,15 @@ const PACK_MIN_BYTES = 64;
 const POOL_INFLIGHT_BYTES = 8 * 1024 * 1024;
 /** Bytes stored between the caller's pauses that let workers' results in. */
 const YIELD_BYTES = 1024 * 1024;
+
+/** A stored payload's place: inline in its record, or in a pack. */
+export interface StoredPayload {
+  kind: ObjectKind;
+  encoding: number;
+  length: number;
+  inline?: Uint8Array;
+  loc?: PackLocation;
+}
 
 /** The object database: content-addressed, verified on every read. */
 export class ObjectStore {
@@ -45,12 +54,28 @@ export class ObjectStore {
 
   /** The stored payload of an object, read from its pack when packed (not yet verified). */
   readPayload(id: Oid): EncodedPayload | undefined {
+    const p = this.locatePayload(id);
+    if (!p) return undefined;
+    return { kind: p.kind, encoding: p.encoding, payload: p.loc ? this.packs.read(p.loc, id) : p.inline! };
+  }
+
+  /**
+   * Where an object's stored payload is, without reading it (not verified): for copying it
+   * straight into a caller's buffer with `copyPayload`, as a transfer frames it.
+   */
+  locatePayload(id: Oid): StoredPayload | undefined {
     const rec = this.getRecord(id);
     if (!rec) return undefined;
     const kind = recordKind(rec, id);
     const loc = recordLocation(rec, id);
-    if (loc) return { kind, encoding: rec[1]! & ~PACKED, payload: this.packs.read(loc, id) };
-    return { kind, encoding: rec[1]!, payload: rec.subarray(2) };
+    if (loc) return { kind, encoding: rec[1]! & ~PACKED, length: loc.length, loc };
+    return { kind, encoding: rec[1]!, length: rec.length - 2, inline: rec.subarray(2) };
+  }
+
+  /** Copies a located payload into `buf` at `at`. */
+  copyPayload(id: Oid, p: StoredPayload, buf: Uint8Array, at: number): void {
+    if (p.loc) this.packs.readInto(p.loc, id, buf, at);
+    else buf.set(p.inline!, at);
   }
 
   /** The kind of a stored object, or undefined when absent. */

@@ -107,15 +107,20 @@ export class PackReader {
   constructor(private readonly dvDir: string) {}
 
   read(loc: PackLocation, id: string): Buffer {
-    const fd = this.fdFor(loc.pack, id);
     const buf = Buffer.allocUnsafe(loc.length);
+    this.readInto(loc, id, buf, 0);
+    return buf;
+  }
+
+  /** Reads a payload into `buf` at `at` (which must have room for `loc.length` bytes). */
+  readInto(loc: PackLocation, id: string, buf: Uint8Array, at: number): void {
+    const fd = this.fdFor(loc.pack, id);
     let off = 0;
     while (off < loc.length) {
-      const n = fs.readSync(fd, buf, off, loc.length - off, loc.offset + off);
+      const n = fs.readSync(fd, buf, at + off, loc.length - off, loc.offset + off);
       if (n === 0) throw new CorruptObjectError(`object ${id} is truncated in pack ${packFileName(loc.pack)}`, { data: { id, pack: loc.pack } });
       off += n;
     }
-    return buf;
   }
 
   close(): void {
