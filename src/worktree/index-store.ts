@@ -61,15 +61,43 @@ export function writeIndex(repo: Repository, changes: IndexChanges): void {
     }
     for (const p of changes.remove) repo.env.index.removeSync(p);
     for (const [p, e] of changes.put) repo.env.index.putSync(p, encodeIndexEntry(e));
-    repo.env.meta.putSync(STAMP_KEY, stamp);
-    const version = currentVersion(repo) + 1;
-    repo.env.meta.putSync(VERSION_KEY, version);
+    const version = recordIndexWrite(repo, stamp, changes.tree);
     // A whole new index (checkout) is at hand: status can use its stat table at once.
     if (changes.replaceAll) putStatTable(repo, encodeStatTable(changes.put, version));
-    if (changes.tree === undefined) repo.env.meta.removeSync(TREE_KEY);
-    else if (changes.tree !== 'keep') repo.env.meta.putSync(TREE_KEY, changes.tree);
-    bumpGeneration(repo.env);
   });
+}
+
+/**
+ * Rewrites the stat data of entries whose content was found unchanged (status), in one
+ * transaction. An entry another process removed or restaged since it was read is left as
+ * that process wrote it: a status must never bring back what `dv rm --cached` just
+ * unstaged, nor overwrite what `dv add` just staged.
+ */
+export function refreshIndexEntries(repo: Repository, refreshed: Map<RepoPath, IndexEntry>): void {
+  const stamp = nowStatTime();
+  repo.env.root.transactionSync(() => {
+    let written = 0;
+    for (const [p, e] of refreshed) {
+      const current = repo.env.index.get(p);
+      if (!current) continue;
+      const stored = decodeIndexEntry(current, p);
+      if (stored.id !== e.id || stored.kind !== e.kind) continue;
+      repo.env.index.putSync(p, encodeIndexEntry(e));
+      written++;
+    }
+    if (written > 0) recordIndexWrite(repo, stamp, 'keep');
+  });
+}
+
+/** The bookkeeping of an index write, inside its transaction; returns the new version. */
+function recordIndexWrite(repo: Repository, stamp: StatTime, tree: IndexChanges['tree']): number {
+  repo.env.meta.putSync(STAMP_KEY, stamp);
+  const version = currentVersion(repo) + 1;
+  repo.env.meta.putSync(VERSION_KEY, version);
+  if (tree === undefined) repo.env.meta.removeSync(TREE_KEY);
+  else if (tree !== 'keep') repo.env.meta.putSync(TREE_KEY, tree);
+  bumpGeneration(repo.env);
+  return version;
 }
 
 /**

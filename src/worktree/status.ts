@@ -9,7 +9,7 @@ import type { RepoPath } from '../util/index.js';
 import { hashWorktreeFile } from './content-id.js';
 import { exceptTracked, loadIgnoreRules } from './ignore-rules.js';
 import { decodeIndexEntry, type IndexEntry, type StatTime } from './index-entry.js';
-import { currentStamp, currentVersion, indexTree, isRacy, readIndex, storeStatTable, writeIndex, type IndexSnapshot } from './index-store.js';
+import { currentStamp, currentVersion, indexTree, isRacy, readIndex, storeStatTable, refreshIndexEntries, type IndexSnapshot } from './index-store.js';
 import { scanWorktree, statPath, type FileStat } from './scan.js';
 import { readStatTable } from './stat-table.js';
 import { statMatches } from './stat-match.js';
@@ -158,7 +158,7 @@ function settle(repo: Repository, suspects: Suspects): WorktreeChanges {
       refresh.set(p, { ...entry, size: st.size, mtime: st.mtime, ctime: st.ctime, ino: st.ino, dev: st.dev });
     }
   }
-  if (refresh.size > 0) writeIndex(repo, { put: refresh, remove: new Set(), tree: 'keep' });
+  if (refresh.size > 0) refreshIndexEntries(repo, refresh);
   return { modified, deleted, untracked: suspects.untracked };
 }
 
