@@ -13,8 +13,8 @@ import type { RefUpdate, Transport, WireObject } from './transport.js';
 /** Opens the repository at a path (a bare repository directory, or a working tree with .dv/). */
 export function openRepositoryPath(dir: string): Repository {
   const abs = path.resolve(dir);
-  if (fs.existsSync(path.join(abs, DV_DIR, FORMAT_FILE))) return openRepositoryAt(abs, path.join(abs, DV_DIR));
-  if (fs.existsSync(path.join(abs, FORMAT_FILE))) return openRepositoryAt(null, abs);
+  if (fs.existsSync(path.join(abs, DV_DIR, FORMAT_FILE))) return openRepositoryAt(abs, path.join(abs, DV_DIR), { upgrade: false });
+  if (fs.existsSync(path.join(abs, FORMAT_FILE))) return openRepositoryAt(null, abs, { upgrade: false });
   throw new NotFoundError(`${dir} is not a dv repository`, { data: { path: dir }, hint: 'create one with `dv init --bare DIR`' });
 }
 

@@ -98,8 +98,13 @@ export function openRepository(cwd: string = process.cwd()): Repository {
   return openRepositoryAt(root, dvDir);
 }
 
-/** Opens a repository whose directories are known. */
-export function openRepositoryAt(root: string | null, dvDir: string): Repository {
+/**
+ * Opens a repository whose directories are known. `upgrade: false` leaves an older format
+ * as it is: a repository opened as a remote (a path, or one `dv serve` serves) is only
+ * read and written through objects and refs, which the formats share, and people with an
+ * older dv may still be using it.
+ */
+export function openRepositoryAt(root: string | null, dvDir: string, opts: { upgrade?: boolean } = {}): Repository {
   const env = openStoreEnv(dvDir);
   // A newer format may store things this version would misread or damage: refuse it.
   const format = env.meta.get('format');
@@ -109,7 +114,7 @@ export function openRepositoryAt(root: string | null, dvDir: string): Repository
   }
   let migration: Migration | undefined;
   try {
-    migration = migrateStore(env);
+    if (opts.upgrade !== false) migration = migrateStore(env);
   } catch (err) {
     void env.close();
     throw err;

@@ -97,6 +97,32 @@ for (const name of fixtures) {
   });
 }
 
+test('an old repository used as a remote is read and written as it is, not upgraded', () => {
+  const { dir, manifest } = unpack('dv-175544c');
+  const metaFormat = () => {
+    const root = open({ path: path.join(dir, '.dv', 'store.mdb'), noSubdir: true, maxDbs: 16, compression: false, readOnly: true });
+    try { return root.openDB<unknown, string>({ name: 'meta', encoding: 'msgpack' }).get('format'); } finally { void root.close(); }
+  };
+  const work = tmpDir('dv-old-clone-');
+  const cloned = path.join(work, 'copy');
+  const r = dv(work, ['clone', dir, cloned]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr.includes('upgraded'), false);
+  assert.deepEqual(revisionFiles(cloned, 'v1'), manifest.v1);
+  assert.equal(fs.readFileSync(path.join(cloned, '.dv', 'FORMAT'), 'utf8'), 'dv repository format 2\n');
+  // A push into it moves its branch and leaves its format, and its staged change, alone.
+  fs.writeFileSync(path.join(cloned, 'data', 'new.csv'), 'id\n1\n');
+  dvOk(cloned, ['add', 'data/new.csv']);
+  dvOk(cloned, ['commit', '-m', 'new']);
+  dvOk(cloned, ['branch', 'feature']);
+  dvOk(cloned, ['push', 'origin', 'feature']);
+  assert.equal(fs.readFileSync(path.join(dir, '.dv', 'FORMAT'), 'utf8'), 'dv repository format 1\n');
+  assert.equal(metaFormat(), 1);
+  // Opened as its own repository, it upgrades and has the pushed branch.
+  assert.equal(dvOk(dir, ['rev-parse', 'feature']), dvOk(cloned, ['rev-parse', 'main']));
+  assert.equal(metaFormat(), 2);
+});
+
 test('processes that open an old repository at the same time upgrade it exactly once', async () => {
   const { dir } = unpack('dv-175544c');
   const runs = await Promise.all([1, 2, 3, 4].map(() => dvAsync(dir, ['status', '--json'])));
