@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { InvalidInputError } from '../errors/index.js';
+import { PROJECT_FILE } from './file-name.js';
 
-/** File name of the project description at the working-tree root. */
-export const PROJECT_FILE = 'dv.yaml';
+export { PROJECT_FILE };
 
 /** Top-level sections of dv.yaml; each section's schema lives with the module that reads it. */
 export const PROJECT_SECTIONS = ['stages', 'contracts', 'sources', 'keys', 'experiments'] as const;

@@ -1,4 +1,5 @@
-import { describeViolation, type ContractCheck, type ContractReport, type ContractViolation, type Incident } from '../../../contracts/index.js';
+import type { ContractCheck, ContractReport, ContractViolation, Incident } from '../../../contracts/index.js';
+import { describeViolation } from '../../../contracts/explain.js';
 
 /** `dv validate` for people: one line per check, the violations of failures with their first rows. */
 export function formatReport(r: ContractReport): string[] {

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PROJECT_FILE } from '../../../project/file-name.js';
 import { repoCommand, withJson } from '../../command.js';
 import { printResult } from '../../output.js';
 import type { StatusResult } from '../../../worktree/index.js';
@@ -11,10 +14,13 @@ export default repoCommand({
     .example('$0 status --json', 'the same as one JSON document'),
   run: async (repo, argv) => {
     const { status } = await import('../../../worktree/index.js');
-    const { pipelineStatusIfDeclared } = await import('../../../pipeline/index.js');
     const s: StatusResult & { stages?: StageStatus[] } = status(repo);
-    const stages = await pipelineStatusIfDeclared(repo);
-    if (stages) s.stages = stages;
+    // The pipeline code (and its YAML parser) loads only when there is a project file to read.
+    if (fs.existsSync(path.join(repo.worktree(), PROJECT_FILE))) {
+      const { pipelineStatusIfDeclared } = await import('../../../pipeline/index.js');
+      const stages = await pipelineStatusIfDeclared(repo);
+      if (stages) s.stages = stages;
+    }
     printResult(argv, s, formatStatus);
   },
 });
