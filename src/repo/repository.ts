@@ -114,7 +114,7 @@ export function openRepositoryAt(root: string | null, dvDir: string, opts: { upg
   }
   let migration: Migration | undefined;
   try {
-    if (opts.upgrade !== false) migration = migrateStore(env);
+    if (opts.upgrade !== false) migration = migrateStore(env, format);
   } catch (err) {
     void env.close();
     throw err;

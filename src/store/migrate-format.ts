@@ -7,36 +7,32 @@ import { encodeIndexEntry, INDEX_ENTRY_LENGTH, INDEX_KIND_CODE, type IndexEntry 
 export interface Migration {
   from: number;
   to: number;
-  /** Index entries rewritten in the current layout. */
-  rewritten: number;
   /** Paths whose old index entry could not be read: unstaged, their files left as they are. */
   dropped: string[];
 }
 
 /**
- * Brings a repository written in an older store format up to this version's, in one
- * transaction, and records the new version in `meta.format`. Returns undefined when the
- * store is already current (or another process upgraded it first).
+ * Brings a repository written in an older store format (`format`, as the caller read it)
+ * up to this version's, in one transaction, and records the new version in `meta.format`.
+ * Returns undefined when the store is already current (or another process upgraded it first).
  *
  * Format 1 → 2: index entries were msgpack maps; they become the binary entries of
  * index-entry.ts. Nothing else is rewritten: records stored inline whatever their size,
  * packs, deltas and the stat table all read the same in both versions (spec/layout.md).
  */
-export function migrateStore(env: StoreEnv): Migration | undefined {
-  const format = env.meta.get('format');
+export function migrateStore(env: StoreEnv, format: unknown): Migration | undefined {
   if (typeof format !== 'number' || format >= STORE_FORMAT_VERSION) return undefined;
   // A second handle on the same database, decoding values as the old version wrote them.
   const legacyIndex = env.root.openDB<unknown, string>({ name: 'index', encoding: 'msgpack' });
   return env.root.transactionSync(() => {
     if (env.meta.get('format') !== format) return undefined;
-    const migration: Migration = { from: format, to: STORE_FORMAT_VERSION, rewritten: 0, dropped: [] };
+    const migration: Migration = { from: format, to: STORE_FORMAT_VERSION, dropped: [] };
     const rewritten = new Map<string, Buffer | null>();
     for (const { key, value } of env.index.getRange({})) {
       if (isBinaryEntry(value)) continue;
       const entry = legacyEntry(safeGet(legacyIndex, key));
       rewritten.set(key, entry ? encodeIndexEntry(entry) : null);
-      if (entry) migration.rewritten++;
-      else migration.dropped.push(key);
+      if (!entry) migration.dropped.push(key);
     }
     for (const [key, value] of rewritten) {
       if (value) env.index.putSync(key, value);

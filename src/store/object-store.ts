@@ -125,7 +125,7 @@ export class ObjectStore {
 
   /**
    * Reads a blob into `target` (decompressing straight into it) and returns its length.
-   * NOT verified against its id: the caller must check it with verifyBlobBytes before
+   * NOT verified against its id: the caller must check it with verifyObjectBytes before
    * trusting the bytes (a read worker decodes while the reading thread verifies).
    */
   readBlobIntoUnverified(id: Oid, target: Uint8Array): number {

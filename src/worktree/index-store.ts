@@ -106,8 +106,7 @@ function recordIndexWrite(repo: Repository, stamp: StatTime, tree: IndexChanges[
  * The snapshot is the whole index, so its stat table is stored with it.
  */
 export function markIndexTree(repo: Repository, tree: Oid, snapshot: IndexSnapshot): void {
-  // A status since the last index write may have stored this very table already.
-  const table = hasStatTable(repo, snapshot.version) ? undefined : encodeStatTable(snapshot.entries, snapshot.version);
+  const table = tableToStore(repo, snapshot);
   repo.env.root.transactionSync(() => {
     if (currentVersion(repo) !== snapshot.version) return;
     repo.env.meta.putSync(TREE_KEY, tree);
@@ -122,8 +121,8 @@ export function markIndexTree(repo: Repository, tree: Oid, snapshot: IndexSnapsh
  * cannot write to (read-only files) still gets its status.
  */
 export function storeStatTable(repo: Repository, snapshot: IndexSnapshot): void {
-  if (hasStatTable(repo, snapshot.version)) return;
-  const table = encodeStatTable(snapshot.entries, snapshot.version);
+  const table = tableToStore(repo, snapshot);
+  if (!table) return;
   try {
     repo.env.root.transactionSync(() => {
       if (currentVersion(repo) === snapshot.version) putStatTable(repo, table);
@@ -131,6 +130,11 @@ export function storeStatTable(repo: Repository, snapshot: IndexSnapshot): void 
   } catch {
     // the next status builds it again
   }
+}
+
+/** The stat table of a whole-index snapshot, unless the stored one is already it (a status may have stored it). */
+function tableToStore(repo: Repository, snapshot: IndexSnapshot): Buffer | undefined {
+  return hasStatTable(repo, snapshot.version) ? undefined : encodeStatTable(snapshot.entries, snapshot.version);
 }
 
 /** The index's version now (bumped by every index write). */

@@ -84,8 +84,25 @@ function splitMs(ms: number): StatTime {
 }
 
 /**
+ * The order scanWorktree lists paths in: component by component, by UTF-16 code unit, so
+ * '/' sorts before any other character (a directory's files come before `dir-b/…`).
+ */
+export function compareWalkOrder(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x === 0x2f) return -1;
+    if (y === 0x2f) return 1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/**
  * Lists the files under `under` (a directory or a single file) that are not ignored,
- * with their stat data, in path order. Symlinked directories are recorded as symlinks,
+ * with their stat data, in path order (compareWalkOrder). Symlinked directories are recorded as symlinks,
  * never descended into, so a scan cannot leave the working tree.
  */
 export function scanWorktree(root: string, under: RepoPath, rules: IgnoreRules): Map<RepoPath, FileStat> {
@@ -104,7 +121,7 @@ export function scanWorktree(root: string, under: RepoPath, rules: IgnoreRules):
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw err;
     }
-    names.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    names.sort((a, b) => compareWalkOrder(a.name, b.name));
     const absDir = dir === '' ? root : root + '/' + dir;
     // Files are statted together, then entered in path order with the subdirectories.
     const kept: RepoPath[] = [];

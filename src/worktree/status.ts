@@ -10,7 +10,7 @@ import { hashWorktreeFile } from './content-id.js';
 import { exceptTracked, loadIgnoreRules } from './ignore-rules.js';
 import { decodeIndexEntry, type IndexEntry, type StatTime } from './index-entry.js';
 import { currentStamp, currentVersion, indexTree, isRacy, readIndex, storeStatTable, refreshIndexEntries, type IndexSnapshot } from './index-store.js';
-import { scanWorktree, statPath, type FileStat } from './scan.js';
+import { compareWalkOrder, scanWorktree, statPath, type FileStat } from './scan.js';
 import { readStatTable } from './stat-table.js';
 import { statMatches } from './stat-match.js';
 
@@ -122,23 +122,8 @@ function nativeSuspects(repo: Repository): Suspects | undefined {
       if (st && st !== 'dir') untracked.push([p, st]);
     }
   }
-  // The JavaScript scan's order: by path component.
-  untracked.sort(([a], [b]) => compareComponentwise(a, b));
+  untracked.sort(([a], [b]) => compareWalkOrder(a, b));
   return { tracked, untracked: new Map(untracked), stamp };
-}
-
-/** Orders paths as a walk that sorts each directory's names does: '/' before any character. */
-function compareComponentwise(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    if (x === 0x2f) return -1;
-    if (y === 0x2f) return 1;
-    return x - y;
-  }
-  return a.length - b.length;
 }
 
 /** Hashes the suspects: which are modified, which deleted, and which only need new stat data. */
