@@ -26,7 +26,7 @@ static void init_gear(void) {
   }
 }
 
-static int typed_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) {
+int typed_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) {
   napi_typedarray_type type;
   size_t length, offset;
   napi_value ab;
@@ -270,6 +270,8 @@ static napi_value lstat_names(napi_env env, napi_callback_info info) {
 
 // native/status_scan.c
 napi_value scan_changes(napi_env env, napi_callback_info info);
+// native/hash_pieces.c
+void define_hash_pieces(napi_env env, napi_value exports);
 
 NAPI_MODULE_INIT() {
   init_gear();
@@ -283,5 +285,6 @@ NAPI_MODULE_INIT() {
     {"scanChanges", NULL, scan_changes, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  define_hash_pieces(env, exports);
   return exports;
 }

@@ -128,3 +128,36 @@ test('native lstat of a directory\'s entries equals lstatSync: files, exec bits,
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a content hash joined from pieces made apart equals BLAKE3 of the whole, for any split', async () => {
+  const { hash } = await import('blake3');
+  const data = specInput(700_000, 13);
+  const out = Buffer.alloc(32);
+  let seed = 5;
+  const next = (n: number) => { seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0; return seed % n; };
+  for (let t = 0; t < 400; t++) {
+    const size = [0, 1, 1023, 1024, 1025, 2048, 65_536, 66_000, 700_000][t % 9]! - (t > 9 ? next(900) : 0);
+    const whole = data.subarray(0, Math.max(0, size));
+    const state = addon!.pieceHasherNew();
+    // Cuts anywhere: some pieces inside one BLAKE3 chunk, some spanning many; some fed as plain bytes.
+    for (let at = 0; at < whole.length;) {
+      const end = Math.min(whole.length, at + 1 + next(t % 2 ? 3000 : 140_000));
+      const part = whole.subarray(at, end);
+      if (next(5) === 0) addon!.pieceHasherUpdate(state, part);
+      else addon!.pieceHasherAdd(state, addon!.filePiece(part, at, whole.length));
+      at = end;
+    }
+    addon!.pieceHasherDigest(state, out);
+    assert.equal(out.toString('hex'), Buffer.from(hash(whole)).toString('hex'), `size ${whole.length}, case ${t}`);
+  }
+});
+
+test('a piece out of order, beyond its content or malformed is refused', () => {
+  const data = specInput(10_000, 3);
+  const state = addon!.pieceHasherNew();
+  assert.throws(() => addon!.pieceHasherAdd(state, addon!.filePiece(data.subarray(5000), 5000, data.length)), /out of order/);
+  assert.throws(() => addon!.filePiece(data, 1, data.length), /outside the content/);
+  const piece = addon!.filePiece(data.subarray(0, 5000), 0, data.length);
+  assert.throws(() => addon!.pieceHasherAdd(state, piece.subarray(0, piece.length - 1)), /malformed/);
+  assert.throws(() => addon!.pieceHasherAdd(new Uint8Array(16), piece), /not a piece hasher state/);
+});

@@ -57,6 +57,39 @@ export function createHasher(): Hasher {
   };
 }
 
+/**
+ * A content hash joined in order from pieces hashed elsewhere (worker threads verifying
+ * a received file's chunks make them with `hashPiece`) and from plain bytes.
+ */
+export interface PieceHasher extends Hasher {
+  add(piece: Uint8Array): void;
+}
+
+/** True when content can be hashed in pieces (the native addon is built). */
+export function canHashInPieces(): boolean {
+  return nativeAddon() !== undefined;
+}
+
+/** The piece for `bytes` found at `offset` in content of `contentSize` bytes (needs canHashInPieces). */
+export function hashPiece(bytes: Uint8Array, offset: number, contentSize: number): Uint8Array {
+  return nativeAddon()!.filePiece(bytes, offset, contentSize);
+}
+
+/** Starts a piece hasher (needs canHashInPieces). */
+export function createPieceHasher(): PieceHasher {
+  const native = nativeAddon()!;
+  const state = native.pieceHasherNew();
+  return {
+    update(bytes) { native.pieceHasherUpdate(state, bytes); },
+    add(piece) { native.pieceHasherAdd(state, piece); },
+    digest() {
+      const out = Buffer.allocUnsafe(32);
+      native.pieceHasherDigest(state, out);
+      return oidFromBytes(out);
+    },
+  };
+}
+
 /** The hashing functions in use, so a test can check both are native. */
 export function hashImplementation(): { streaming: unknown; oneShot: 'dv-native' | 'blake3-package' } {
   return { streaming: blake3().hash, oneShot: nativeAddon() ? 'dv-native' : 'blake3-package' };

@@ -29,6 +29,20 @@ export interface NativeAddon {
    * the changed paths the walk met as a file or symlink. Throws when it cannot serve.
    */
   scanChanges(root: string, table: Uint8Array, stampSec: number): [changed: string[], present: boolean[], untracked: string[], untrackedIsDir: boolean[]];
+  /**
+   * One stretch of a content (`bytes`, at `offset` in content of `contentSize` bytes)
+   * reduced to what its BLAKE3 hash needs (native/hash_pieces.c): pieces made apart, on any
+   * thread, and joined in order by a piece hasher give the content's hash.
+   */
+  filePiece(bytes: Uint8Array, offset: number, contentSize: number): Uint8Array;
+  /** A fresh piece hasher's state (the caller holds it; the functions below update it). */
+  pieceHasherNew(): Uint8Array;
+  /** Feeds the next bytes of the content, in order. */
+  pieceHasherUpdate(state: Uint8Array, bytes: Uint8Array): void;
+  /** Feeds the next piece of the content, in order; a RangeError when it is not the next. */
+  pieceHasherAdd(state: Uint8Array, piece: Uint8Array): void;
+  /** Writes the digest of everything fed into `out[0..32)`. */
+  pieceHasherDigest(state: Uint8Array, out: Uint8Array): void;
 }
 
 const ADDON_PATH = path.join('build', 'Release', 'dv_native.node');

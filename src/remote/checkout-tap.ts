@@ -29,6 +29,7 @@ export class CheckoutTap implements ContentTap {
 
   wants(id: Oid): boolean { return this.files.has(id); }
   start(id: Oid): void { this.prepared.start(id); }
-  write(id: Oid, bytes: Uint8Array): void { this.prepared.write(id, bytes); }
+  pathOf(id: Oid): string { return this.prepared.pathOf(id); }
+  write(id: Oid, bytes: Uint8Array, position: number): void { this.prepared.write(id, bytes, position); }
   end(id: Oid, verified: boolean): void { this.prepared.end(id, verified); }
 }

@@ -1,20 +1,23 @@
 import { CorruptObjectError, RemoteError } from '../errors/index.js';
 import { oidToBytes, type Oid } from '../hash/index.js';
 import { objectLinks, type DecodedObject, type FileObject } from '../objects/index.js';
-import { ENCODING_DELTA, StorePool, deltaBase as payloadDeltaBase, verifyPayload, type ObjectStore, type WriteBatch } from '../store/index.js';
-import { createHasher, oidFromBytes, type Hasher } from '../hash/index.js';
+import { ENCODING_DELTA, StorePool, deltaBase as payloadDeltaBase, verifyPayload, type ChunkUse, type ObjectStore, type VerifiedBlob, type WriteBatch } from '../store/index.js';
+import { canHashInPieces, createHasher, createPieceHasher, oidFromBytes, type Hasher, type PieceHasher } from '../hash/index.js';
 import { BlobCache } from './blob-cache.js';
 import type { WireObject } from './transport.js';
 
 /**
- * Where a transfer hands verified file content as it streams in: `wants` says which
- * content ids to write out (a clone's checked-out files); `write` gets the bytes in
- * order; `end` says whether the whole verified. PreparedContent implements it.
+ * Where a transfer writes verified file content as it streams in: `wants` says which
+ * content ids to write out (a clone's checked-out files); `start` opens the file at
+ * `pathOf`, which worker threads write chunks into at their offsets while the main
+ * thread `write`s the rest; `end` says whether the whole verified (every write has
+ * returned by then). PreparedContent implements it.
  */
 export interface ContentTap {
   wants(id: Oid): boolean;
   start(id: Oid): void;
-  write(id: Oid, bytes: Uint8Array): void;
+  pathOf(id: Oid): string;
+  write(id: Oid, bytes: Uint8Array, position: number): void;
   end(id: Oid, verified: boolean): void;
 }
 
@@ -31,6 +34,23 @@ const POOL_MIN_PAYLOAD = 4096;
 /** Payload bytes handed to workers and not verified yet: enough to keep them busy, little memory. */
 const POOL_INFLIGHT_BYTES = 8 * 1024 * 1024;
 
+/** A file object whose content is being hashed, chunk by chunk in order, before it is stored. */
+interface PendingFile {
+  file: FileObject;
+  /** The content offset of each chunk. */
+  offsets: number[];
+  /** The first chunk not hashed yet. */
+  next: number;
+  hasher: Hasher | PieceHasher;
+  /** Hash pieces made by the workers, by chunk index, until their turn comes. */
+  pieces: Map<number, Uint8Array>;
+  /** The file object itself once it arrived (stored when the content checks out). */
+  object?: WireObject;
+  tapped: boolean;
+  /** A worker failed to write one of its chunks into the tapped file. */
+  unwritten: boolean;
+}
+
 /**
  * The verifying import: every received object is decoded and hashed against its id (a
  * file object's chunks are hashed as its content) before it is written, and an object is
@@ -39,21 +59,27 @@ const POOL_INFLIGHT_BYTES = 8 * 1024 * 1024;
  * keeps them, and a retry skips them.
  *
  * Blobs are decoded and hashed on worker threads when there are any (the main thread
- * parses, hashes files and writes meanwhile). Whatever refers to other objects (a tree,
- * a commit, a delta) waits until the blobs in flight are settled, so it is checked
+ * parses, joins file hashes and writes meanwhile). A chunk of a file already announced
+ * is hashed there as a piece of the file's hash too, and written into the file when it is
+ * being checked out, so its bytes never come back. Whatever refers to other objects (a
+ * tree, a commit, a delta) waits until the blobs in flight are settled, so it is checked
  * against exactly what was verified, in arrival order.
  */
 export class ObjectImporter {
   private readonly batch: WriteBatch;
   private readonly unflushed = new Set<Oid>();
   private readonly pool: StorePool | undefined;
+  /** Whether workers hash chunks as pieces of their files (needs the native addon). */
+  private readonly inPieces: boolean;
   /** Blobs on the workers, not verified yet. */
   private readonly verifying = new Set<Oid>();
   /** The first verification that failed on a worker; thrown at the next add or finish. */
   private failure: Error | undefined;
   private readonly cache = new BlobCache(CACHE_BYTES);
   /** Files whose content is being hashed as their chunks arrive. */
-  private readonly pendingFiles = new Map<Oid, { file: FileObject; next: number; hasher: Hasher; object?: WireObject; tapped: boolean }>();
+  private readonly pendingFiles = new Map<Oid, PendingFile>();
+  /** Where each chunk not received yet falls in the pending files (for the worker that verifies it). */
+  private readonly chunkUses = new Map<Oid, Array<{ file: Oid; index: number }>>();
   private readonly filesWaitingOn = new Map<Oid, Oid[]>();
   private readonly verifiedFiles = new Set<Oid>();
   /** Deltas waiting for their base, by base id (only when `deferMissingBases`). */
@@ -71,6 +97,7 @@ export class ObjectImporter {
   constructor(private readonly objects: ObjectStore, private readonly opts: { deferMissingBases?: boolean; partial?: boolean; tap?: ContentTap } = {}) {
     this.batch = objects.batch();
     this.pool = StorePool.forStore(objects.dvDir);
+    this.inPieces = this.pool !== undefined && canHashInPieces();
   }
 
   /** True when the object is stored or verified and queued. */
@@ -104,18 +131,54 @@ export class ObjectImporter {
   }
 
   private verifyOnWorker(pool: StorePool, o: WireObject): void {
+    const uses = this.takeUses(o.id);
+    const first = uses[0] && this.pendingFiles.get(uses[0].file)!;
+    const size = first ? first.file.chunks[uses[0]!.index]!.size : undefined;
+    const places: ChunkUse[] = uses.map(({ file, index }) => {
+      const v = this.pendingFiles.get(file)!;
+      return { offset: v.offsets[index]!, contentSize: v.file.size, path: v.tapped ? this.opts.tap!.pathOf(file) : undefined };
+    });
+    // Bytes come back only when something here needs them (no file to hash them into, or a tapped blob).
+    const keep = uses.length === 0 || (this.opts.tap?.wants(o.id) ?? false);
     this.verifying.add(o.id);
-    pool.verify(o.id, o.encoding, o.payload, (verified, err) => {
+    pool.verify(o.id, o.encoding, o.payload, { uses: places, size, keep }, (verified, err) => {
       this.verifying.delete(o.id);
       if (this.failure) return;
       try {
         if (err) throw err;
-        // The payload went to the worker and came back: store the one handed back.
-        this.accept({ ...o, payload: verified!.payload }, { kind: 'blob', data: verified!.bytes });
+        this.acceptFromWorker({ ...o, payload: verified!.payload }, verified!, uses);
       } catch (e) {
         this.failure = e as Error;
       }
     });
+  }
+
+  /**
+   * The places in pending files a blob about to be verified fills, taken off the list so
+   * only its worker makes their pieces. A place whose listed size differs from the first's
+   * is left to be checked here (and refused) when its turn comes.
+   */
+  private takeUses(id: Oid): Array<{ file: Oid; index: number }> {
+    const list = this.chunkUses.get(id);
+    if (!list) return [];
+    this.chunkUses.delete(id);
+    const live = list.filter((u) => {
+      const v = this.pendingFiles.get(u.file);
+      return v !== undefined && v.next <= u.index && !v.pieces.has(u.index);
+    });
+    const size = live[0] && this.pendingFiles.get(live[0].file)!.file.chunks[live[0].index]!.size;
+    return live.filter((u) => this.pendingFiles.get(u.file)!.file.chunks[u.index]!.size === size);
+  }
+
+  private acceptFromWorker(o: WireObject, verified: VerifiedBlob, uses: Array<{ file: Oid; index: number }>): void {
+    uses.forEach((u, i) => {
+      const v = this.pendingFiles.get(u.file);
+      if (!v) return;
+      v.pieces.set(u.index, verified.pieces![i]!);
+      if (verified.unwritten![i]) v.unwritten = true;
+    });
+    this.acceptBlob(o, verified.bytes);
+    for (const file of new Set(uses.map((u) => u.file))) this.advanceFile(file);
   }
 
   /** Waits until every blob handed to the workers is verified and queued (or one failed). */
@@ -141,15 +204,11 @@ export class ObjectImporter {
         return base;
       }
     }
-    this.verifyAndQueue(o);
+    this.accept(o, verifyPayload(o.id, o, (base) => this.blobBytes(base)));
     return undefined;
   }
 
-  private verifyAndQueue(o: WireObject): void {
-    this.accept(o, verifyPayload(o.id, o, (base) => this.blobBytes(base)));
-  }
-
-  /** Queues an object whose payload was verified (here or on a worker), and what waited for it. */
+  /** Queues an object whose payload was verified here, and what waited for it. */
   private accept(o: WireObject, obj: DecodedObject): void {
     if (obj.kind === 'file') {
       // Stored once its content hashed right: at once if every chunk is held, else as they arrive.
@@ -157,23 +216,30 @@ export class ObjectImporter {
       return;
     }
     if (obj.kind === 'blob') {
-      this.cache.remember(o.id, obj.data);
-      const tap = this.opts.tap;
-      if (tap?.wants(o.id)) { tap.start(o.id); tap.write(o.id, obj.data); tap.end(o.id, true); }
-    } else {
-      for (const l of objectLinks(o.id, obj)) {
-        if (!l.weak && !(this.opts.partial && l.expect === 'content') && !this.holds(l.id)) {
-          throw new CorruptObjectError(`object ${o.id} arrived before ${l.id} (${l.from}), which it needs`, { data: { id: o.id, missing: l.id } });
-        }
+      this.acceptBlob(o, obj.data);
+      return;
+    }
+    for (const l of objectLinks(o.id, obj)) {
+      if (!l.weak && !(this.opts.partial && l.expect === 'content') && !this.holds(l.id)) {
+        throw new CorruptObjectError(`object ${o.id} arrived before ${l.id} (${l.from}), which it needs`, { data: { id: o.id, missing: l.id } });
       }
     }
     this.queue(o);
-    if (obj.kind === 'blob') {
-      const files = this.filesWaitingOn.get(o.id);
-      if (files) {
-        this.filesWaitingOn.delete(o.id);
-        for (const f of files) this.advanceFile(f, o.id, obj.data);
-      }
+  }
+
+  /** Queues a verified blob (`data`: its bytes, when they came back) and moves on what waited for it. */
+  private acceptBlob(o: WireObject, data: Uint8Array | undefined): void {
+    if (data) {
+      this.cache.remember(o.id, data);
+      const tap = this.opts.tap;
+      if (tap?.wants(o.id)) { tap.start(o.id); tap.write(o.id, data, 0); tap.end(o.id, true); }
+    }
+    this.chunkUses.delete(o.id);
+    this.queue(o);
+    const files = this.filesWaitingOn.get(o.id);
+    if (files) {
+      this.filesWaitingOn.delete(o.id);
+      for (const f of files) this.advanceFile(f, o.id, data);
     }
     const waiting = this.waiting.get(o.id);
     if (waiting) {
@@ -205,35 +271,62 @@ export class ObjectImporter {
     if (pending) { pending.object ??= o; return; }
     const tapped = this.opts.tap?.wants(id) ?? false;
     if (tapped) this.opts.tap!.start(id);
-    this.pendingFiles.set(id, { file, next: 0, hasher: createHasher(), object: o, tapped });
+    const offsets: number[] = [];
+    let at = 0;
+    for (const c of file.chunks) { offsets.push(at); at += c.size; }
+    this.pendingFiles.set(id, {
+      file, offsets, next: 0, hasher: this.inPieces ? createPieceHasher() : createHasher(), pieces: new Map(), object: o, tapped, unwritten: false,
+    });
+    if (this.inPieces) {
+      file.chunks.forEach((c, index) => {
+        if (this.holds(c.id) || this.verifying.has(c.id)) return;
+        const list = this.chunkUses.get(c.id);
+        if (list) list.push({ file: id, index });
+        else this.chunkUses.set(c.id, [{ file: id, index }]);
+      });
+    }
     this.advanceFile(id);
   }
 
+  /**
+   * Hashes a pending file's chunks from where it stopped, in order: a piece a worker made,
+   * or the bytes of a chunk held here (`arrived`, when it just came with id `arrivedId`).
+   * Stops at the first chunk not here yet; finishes the file when all are hashed.
+   */
   private advanceFile(id: Oid, arrivedId?: Oid, arrived?: Uint8Array): void {
-    const v = this.pendingFiles.get(id)!;
+    const v = this.pendingFiles.get(id);
+    if (!v) return;
+    const tap = v.tapped ? this.opts.tap! : undefined;
     while (v.next < v.file.chunks.length) {
       const c = v.file.chunks[v.next]!;
+      const piece = v.pieces.get(v.next);
+      if (piece) {
+        v.pieces.delete(v.next);
+        (v.hasher as PieceHasher).add(piece);
+        v.next++;
+        continue;
+      }
       let bytes: Uint8Array;
-      if (arrived && c.id === arrivedId) { bytes = arrived; arrived = undefined; }
-      else if (this.holds(c.id)) bytes = this.blobBytes(c.id);
+      if (arrived && c.id === arrivedId) bytes = arrived;
+      else if (this.holds(c.id) && !this.verifying.has(c.id)) bytes = this.blobBytes(c.id);
       else {
         const list = this.filesWaitingOn.get(c.id) ?? [];
-        list.push(id);
+        if (!list.includes(id)) list.push(id);
         this.filesWaitingOn.set(c.id, list);
         return;
       }
       if (bytes.length !== c.size) {
         this.pendingFiles.delete(id);
-        if (v.tapped) this.opts.tap!.end(id, false);
+        tap?.end(id, false);
         throw new CorruptObjectError(`object ${c.id} has the wrong size for file ${id}`, { data: { id: c.id, file: id } });
       }
       v.hasher.update(bytes);
-      if (v.tapped) this.opts.tap!.write(id, bytes);
+      tap?.write(id, bytes, v.offsets[v.next]!);
       v.next++;
     }
     this.pendingFiles.delete(id);
     const actual = v.hasher.digest();
-    if (v.tapped) this.opts.tap!.end(id, actual === id);
+    tap?.end(id, actual === id && !v.unwritten);
     if (actual !== id) throw new CorruptObjectError(`object ${id} is corrupt: its content hashes to ${actual}`, { data: { id, actual } });
     this.verifiedFiles.add(id);
     if (v.object) this.queue(v.object);

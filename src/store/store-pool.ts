@@ -5,19 +5,39 @@ import { errorFromThread, startWorker, threadSetting, wholeBuffer, type ThreadEr
 import type { EncodedPayload } from './record.js';
 
 /**
+ * Where a verified blob's bytes belong in a file being received: the chunk at `offset`
+ * of content `contentSize` bytes long. The worker hashes the piece of the file's hash it
+ * makes (native/hash_pieces.c) and, with `path`, writes the bytes there at `offset`.
+ */
+export interface ChunkUse { offset: number; contentSize: number; path?: string }
+
+/** What verifying a received blob asks for beyond the check itself. */
+export interface VerifyRequest {
+  /** The places in files being received that this blob fills (its size is then `size`). */
+  uses?: ChunkUse[];
+  size?: number;
+  /** Hand the bytes back (always, without uses). */
+  keep?: boolean;
+}
+
+/**
  * A job for a worker: compress and delta-encode one chunk against candidate bases, or
  * decode one received blob payload and check it against its id.
  */
 export type PoolJob =
   | { seq: number; op: 'encode'; bytes: Uint8Array; baseIds: readonly Oid[] }
-  | { seq: number; op: 'verify'; id: Oid; encoding: number; payload: Uint8Array };
+  | ({ seq: number; op: 'verify'; id: Oid; encoding: number; payload: Uint8Array } & VerifyRequest);
+
 /**
- * A worker's answer for one job: the encoded payload, the verified bytes (with the
- * payload, which moved to the worker and moves back), or why verifying failed.
+ * A verified blob: its payload (which moved to the worker and moves back), its bytes when
+ * kept, and for each use its hash piece and whether writing it out failed.
  */
+export interface VerifiedBlob { payload: Uint8Array; bytes?: Uint8Array; pieces?: Uint8Array[]; unwritten?: boolean[] }
+
+/** A worker's answer for one job: the encoded payload, the verified blob, or why verifying failed. */
 export type PoolResult =
   | { seq: number; encoding: number; payload: Uint8Array }
-  | { seq: number; bytes: Uint8Array; payload: Uint8Array }
+  | ({ seq: number; verified: true } & VerifiedBlob)
   | { seq: number; error: ThreadError };
 /** A worker's answer when a batch failed as a whole (a damaged delta base, say). */
 export interface PoolFailure { failed: ThreadError }
@@ -99,14 +119,15 @@ export class StorePool {
 
   /**
    * Queues a received blob payload (raw or compressed, not a delta) to be decoded and
-   * hashed against `id`. `done` runs on the main thread with the verified bytes and the
-   * payload, or with the CorruptObjectError that says why they are not; a bad object fails
-   * only its own job. A payload that is the whole of its buffer moves to the worker and
-   * back instead of being copied: the caller must use the one `done` hands back.
+   * hashed against `id`, and for each of `req.uses` hashed and written as part of its
+   * file. `done` runs on the main thread with the verified blob, or with the
+   * CorruptObjectError that says why it is not; a bad object fails only its own job. A
+   * payload that is the whole of its buffer moves to the worker and back instead of being
+   * copied: the caller must use the one `done` hands back.
    */
-  verify(id: Oid, encoding: number, payload: Uint8Array, done: (result: { bytes: Uint8Array; payload: Uint8Array } | undefined, err?: DvError) => void): void {
-    this.submit({ seq: 0, op: 'verify', id, encoding, payload }, payload.length, wholeBuffer(payload), (r) => {
-      if ('bytes' in r) done(r);
+  verify(id: Oid, encoding: number, payload: Uint8Array, req: VerifyRequest, done: (result: VerifiedBlob | undefined, err?: DvError) => void): void {
+    this.submit({ seq: 0, op: 'verify', id, encoding, payload, ...req }, payload.length, wholeBuffer(payload), (r) => {
+      if ('verified' in r) done(r);
       // A received object that fails is the sender's problem: no advice to check this store.
       else if ('error' in r) done(undefined, errorFromThread(r.error, 'verifying failed') as DvError);
     });

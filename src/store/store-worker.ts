@@ -3,17 +3,20 @@
  * delta bases, which the worker reads from the store itself (so the main thread neither
  * decodes nor copies them), answered with the encoded payloads; it runs the same
  * `encodeBlob` as the main thread, so threaded and unthreaded stores are identical.
- * Verify jobs: a received blob payload, answered with its bytes once they hash to its id.
+ * Verify jobs: a received blob payload, answered with its bytes once they hash to its id;
+ * or, for a chunk of files being received, with the pieces of those files' hashes, the
+ * bytes written into the files and kept only when asked for.
  */
+import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Oid } from '../hash/index.js';
+import { hashPiece, type Oid } from '../hash/index.js';
 import { CorruptObjectError } from '../errors/index.js';
-import { encodeBlob, type DeltaBase } from './record.js';
-import { verifyPayload } from './verify-payload.js';
+import { decodePayloadInto, encodeBlob, ENCODING_DELTA, type DeltaBase } from './record.js';
+import { checkEncoding, verifyObjectBytes, verifyPayload } from './verify-payload.js';
 import { openStoreEnv } from './environment.js';
 import { ObjectStore } from './object-store.js';
 import type { PoolFailure, PoolJob, PoolResult } from './store-pool.js';
-import { errorForThread, wholeBuffer } from '../util/index.js';
+import { errorForThread, wholeBuffer, writeFully } from '../util/index.js';
 
 /** Neighbouring chunks share candidate bases; a few recent ones cover the overlap. */
 const BASE_CACHE_SIZE = 8;
@@ -38,20 +41,63 @@ function verifyBlob(id: Oid, encoding: number, payload: Uint8Array): Uint8Array 
   return (obj as { data: Uint8Array }).data;
 }
 
+/** Where chunks of files are decoded (reused: their bytes go to the files, not back). */
+let scratch = Buffer.alloc(0);
+
+/**
+ * A chunk of files being received: decoded into the scratch buffer, checked against its
+ * id and size, then per use hashed as a piece of its file and written into it (a failed
+ * write is reported, not thrown: the file is then checked out from the store instead).
+ * `open` keeps the batch's file descriptors.
+ */
+function verifyChunk(job: Extract<PoolJob, { op: 'verify' }>, open: Map<string, number>): { bytes: Uint8Array; pieces: Uint8Array[]; unwritten: boolean[] } {
+  checkEncoding(job.id, 'blob', job.encoding);
+  if (job.encoding === ENCODING_DELTA) throw new CorruptObjectError(`object ${job.id} is a delta, which is verified where its base is held`, { data: { id: job.id } });
+  const size = job.size!;
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, 1024 * 1024));
+  const bytes = scratch.subarray(0, size);
+  if (decodePayloadInto(job.encoding, job.payload, job.id, bytes) !== size) {
+    throw new CorruptObjectError(`object ${job.id} has the wrong size for the file that lists it`, { data: { id: job.id } });
+  }
+  verifyObjectBytes(job.id, bytes);
+  const uses = job.uses!;
+  const unwritten = uses.map((u) => {
+    if (!u.path) return false;
+    try {
+      let fd = open.get(u.path);
+      if (fd === undefined) open.set(u.path, fd = fs.openSync(u.path, 'r+'));
+      writeFully(fd, bytes, u.offset);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  return { bytes, pieces: uses.map((u) => hashPiece(bytes, u.offset, u.contentSize)), unwritten };
+}
 
 parentPort!.on('message', (jobs: PoolJob[]) => {
   const transfer: ArrayBuffer[] = [];
+  const open = new Map<string, number>();
   try {
     const results: PoolResult[] = jobs.map((job) => {
       if (job.op === 'verify') {
         try {
+          if (job.uses?.length) {
+            const { bytes, pieces, unwritten } = verifyChunk(job, open);
+            const kept = job.keep ? new Uint8Array(bytes) : undefined;
+            for (const b of [job.payload, kept]) {
+              const whole = b && wholeBuffer(b);
+              if (whole && !transfer.includes(whole)) transfer.push(whole);
+            }
+            return { seq: job.seq, verified: true, payload: job.payload, bytes: kept, pieces, unwritten };
+          }
           const bytes = verifyBlob(job.id, job.encoding, job.payload);
           // Both move back rather than being copied (a raw payload is its own bytes: one buffer).
           for (const b of [bytes, job.payload]) {
             const whole = wholeBuffer(b);
             if (whole && !transfer.includes(whole)) transfer.push(whole);
           }
-          return { seq: job.seq, bytes, payload: job.payload };
+          return { seq: job.seq, verified: true, bytes, payload: job.payload };
         } catch (err) {
           return { seq: job.seq, error: errorForThread(err) };
         }
@@ -60,6 +106,8 @@ parentPort!.on('message', (jobs: PoolJob[]) => {
       const p = encodeBlob(job.bytes, bases);
       return { seq: job.seq, encoding: p.encoding, payload: p.payload };
     });
+    for (const fd of open.values()) fs.closeSync(fd);
+    open.clear();
     try {
       parentPort!.postMessage(results, transfer);
     } catch {
@@ -67,6 +115,7 @@ parentPort!.on('message', (jobs: PoolJob[]) => {
       parentPort!.postMessage(results);
     }
   } catch (err) {
+    for (const fd of open.values()) fs.closeSync(fd);
     parentPort!.postMessage({ failed: errorForThread(err) } satisfies PoolFailure);
   }
 });

@@ -19,9 +19,7 @@ export function verifyObjectBytes(id: Oid, bytes: Uint8Array): void {
  */
 export function verifyPayload(id: Oid, stored: EncodedPayload, readBase: (base: Oid, of: Oid) => Uint8Array): DecodedObject {
   const { kind, encoding } = stored;
-  if (encoding !== ENCODING_RAW && encoding !== ENCODING_ZSTD && !(encoding === ENCODING_DELTA && kind === 'blob')) {
-    throw new CorruptObjectError(`object ${id} has an invalid encoding ${encoding} for a ${kind}`, { data: { id, encoding } });
-  }
+  checkEncoding(id, kind, encoding);
   const bytes = decodePayload(encoding, stored.payload, id, (base) => readBase(oidFromBytes(base), id));
   if (kind !== 'file') verifyObjectBytes(id, bytes);
   let obj: DecodedObject;
@@ -35,6 +33,13 @@ export function verifyPayload(id: Oid, stored: EncodedPayload, readBase: (base: 
     if (total !== obj.file.size) throw new CorruptObjectError(`object ${id} is corrupt: chunk sizes do not add up`, { data: { id } });
   }
   return obj;
+}
+
+/** Refuses any encoding but the three stored ones, and deltas of anything but blobs. */
+export function checkEncoding(id: Oid, kind: EncodedPayload['kind'], encoding: number): void {
+  if (encoding !== ENCODING_RAW && encoding !== ENCODING_ZSTD && !(encoding === ENCODING_DELTA && kind === 'blob')) {
+    throw new CorruptObjectError(`object ${id} has an invalid encoding ${encoding} for a ${kind}`, { data: { id, encoding } });
+  }
 }
 
 /**

@@ -10,8 +10,8 @@ import { writeFully } from '../util/index.js';
  */
 const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 
-/** A file being written: its descriptor, where the next bytes go, writes in flight, and how it ends. */
-interface OpenFile { fd: number; position: number; pending: number; failed: boolean; ended?: boolean; verified?: boolean }
+/** A file being written: its descriptor, writes in flight, and how it ends. */
+interface OpenFile { fd: number; pending: number; failed: boolean; ended?: boolean; verified?: boolean }
 
 /**
  * File content written out while it was being received and verified (a clone writes
@@ -35,7 +35,7 @@ export class PreparedContent {
   start(id: Oid): void {
     if (this.open.has(id) || this.ready.has(id)) return;
     if (!this.made) { fs.mkdirSync(this.dir, { recursive: true }); this.made = true; }
-    this.open.set(id, { fd: fs.openSync(this.pathOf(id), 'w'), position: 0, pending: 0, failed: false });
+    this.open.set(id, { fd: fs.openSync(this.pathOf(id), 'w'), pending: 0, failed: false });
   }
 
   /** True when verified content for `id` is ready to be taken. */
@@ -44,15 +44,14 @@ export class PreparedContent {
   }
 
   /**
-   * Appends the next verified-so-far bytes of `id`'s content. The write is positioned and
-   * runs on libuv's threads, so the caller goes on receiving while the disk works; `bytes`
-   * must not change afterwards. With too much in flight it is written at once instead.
+   * Writes bytes of `id`'s content at `position` (other threads may write other parts of
+   * the file at `pathOf(id)` meanwhile). The write runs on libuv's threads, so the caller
+   * goes on receiving while the disk works; `bytes` must not change afterwards. With too
+   * much in flight it is written at once instead.
    */
-  write(id: Oid, bytes: Uint8Array): void {
+  write(id: Oid, bytes: Uint8Array, position: number): void {
     const f = this.open.get(id);
     if (f === undefined || f.failed || f.ended) return;
-    const position = f.position;
-    f.position += bytes.length;
     if (this.pendingBytes >= MAX_PENDING_BYTES) {
       try {
         writeFully(f.fd, bytes, position);
@@ -142,7 +141,8 @@ export class PreparedContent {
     if (this.made) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private pathOf(id: Oid): string {
+  /** Where `id`'s content is written. */
+  pathOf(id: Oid): string {
     return path.join(this.dir, id);
   }
 }

@@ -15,7 +15,7 @@ function pieces(n: number, size: number): Buffer[] {
   return Array.from({ length: n }, () => crypto.randomBytes(size));
 }
 
-test('prepared files written in the background hold exactly their pieces, in order, once settled', async () => {
+test('prepared files written in the background hold exactly their pieces at their positions, once settled', async () => {
   const dir = path.join(tmpDir(), 'prep');
   const prepared = new PreparedContent(dir);
   // 48 MiB: more than may be in flight, so some pieces are written at once and some in the background.
@@ -23,9 +23,11 @@ test('prepared files written in the background hold exactly their pieces, in ord
   const b = pieces(3, 1000);
   prepared.start(ID_A);
   prepared.start(ID_B);
-  for (let i = 0; i < a.length; i++) {
-    prepared.write(ID_A, a[i]!);
-    if (i < b.length) prepared.write(ID_B, b[i]!);
+  // Pieces arrive in any order (workers verify them in parallel): odd ones first, then even.
+  const order = [...a.keys()].sort((x, y) => (x % 2) - (y % 2) || x - y).reverse();
+  for (const [k, i] of order.entries()) {
+    prepared.write(ID_A, a[i]!, i * 256 * 1024);
+    if (k < b.length) prepared.write(ID_B, b[k]!, k * 1000);
   }
   prepared.end(ID_B, false);
   prepared.end(ID_A, true);
@@ -44,10 +46,10 @@ test('a file not ended yet does not hold settling up, and dispose with writes in
   const dir = path.join(tmpDir(), 'prep');
   const prepared = new PreparedContent(dir);
   prepared.start(ID_A);
-  prepared.write(ID_A, crypto.randomBytes(1 << 20));
+  prepared.write(ID_A, crypto.randomBytes(1 << 20), 0);
   await prepared.settled();
   assert.equal(prepared.has(ID_A), false);
-  for (const p of pieces(16, 1 << 20)) prepared.write(ID_A, p);
+  for (const [i, p] of pieces(16, 1 << 20).entries()) prepared.write(ID_A, p, (i + 1) << 20);
   prepared.dispose();
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.equal(fs.existsSync(dir), false);
