@@ -251,7 +251,11 @@ export class ObjectImporter {
   private queue(o: WireObject): void {
     this.batch.putPayload(oidToBytes(o.id), { kind: o.kind, encoding: o.encoding, payload: o.payload });
     this.unflushed.add(o.id);
-    if (Date.now() - this.lastCommit >= COMMIT_INTERVAL_MS) this.commit();
+    if (Date.now() - this.lastCommit >= COMMIT_INTERVAL_MS) {
+      // The disk works while verifying goes on; what is in flight stays in `unflushed` until a commit here.
+      this.batch.commitInBackground(true);
+      this.lastCommit = Date.now();
+    }
     this.stored++;
     this.storedBytes += o.payload.length;
   }
@@ -367,7 +371,7 @@ export class ObjectImporter {
   private blobBytes(id: Oid): Uint8Array {
     const cached = this.cache.get(id);
     if (cached) return cached;
-    if (this.unflushed.has(id)) this.commit();
+    if (this.unflushed.has(id) && !this.objects.has(id)) this.commit();
     return this.objects.readDeltaBase(id, id);
   }
 }

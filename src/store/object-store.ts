@@ -251,9 +251,17 @@ export class ObjectStore {
  * locators, like inline objects, become visible only when `flush` commits, after the
  * pack bytes are on disk. Objects already stored are skipped.
  */
+/** A commit whose pack bytes are being flushed in the background, its entries written after. */
+interface CommitInFlight { items: Array<[Buffer, Buffer]>; keys: Set<string>; taken: boolean }
+
 export class WriteBatch {
   private pending: Array<[Buffer, Buffer]> = [];
-  private readonly pendingKeys = new Set<string>();
+  private pendingKeys = new Set<string>();
+  private inFlight: CommitInFlight | undefined;
+  /** Why a background commit failed; thrown by the next add or commit. */
+  private backgroundFailure: Error | undefined;
+  /** Commits due by size go to the background (see commitInBackground). */
+  private backgroundCommits = false;
   private bytes = 0;
   private pack: PackWriter | null = null;
   private pool: StorePool | undefined;
@@ -352,7 +360,8 @@ export class WriteBatch {
   }
 
   private known(key: Buffer): boolean {
-    return this.pendingKeys.has(key.toString('hex')) || this.env.objects.doesExist(key);
+    const hex = key.toString('hex');
+    return this.pendingKeys.has(hex) || this.inFlight?.keys.has(hex) === true || this.env.objects.doesExist(key);
   }
 
   private add(key: Buffer, p: EncodedPayload, content: boolean): void {
@@ -371,7 +380,42 @@ export class WriteBatch {
     // With encodes in flight a commit waits for them (`relieve`), so a file object never
     // becomes visible before the chunks it lists.
     if (this.pool) this.commitDue = true;
+    else if (this.backgroundCommits) this.commitInBackground();
     else this.commit();
+  }
+
+  /**
+   * Makes everything added so far durable and visible without waiting for the disk: the
+   * pack bytes are flushed on a libuv thread and the entries written once they are on
+   * disk, while adding goes on (a receiver keeps verifying meanwhile). One such commit is
+   * in flight at a time; a second, `commitPending` or `flush` finishes it at once instead.
+   * With `always`, later commits due by size go this way too.
+   */
+  commitInBackground(always = false): void {
+    this.backgroundCommits ||= always;
+    this.checkBackground();
+    if (this.pending.length === 0) return;
+    if (this.inFlight || !this.pack) { this.commit(); return; }
+    const flight: CommitInFlight = { items: this.pending, keys: this.pendingKeys, taken: false };
+    this.pending = [];
+    this.pendingKeys = new Set();
+    this.bytes = 0;
+    this.inFlight = flight;
+    this.pack.syncInBackground((err) => {
+      if (flight.taken) return;
+      flight.taken = true;
+      this.inFlight = undefined;
+      try {
+        if (err) throw err;
+        this.writeEntries(flight.items);
+      } catch (e) {
+        this.backgroundFailure = e as Error;
+      }
+    });
+  }
+
+  private checkBackground(): void {
+    if (this.backgroundFailure) throw this.backgroundFailure;
   }
 
   /** Makes everything added so far durable and visible, keeping the pack file open for more. */
@@ -388,13 +432,21 @@ export class WriteBatch {
   }
 
   private commit(): void {
-    if (this.pending.length === 0) return;
+    this.checkBackground();
+    const flight = this.inFlight;
+    if (this.pending.length === 0 && !flight) return;
     this.pack?.sync();
-    const items = this.pending;
+    // A background commit not finished yet is finished here, in the same transaction.
+    const items = flight ? [...flight.items, ...this.pending] : this.pending;
+    if (flight) { flight.taken = true; this.inFlight = undefined; }
     this.pending = [];
     this.pendingKeys.clear();
     this.commitDue = false;
     this.bytes = 0;
+    this.writeEntries(items);
+  }
+
+  private writeEntries(items: Array<[Buffer, Buffer]>): void {
     this.env.root.transactionSync(() => {
       for (const [k, v] of items) {
         this.env.objects.putSync(k, v);

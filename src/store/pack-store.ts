@@ -33,14 +33,16 @@ export function listPacks(dvDir: string): number[] {
 /**
  * Appends payloads to pack files owned by this writer. Each writer allocates fresh pack
  * numbers in an LMDB transaction, so concurrent processes never append to the same file.
- * `sync` writes out and makes durable the appended bytes before the caller records their
- * locations.
+ * `sync` (or `syncInBackground`) writes out and makes durable the appended bytes before
+ * the caller records their locations.
  */
 export class PackWriter {
   private fd: number | null = null;
   private pack = -1;
   private offset = 0;
-  private dirty = false;
+  /** Payloads appended, and how many of the first of them are known to be on disk. */
+  private appended = 0;
+  private durable = 0;
   /** Appended bytes not written yet: they start at `offset - staged`. */
   private readonly stage = Buffer.allocUnsafe(STAGE_BYTES);
   private staged = 0;
@@ -61,15 +63,30 @@ export class PackWriter {
     }
     const loc = { pack: this.pack, offset: this.offset, length: payload.length };
     this.offset += payload.length;
-    this.dirty = true;
+    this.appended++;
     return loc;
   }
 
   /** Writes out and flushes appended bytes to disk. */
   sync(): void {
     this.writeStaged();
-    if (this.fd !== null && this.dirty) fs.fdatasyncSync(this.fd);
-    this.dirty = false;
+    if (this.fd !== null && this.durable < this.appended) fs.fdatasyncSync(this.fd);
+    this.durable = this.appended;
+  }
+
+  /**
+   * Writes out the appended bytes and flushes them to disk on a libuv thread; `done` runs
+   * once everything appended before this call is durable (appending may go on meanwhile).
+   * A `sync` or `close` in between flushes them itself.
+   */
+  syncInBackground(done: (err: Error | null) => void): void {
+    this.writeStaged();
+    const upTo = this.appended;
+    if (this.fd === null || this.durable >= upTo) { setImmediate(done, null); return; }
+    fs.fdatasync(this.fd, (err) => {
+      if (!err) this.durable = Math.max(this.durable, upTo);
+      done(err);
+    });
   }
 
   private writeStaged(): void {
