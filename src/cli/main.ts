@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { commands } from './commands/index.js';
 import { reportError } from './output.js';
 import { UsageError } from '../errors/index.js';
+import { packageVersion } from '../util/index.js';
 
 /** Names (and aliases) of the top-level commands, to point a usage hint at the right help. */
 const commandNames = new Set(commands.flatMap((c) => [c.command ?? []].flat().map((n) => String(n).split(' ')[0]!)));
@@ -19,7 +20,7 @@ export async function main(args: string[]): Promise<void> {
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version(false)
+    .version('version', 'Show dv\'s version', `dv ${packageVersion()}`)
     .wrap(Math.min(100, process.stdout.columns || 100))
     .epilogue('Every read command takes --json. Exit codes: 0 success, 1 failure, 2 bad usage.')
     .fail((msg, err) => {

@@ -6,3 +6,4 @@ export * from './glob.js';
 export * from './process.js';
 export * from './worker-script.js';
 export * from './thread-error.js';
+export * from './package-version.js';

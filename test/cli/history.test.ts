@@ -225,6 +225,12 @@ test('every history command has --help with examples', () => {
   }
 });
 
+test('dv --version prints the version in package.json, and --help lists it', () => {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  assert.equal(dvOk(dir, ['--version']), `dv ${pkg.version}\n`);
+  assert.match(dvOk(dir, ['--help']), /--version\s+Show dv's version/);
+});
+
 test('output into a pipe closed early (`dv ls -r | head -1`) ends quietly with exit 0', () => {
   const files: Record<string, string> = {};
   for (let i = 0; i < 3000; i++) files[`many/f${String(i).padStart(5, '0')}.txt`] = `row ${i}\n`;
