@@ -10,6 +10,10 @@ const commandNames = new Set(commands.flatMap((c) => [c.command ?? []].flat().ma
 /** Entry point: parses argv, runs one command, sets the exit code. Only cli/ prints or exits. */
 export async function main(args: string[]): Promise<void> {
   ignoreClosedStdout();
+  if (args.length === 1 && args[0] === '--version') {
+    process.stdout.write(`dv ${packageVersion()}\n`);
+    return;
+  }
   const parser = yargs(args)
     .scriptName('dv')
     .usage('dv <command> [options]\n\nContent-addressed version control for data.')
@@ -20,9 +24,10 @@ export async function main(args: string[]): Promise<void> {
     .recommendCommands()
     .help()
     .alias('h', 'help')
-    .version('version', 'Show dv\'s version', `dv ${packageVersion()}`)
+    // `--version` is an option of `dv source` (a version tag); dv's own is answered above.
+    .version(false)
     .wrap(Math.min(100, process.stdout.columns || 100))
-    .epilogue('Every read command takes --json. Exit codes: 0 success, 1 failure, 2 bad usage.')
+    .epilogue('Every read command takes --json. Exit codes: 0 success, 1 failure, 2 bad usage. `dv --version` prints the version.')
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);
     });

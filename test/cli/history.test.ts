@@ -225,10 +225,13 @@ test('every history command has --help with examples', () => {
   }
 });
 
-test('dv --version prints the version in package.json, and --help lists it', () => {
+test('dv --version prints the version in package.json, and --help says so', () => {
   const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  assert.equal(dvOk(dir, ['--version']), `dv ${pkg.version}\n`);
-  assert.match(dvOk(dir, ['--help']), /--version\s+Show dv's version/);
+  const r = dv(dir, ['--version']);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, `dv ${pkg.version}\n`);
+  assert.equal(r.stderr, '', 'no warning beside it');
+  assert.match(dvOk(dir, ['--help']), /`dv --version`\s+prints the version/);
 });
 
 test('output into a pipe closed early (`dv ls -r | head -1`) ends quietly with exit 0', () => {
