@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { findAbovePackageCode } from '../util/package-version.js';
 
 /** The native addon's functions (native/dv_native.c); each has a JavaScript twin. */
 export interface NativeAddon {
@@ -50,23 +50,18 @@ let loaded: NativeAddon | null | undefined;
 
 /**
  * The addon built on install, or undefined when it was not built or `DV_NATIVE=0` asks
- * for the JavaScript versions. It sits in the package root's build/Release, found by
- * walking up from this module (src/native, dist/native or the dist/ bundle).
+ * for the JavaScript versions. It sits in the package root's build/Release.
  */
 export function nativeAddon(): NativeAddon | undefined {
   if (loaded !== undefined) return loaded ?? undefined;
   loaded = null;
   if (process.env.DV_NATIVE === '0') return undefined;
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; up < 4; up++, dir = path.dirname(dir)) {
-    const file = path.join(dir, ADDON_PATH);
-    if (!fs.existsSync(file)) continue;
-    try {
-      loaded = createRequire(import.meta.url)(file) as NativeAddon;
-    } catch {
-      loaded = null; // built for another Node, say: the JavaScript versions serve
-    }
-    break;
+  const root = findAbovePackageCode((dir) => fs.existsSync(path.join(dir, ADDON_PATH)));
+  if (root === undefined) return undefined;
+  try {
+    loaded = createRequire(import.meta.url)(path.join(root, ADDON_PATH)) as NativeAddon;
+  } catch {
+    loaded = null; // built for another Node, say: the JavaScript versions serve
   }
   return loaded ?? undefined;
 }

@@ -95,7 +95,8 @@ export class ObjectImporter {
    * (a partial clone fetches content when a checkout needs it).
    */
   constructor(private readonly objects: ObjectStore, private readonly opts: { deferMissingBases?: boolean; partial?: boolean; tap?: ContentTap } = {}) {
-    this.batch = objects.batch();
+    // The disk works while verifying goes on; what is in flight stays in `unflushed` until a commit here.
+    this.batch = objects.batch({ backgroundCommits: true });
     this.pool = StorePool.forStore(objects.dvDir);
     this.inPieces = this.pool !== undefined && canHashInPieces();
   }
@@ -131,9 +132,7 @@ export class ObjectImporter {
   }
 
   private verifyOnWorker(pool: StorePool, o: WireObject): void {
-    const uses = this.takeUses(o.id);
-    const first = uses[0] && this.pendingFiles.get(uses[0].file)!;
-    const size = first ? first.file.chunks[uses[0]!.index]!.size : undefined;
+    const { uses, size } = this.takeUses(o.id);
     const places: ChunkUse[] = uses.map(({ file, index }) => {
       const v = this.pendingFiles.get(file)!;
       return { offset: v.offsets[index]!, contentSize: v.file.size, path: v.tapped ? this.opts.tap!.pathOf(file) : undefined };
@@ -154,20 +153,21 @@ export class ObjectImporter {
   }
 
   /**
-   * The places in pending files a blob about to be verified fills, taken off the list so
-   * only its worker makes their pieces. A place whose listed size differs from the first's
-   * is left to be checked here (and refused) when its turn comes.
+   * The places in pending files a blob about to be verified fills, and the size they list
+   * for it, taken off the list so only its worker makes their pieces. A place whose listed
+   * size differs from the first's is left to be checked here (and refused) when its turn comes.
    */
-  private takeUses(id: Oid): Array<{ file: Oid; index: number }> {
+  private takeUses(id: Oid): { uses: Array<{ file: Oid; index: number }>; size?: number } {
     const list = this.chunkUses.get(id);
-    if (!list) return [];
+    if (!list) return { uses: [] };
     this.chunkUses.delete(id);
     const live = list.filter((u) => {
       const v = this.pendingFiles.get(u.file);
       return v !== undefined && v.next <= u.index && !v.pieces.has(u.index);
     });
-    const size = live[0] && this.pendingFiles.get(live[0].file)!.file.chunks[live[0].index]!.size;
-    return live.filter((u) => this.pendingFiles.get(u.file)!.file.chunks[u.index]!.size === size);
+    const sizeAt = (u: { file: Oid; index: number }) => this.pendingFiles.get(u.file)!.file.chunks[u.index]!.size;
+    const size = live[0] && sizeAt(live[0]);
+    return { uses: live.filter((u) => sizeAt(u) === size), size };
   }
 
   private acceptFromWorker(o: WireObject, verified: VerifiedBlob, uses: Array<{ file: Oid; index: number }>): void {
@@ -252,8 +252,7 @@ export class ObjectImporter {
     this.batch.putPayload(oidToBytes(o.id), { kind: o.kind, encoding: o.encoding, payload: o.payload });
     this.unflushed.add(o.id);
     if (Date.now() - this.lastCommit >= COMMIT_INTERVAL_MS) {
-      // The disk works while verifying goes on; what is in flight stays in `unflushed` until a commit here.
-      this.batch.commitInBackground(true);
+      this.batch.commitInBackground();
       this.lastCommit = Date.now();
     }
     this.stored++;

@@ -225,8 +225,9 @@ export class ObjectStore {
   }
 
   /** Starts a batch of writes committed together. */
-  batch(): WriteBatch {
-    return new WriteBatch(this.env, this.dvDir, (id) => this.deltaBase(id));
+  /** A write batch; with `backgroundCommits`, the commits it makes itself do not wait for the disk (see WriteBatch.commitInBackground). */
+  batch(opts: { backgroundCommits?: boolean } = {}): WriteBatch {
+    return new WriteBatch(this.env, this.dvDir, (id) => this.deltaBase(id), opts.backgroundCommits ?? false);
   }
 
   /** Writes one structured object and returns its id. */
@@ -245,23 +246,21 @@ export class ObjectStore {
   }
 }
 
+/** A commit whose pack bytes are being flushed in the background, its entries written after. */
+interface CommitInFlight { items: Array<[Buffer, Buffer]>; keys: Set<string>; taken: boolean }
+
 /**
  * Collects objects and writes them in few LMDB transactions. Content payloads are
  * appended to this batch's own pack file as they come (memory stays flat); their
  * locators, like inline objects, become visible only when `flush` commits, after the
  * pack bytes are on disk. Objects already stored are skipped.
  */
-/** A commit whose pack bytes are being flushed in the background, its entries written after. */
-interface CommitInFlight { items: Array<[Buffer, Buffer]>; keys: Set<string>; taken: boolean }
-
 export class WriteBatch {
   private pending: Array<[Buffer, Buffer]> = [];
   private pendingKeys = new Set<string>();
   private inFlight: CommitInFlight | undefined;
   /** Why a background commit failed; thrown by the next add or commit. */
   private backgroundFailure: Error | undefined;
-  /** Commits due by size go to the background (see commitInBackground). */
-  private backgroundCommits = false;
   private bytes = 0;
   private pack: PackWriter | null = null;
   private pool: StorePool | undefined;
@@ -274,6 +273,8 @@ export class WriteBatch {
     private readonly env: StoreEnv,
     private readonly dvDir: string,
     private readonly readBase: (id: Oid) => DeltaBase | undefined,
+    /** Commits due by size go to the background (see commitInBackground). */
+    private readonly backgroundCommits = false,
   ) {}
 
   /** Adds a structured object (tree, commit, …); returns its id. */
@@ -389,10 +390,8 @@ export class WriteBatch {
    * pack bytes are flushed on a libuv thread and the entries written once they are on
    * disk, while adding goes on (a receiver keeps verifying meanwhile). One such commit is
    * in flight at a time; a second, `commitPending` or `flush` finishes it at once instead.
-   * With `always`, later commits due by size go this way too.
    */
-  commitInBackground(always = false): void {
-    this.backgroundCommits ||= always;
+  commitInBackground(): void {
     this.checkBackground();
     if (this.pending.length === 0) return;
     if (this.inFlight || !this.pack) { this.commit(); return; }

@@ -35,10 +35,21 @@ function readBase(id: Oid): DeltaBase | undefined {
 
 /** The bytes of a received blob, checked against its id (deltas are decoded by the main thread, which holds their bases). */
 function verifyBlob(id: Oid, encoding: number, payload: Uint8Array): Uint8Array {
-  const obj = verifyPayload(id, { kind: 'blob', encoding, payload }, () => {
-    throw new CorruptObjectError(`object ${id} is a delta, which is verified where its base is held`, { data: { id } });
-  });
+  const obj = verifyPayload(id, { kind: 'blob', encoding, payload }, () => { throw deltaHere(id); });
   return (obj as { data: Uint8Array }).data;
+}
+
+/** Deltas never come to a worker: the main thread holds their bases. */
+function deltaHere(id: Oid): CorruptObjectError {
+  return new CorruptObjectError(`object ${id} is a delta, which is verified where its base is held`, { data: { id } });
+}
+
+/** Adds the buffers under `bytes` to `transfer`, so they move back instead of being copied. */
+function moveBack(transfer: ArrayBuffer[], ...bytes: Array<Uint8Array | undefined>): void {
+  for (const b of bytes) {
+    const whole = b && wholeBuffer(b);
+    if (whole && !transfer.includes(whole)) transfer.push(whole);
+  }
 }
 
 /** Where chunks of files are decoded (reused: their bytes go to the files, not back). */
@@ -52,7 +63,7 @@ let scratch = Buffer.alloc(0);
  */
 function verifyChunk(job: Extract<PoolJob, { op: 'verify' }>, open: Map<string, number>): { bytes: Uint8Array; pieces: Uint8Array[]; unwritten: boolean[] } {
   checkEncoding(job.id, 'blob', job.encoding);
-  if (job.encoding === ENCODING_DELTA) throw new CorruptObjectError(`object ${job.id} is a delta, which is verified where its base is held`, { data: { id: job.id } });
+  if (job.encoding === ENCODING_DELTA) throw deltaHere(job.id);
   const size = job.size!;
   if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, 1024 * 1024));
   const bytes = scratch.subarray(0, size);
@@ -85,18 +96,12 @@ parentPort!.on('message', (jobs: PoolJob[]) => {
           if (job.uses?.length) {
             const { bytes, pieces, unwritten } = verifyChunk(job, open);
             const kept = job.keep ? new Uint8Array(bytes) : undefined;
-            for (const b of [job.payload, kept]) {
-              const whole = b && wholeBuffer(b);
-              if (whole && !transfer.includes(whole)) transfer.push(whole);
-            }
+            moveBack(transfer, job.payload, kept);
             return { seq: job.seq, verified: true, payload: job.payload, bytes: kept, pieces, unwritten };
           }
           const bytes = verifyBlob(job.id, job.encoding, job.payload);
-          // Both move back rather than being copied (a raw payload is its own bytes: one buffer).
-          for (const b of [bytes, job.payload]) {
-            const whole = wholeBuffer(b);
-            if (whole && !transfer.includes(whole)) transfer.push(whole);
-          }
+          // A raw payload is its own bytes: one buffer.
+          moveBack(transfer, bytes, job.payload);
           return { seq: job.seq, verified: true, bytes, payload: job.payload };
         } catch (err) {
           return { seq: job.seq, error: errorForThread(err) };
