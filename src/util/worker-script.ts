@@ -4,13 +4,14 @@ import { InternalError } from '../errors/index.js';
 
 /**
  * Starts the worker thread `name` living in src/`folder`/, seen from the module at `from`
- * (its import.meta.url). Its script is next to that module when compiled (dist/`folder`/),
- * in the bundle's `folder`/ subfolder (from dist/dv.cjs), or the TypeScript source when
- * dv runs from source under tsx — whose loader a worker does not inherit, so the worker
- * registers it before importing the source.
+ * (its import.meta.url). From the bundle (dist/dv.cjs) its script is its own bundle beside
+ * it (dist/`name`.cjs), else the compiled module in dist/`folder`/; compiled, it is next to
+ * the module; from source under tsx it is the TypeScript file, and as a worker does not
+ * inherit tsx's loader, the worker registers it before importing the source.
  */
 export function startWorker(from: string, folder: string, name: string, opts: WorkerOptions): Worker {
-  for (const rel of [`./${name}.js`, `./${folder}/${name}.js`]) {
+  const bundled = from.endsWith('.cjs') ? [`./${name}.cjs`] : [];
+  for (const rel of [...bundled, `./${name}.js`, `./${folder}/${name}.js`]) {
     const url = new URL(rel, from);
     if (fs.existsSync(url)) return new Worker(url, opts);
   }
