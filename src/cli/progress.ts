@@ -1,3 +1,6 @@
+import type { TransferEvents } from '../remote/transport.js';
+import { formatBytes } from '../util/index.js';
+
 /** A progress reporter for long work: draws on stderr only when it is a TTY. */
 export interface Progress {
   /** Adds `n` units done. */
@@ -25,4 +28,58 @@ export function startProgress(label: string, total: number, unit: 'bytes' | 'ite
     tick(n) { done += n; draw(false); },
     done() { done = total; draw(true); },
   };
+}
+
+/** A transfer's progress line, told of objects as they move (see TransferEvents). */
+export interface TransferProgress extends TransferEvents {
+  done(): void;
+}
+
+/** How long a transfer runs before its progress line appears (a quick one prints none, as in git). */
+const TRANSFER_PROGRESS_DELAY_MS = 500;
+
+/**
+ * Draws `Receiving objects: 45% (3200/7186), 98.1 MiB | 250.3 MiB/s` on stderr when it is
+ * a TTY: the objects moved of those known to be coming, their payload bytes and the rate.
+ * The line appears once the transfer has run for half a second (`DV_PROGRESS_DELAY_MS`
+ * sets another delay), so quick transfers print none.
+ */
+export function startTransferProgress(label: string, env: NodeJS.ProcessEnv = process.env): TransferProgress {
+  if (!process.stderr.isTTY) return { expect() {}, moved() {}, done() {} };
+  const delay = Number(env.DV_PROGRESS_DELAY_MS ?? TRANSFER_PROGRESS_DELAY_MS);
+  const started = Date.now();
+  let expected = 0;
+  let moved = 0;
+  let bytes = 0;
+  let last = 0;
+  let shown = false;
+  const draw = (final: boolean) => {
+    const now = Date.now();
+    if (!final && (now - last < 100 || now - started < delay)) return;
+    last = now;
+    shown = true;
+    const pct = expected > 0 ? Math.min(100, Math.floor((moved / expected) * 100)) : 100;
+    const seconds = (now - started) / 1000;
+    const rate = seconds > 0 ? ` | ${formatBytes(Math.round(bytes / seconds))}/s` : '';
+    process.stderr.write(`\r${label}: ${pct}% (${moved}/${Math.max(expected, moved)}), ${formatBytes(bytes)}${rate}\x1b[K${final ? '\n' : ''}`);
+  };
+  return {
+    expect(n) { expected += n; },
+    moved(n) {
+      moved++;
+      bytes += n;
+      draw(false);
+    },
+    done() { if (shown) draw(true); },
+  };
+}
+
+/** Runs a transfer with a progress line, ended (with its last figures) however the transfer ends. */
+export async function withTransferProgress<T>(label: string, run: (progress: TransferEvents) => Promise<T>): Promise<T> {
+  const bar = startTransferProgress(label);
+  try {
+    return await run(bar);
+  } finally {
+    bar.done();
+  }
 }

@@ -9,6 +9,7 @@ import { CheckoutTap } from './checkout-tap.js';
 import { fetchFrom } from './fetch.js';
 import { openTransport } from './open-transport.js';
 import { addRemote } from './remote-config.js';
+import type { TransferEvents } from './transport.js';
 
 export interface CloneOptions {
   /** Directory to create (default: the URL's last path segment). */
@@ -19,6 +20,8 @@ export interface CloneOptions {
   /** Do not check out; a non-bare clone is then partial (content fetched by later checkouts). */
   noCheckout?: boolean;
   token?: string;
+  /** Told of the objects as they arrive. */
+  progress?: TransferEvents;
 }
 
 export interface CloneResult {
@@ -59,7 +62,7 @@ export async function clone(url: string, opts: CloneOptions = {}): Promise<Clone
     // The branch's files are written out as they arrive; the checkout moves them into place.
     const willCheckout = !opts.bare && !opts.noCheckout && tip !== null;
     prepared = willCheckout ? new PreparedContent(path.join(repo.dvDir, 'tmp', `clone-${process.pid}`)) : undefined;
-    const fetched = await fetchFrom(repo, transport, remote, { tap: prepared && new CheckoutTap(tip!, prepared) });
+    const fetched = await fetchFrom(repo, transport, remote, { tap: prepared && new CheckoutTap(tip!, prepared), progress: opts.progress });
     let written = 0;
     if (opts.bare) {
       // A bare clone mirrors the branches as they are (and drops the remote-tracking copies).

@@ -6,7 +6,7 @@ import { verifyPayload } from '../store/index.js';
 import { collectObjects, type WalkNode } from './collect-objects.js';
 import type { CheckoutTap } from './checkout-tap.js';
 import { ObjectImporter } from './import-objects.js';
-import { HAVE_BATCH, type Transport, type WireObject } from './transport.js';
+import { HAVE_BATCH, type TransferEvents, type Transport, type WireObject } from './transport.js';
 
 export interface FetchObjectsOptions {
   /** Ids held here that the walk need not look past (local ref tips). */
@@ -15,6 +15,8 @@ export interface FetchObjectsOptions {
   partial?: boolean;
   /** Writes out one commit's files as their content verifies (a clone's checkout then moves them into place). */
   tap?: CheckoutTap;
+  /** Told of the objects as they arrive. */
+  progress?: TransferEvents;
 }
 
 export interface FetchObjectsResult { objects: number; bytes: number; requests: number }
@@ -38,9 +40,11 @@ export async function fetchObjects(repo: Repository, transport: Transport, tips:
     const out = new Map<Oid, WalkNode>();
     const weak = new Map<Oid, Oid[]>();
     requests++;
+    opts.progress?.expect?.(ids.length);
     for await (const o of transport.getObjects(ids)) {
       if (!wanted.has(o.id) || out.has(o.id)) throw new RemoteError(`the remote sent object ${o.id}, which was not asked for`, { data: { id: o.id } });
       bytes += o.payload.length;
+      opts.progress?.moved?.(o.payload.length);
       if (o.kind === 'blob') {
         const base = await importer.add(o);
         out.set(o.id, { kind: 'blob', links: base ? [base] : [] });

@@ -6,9 +6,14 @@ import { fetchObjects } from './fetch-objects.js';
 import { openTransport } from './open-transport.js';
 import { readRemote, requireRemote, type RemoteConfig } from './remote-config.js';
 import { bundleRemote } from './bundle/index.js';
-import type { Transport } from './transport.js';
+import type { TransferEvents, Transport } from './transport.js';
 
-export interface FetchOptions { remote?: string; token?: string }
+export interface FetchOptions {
+  remote?: string;
+  token?: string;
+  /** Told of the objects as they arrive. */
+  progress?: TransferEvents;
+}
 
 export interface FetchedRef { ref: string; local: string; old: Oid | null; new: Oid | null }
 
@@ -34,14 +39,14 @@ export async function fetchRemote(repo: Repository, opts: FetchOptions = {}): Pr
   const remote = readRemote(repo, name) ?? bundleRemote(name) ?? requireRemote(repo, name);
   const transport = await openTransport(remote.url, { token: opts.token, receiver: repo.objects });
   try {
-    return await fetchFrom(repo, transport, remote);
+    return await fetchFrom(repo, transport, remote, { progress: opts.progress });
   } finally {
     await transport.close();
   }
 }
 
 /** Fetches over an open transport (see fetchRemote). */
-export async function fetchFrom(repo: Repository, transport: Transport, remote: RemoteConfig, opts: { tap?: CheckoutTap } = {}): Promise<FetchResult> {
+export async function fetchFrom(repo: Repository, transport: Transport, remote: RemoteConfig, opts: { tap?: CheckoutTap; progress?: TransferEvents } = {}): Promise<FetchResult> {
   const { refs, head } = await transport.listRefs();
   const prefix = `${REMOTE_PREFIX}${remote.name}/`;
   const updated: FetchedRef[] = [];
@@ -62,7 +67,7 @@ export async function fetchFrom(repo: Repository, transport: Transport, remote: 
   for (const [local, old] of current) updated.push({ ref: BRANCH_PREFIX + local.slice(prefix.length), local, old, new: null });
   const tips = [...new Set(updated.flatMap((u) => (u.new ? [u.new] : [])))];
   const known = [...repo.refs.list('refs/').map((r) => r.oid)].filter((id) => repo.objects.has(id));
-  const got = await fetchObjects(repo, transport, tips, { known, partial: remote.partial, tap: opts.tap });
+  const got = await fetchObjects(repo, transport, tips, { known, partial: remote.partial, tap: opts.tap, progress: opts.progress });
   if (updated.length > 0) {
     repo.refs.updateMany(updated.map((u) => ({ name: u.local, new: u.new, expect: u.old, message: `fetch ${remote.name}` })));
   }

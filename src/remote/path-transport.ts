@@ -8,7 +8,7 @@ import { withWriterLease } from '../store/index.js';
 import { applyRefUpdates } from './apply-ref-updates.js';
 import { importObjects } from './import-objects.js';
 import { StoredObjects } from './stored-objects.js';
-import type { RefUpdate, Transport, WireObject } from './transport.js';
+import type { RefUpdate, TransferEvents, Transport, WireObject } from './transport.js';
 
 /** Opens the repository at a path (a bare repository directory, or a working tree with .dv/). */
 export function openRepositoryPath(dir: string): Repository {
@@ -27,8 +27,8 @@ export function advertisedRefs(repo: Repository): { refs: Map<string, Oid>; head
 }
 
 /** Objects as stored, to send; an id not held is an error when it is reached. */
-export function readWireObjects(repo: Repository, ids: Oid[]): StoredObjects {
-  return new StoredObjects(repo.objects, ids);
+export function readWireObjects(repo: Repository, ids: Oid[], events?: TransferEvents): StoredObjects {
+  return new StoredObjects(repo.objects, ids, events);
 }
 
 /** A repository on a local or mounted path, opened directly. */

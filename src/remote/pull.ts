@@ -6,8 +6,15 @@ import type { Repository } from '../repo/index.js';
 import { applyCheckout, fetchMissingContent, planCheckout } from '../worktree/index.js';
 import { fetchRemote, type FetchResult } from './fetch.js';
 import { missingContentFetcher } from './fetch-missing.js';
+import type { TransferEvents } from './transport.js';
 
-export interface PullOptions { remote?: string; branch?: string; token?: string }
+export interface PullOptions {
+  remote?: string;
+  branch?: string;
+  token?: string;
+  /** Told of the objects as they arrive. */
+  progress?: TransferEvents;
+}
 
 export interface PullResult {
   fetch: FetchResult;
@@ -28,7 +35,7 @@ export async function pull(repo: Repository, opts: PullOptions = {}): Promise<Pu
   const current = repo.refs.resolveName(HEAD);
   if (!current.startsWith(BRANCH_PREFIX)) throw new InvalidInputError('HEAD is detached: check out a branch to pull into', { hint: 'dv checkout main' });
   const local = current.slice(BRANCH_PREFIX.length);
-  const fetched = await fetchRemote(repo, { remote: opts.remote, token: opts.token });
+  const fetched = await fetchRemote(repo, { remote: opts.remote, token: opts.token, progress: opts.progress });
   const remoteBranch = opts.branch ?? local;
   const trackingName = `${REMOTE_PREFIX}${fetched.remote}/${remoteBranch}`;
   const theirs = repo.refs.resolve(trackingName);

@@ -8,7 +8,7 @@ import { openTransport } from './open-transport.js';
 import { readWireObjects } from './path-transport.js';
 import { requireRemote } from './remote-config.js';
 import { storeSource } from './store-source.js';
-import type { RefUpdate, Transport } from './transport.js';
+import type { RefUpdate, TransferEvents, Transport } from './transport.js';
 
 export interface PushOptions {
   /** Remote name (default origin). */
@@ -20,6 +20,8 @@ export interface PushOptions {
   /** Allow updates that are not fast-forwards (and moved tags). */
   force?: boolean;
   token?: string;
+  /** Told of the objects as they are sent. */
+  progress?: TransferEvents;
 }
 
 export type PushStatus = 'up-to-date' | 'created' | 'fast-forward' | 'forced';
@@ -91,7 +93,8 @@ export async function pushTo(repo: Repository, transport: Transport, opts: PushO
   const started = performance.now();
   const collected = await collectObjects({ source: storeSource(repo.objects), has: (ids) => transport.hasObjects(ids), tips: moving.map((p) => p.new), known });
   const negotiationMs = Math.round(performance.now() - started);
-  const sending = readWireObjects(repo, collected.ids);
+  opts.progress?.expect?.(collected.ids.length);
+  const sending = readWireObjects(repo, collected.ids, opts.progress);
   if (collected.ids.length > 0) await transport.putObjects(sending);
   const bytes = sending.bytes;
   if (moving.length > 0) {

@@ -1,7 +1,7 @@
 import { RemoteError } from '../errors/index.js';
 import type { Oid } from '../hash/index.js';
 import type { ObjectStore } from '../store/index.js';
-import type { WireObject } from './transport.js';
+import type { TransferEvents, WireObject } from './transport.js';
 import { FRAME_HEADER, writeFrameHeader, type Frameable } from './wire-format.js';
 
 /**
@@ -14,13 +14,14 @@ export class StoredObjects implements AsyncIterable<WireObject>, Frameable {
   /** Payload bytes handed out so far. */
   bytes = 0;
 
-  constructor(private readonly objects: ObjectStore, readonly ids: readonly Oid[]) {}
+  constructor(private readonly objects: ObjectStore, readonly ids: readonly Oid[], private readonly events: TransferEvents = {}) {}
 
   async *[Symbol.asyncIterator](): AsyncGenerator<WireObject> {
     for (const id of this.ids) {
       const p = this.objects.readPayload(id);
       if (!p) throw notHeld(id);
       this.bytes += p.payload.length;
+      this.events.moved?.(p.payload.length);
       yield { id, kind: p.kind, encoding: p.encoding, payload: p.payload };
     }
   }
@@ -42,6 +43,7 @@ export class StoredObjects implements AsyncIterable<WireObject>, Frameable {
       this.objects.copyPayload(id, p, buf, pos + FRAME_HEADER);
       pos += size;
       this.bytes += p.length;
+      this.events.moved?.(p.length);
     }
     if (pos > 0) yield buf.subarray(0, pos);
   }

@@ -7,6 +7,18 @@ import type { ObjectKind } from '../objects/index.js';
  */
 export interface WireObject { id: Oid; kind: ObjectKind; encoding: number; payload: Uint8Array }
 
+/**
+ * What a push, fetch or clone reports as objects move (the CLI draws a progress line from
+ * it on a terminal). A fetch learns what it needs generation by generation, so the count
+ * `expect` announces grows as it goes.
+ */
+export interface TransferEvents {
+  /** `n` more objects are known to be on their way. */
+  expect?(n: number): void;
+  /** One object moved; `bytes`: the size of its payload. */
+  moved?(bytes: number): void;
+}
+
 /** A compare-and-swap ref update: `old` null = must not exist; `new` null = delete. */
 export interface RefUpdate { name: string; old: Oid | null; new: Oid | null }
 

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { CorruptObjectError } from '../errors/index.js';
+import { CORRUPT_HINT, CorruptObjectError } from '../errors/index.js';
 import { writeFully } from '../util/index.js';
 import type { StoreEnv } from './environment.js';
 
@@ -111,11 +111,29 @@ export class PackWriter {
       this.env.meta.putSync(NEXT_PACK_KEY, n + 1);
     });
     const dir = path.join(this.dvDir, PACKS_DIR);
-    fs.mkdirSync(dir, { recursive: true });
-    this.fd = fs.openSync(path.join(dir, packFileName(n)), 'wx');
+    const file = path.join(dir, packFileName(n));
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      this.fd = fs.openSync(file, 'wx');
+    } catch (err) {
+      throw packCreateError(err, dir, file);
+    }
     this.pack = n;
     this.offset = 0;
   }
+}
+
+/**
+ * Why a new pack file cannot be made: a full, read-only or forbidden disk as the system
+ * says it (the CLI prints that plainly), a damaged store layout as corruption.
+ */
+function packCreateError(err: unknown, dir: string, file: string): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS') return err as Error;
+  const why = !fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory() ? `${dir} is not a folder`
+    : code === 'EEXIST' ? `${file} exists already, yet the store has not counted it`
+      : (err as Error).message;
+  return new CorruptObjectError(`cannot create a pack file: ${why}`, { data: { dir }, hint: CORRUPT_HINT, cause: err });
 }
 
 /** Reads packed payloads with positioned reads (no memory mapping of pack data). */

@@ -1,5 +1,6 @@
 import { plainCommand, withJson } from '../../command.js';
 import { printResult } from '../../output.js';
+import { withTransferProgress } from '../../progress.js';
 
 export default plainCommand({
   command: 'clone <url> [dir]',
@@ -16,7 +17,7 @@ export default plainCommand({
     .example('$0 clone --no-checkout http://hub:8080/hub && dv checkout main -- data/small.csv', 'fetch only one file\'s data'),
   run: async (argv) => {
     const { clone } = await import('../../../remote/index.js');
-    const r = await clone(argv.url, { dir: argv.dir, bare: argv.bare, branch: argv.branch, noCheckout: argv.checkout === false });
+    const r = await withTransferProgress('Receiving objects', (progress) => clone(argv.url, { dir: argv.dir, bare: argv.bare, branch: argv.branch, noCheckout: argv.checkout === false, progress }));
     printResult(argv, r, (x) => `Cloned ${x.url} into ${x.dir}${x.bare ? ' (bare)' : ''}${x.partial ? ' (partial: data fetched on checkout)' : ''}: ${x.objects} object(s), ${x.bytes} bytes${x.branch ? `, branch ${x.branch}` : ''}`);
   },
 });

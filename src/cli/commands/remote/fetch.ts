@@ -1,5 +1,6 @@
 import { repoCommand, withJson } from '../../command.js';
 import { printResult } from '../../output.js';
+import { withTransferProgress } from '../../progress.js';
 
 export default repoCommand({
   command: 'fetch [remote]',
@@ -11,7 +12,7 @@ export default repoCommand({
     .example('$0 fetch week48.dvb', 'take in a bundle; its branches land under refs/remotes/week48/'),
   run: async (repo, argv) => {
     const { fetchRemote } = await import('../../../remote/index.js');
-    const r = await fetchRemote(repo, { remote: argv.remote });
+    const r = await withTransferProgress('Receiving objects', (progress) => fetchRemote(repo, { remote: argv.remote, progress }));
     printResult(argv, r, (x) => [
       `From ${x.url}`,
       ...x.updated.map((u) => `  ${u.new === null ? '- (deleted)' : u.old === null ? '* (new)' : '  ' + u.old.slice(0, 12) + ' →'} ${u.new ? u.new.slice(0, 12) : ''} ${u.local}`),

@@ -1,5 +1,6 @@
 import { repoCommand, withJson } from '../../command.js';
 import { printResult } from '../../output.js';
+import { withTransferProgress } from '../../progress.js';
 
 export default repoCommand({
   command: 'push [remote] [branches..]',
@@ -14,7 +15,7 @@ export default repoCommand({
     .example('$0 push --tags', 'push the current branch and every tag'),
   run: async (repo, argv) => {
     const { push } = await import('../../../remote/index.js');
-    const r = await push(repo, { remote: argv.remote, branches: argv.branches, tags: argv.tags, force: argv.force });
+    const r = await withTransferProgress('Sending objects', (progress) => push(repo, { remote: argv.remote, branches: argv.branches, tags: argv.tags, force: argv.force, progress }));
     printResult(argv, r, (x) => [
       `To ${x.url}`,
       ...x.refs.map((p) => `  ${p.status === 'up-to-date' ? '=' : p.status === 'forced' ? '+' : '*'} ${p.ref}  ${p.old ? p.old.slice(0, 12) : '(new)'} → ${p.new.slice(0, 12)}  ${p.status}`),
