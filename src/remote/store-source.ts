@@ -1,7 +1,7 @@
 import { NotFoundError } from '../errors/index.js';
-import { oidToBytes, type Oid } from '../hash/index.js';
+import { oidFromBytes, oidToBytes, type Oid } from '../hash/index.js';
 import { objectLinks } from '../objects/index.js';
-import { recordKind, type ObjectStore } from '../store/index.js';
+import { recordDeltaBase, recordKind, type ObjectStore } from '../store/index.js';
 import type { WalkNode, WalkSource } from './collect-objects.js';
 
 /**
@@ -50,8 +50,9 @@ function loadNode(objects: ObjectStore, id: Oid): WalkNode {
   }
   const kind = recordKind(rec, id);
   if (kind === 'blob') {
-    const base = objects.deltaBaseId(id);
-    return { kind, links: base ? [base] : [] };
+    // A chunk's record names its delta base: the chunk itself is not read.
+    const base = recordDeltaBase(rec, id);
+    return { kind, links: base ? [oidFromBytes(base)] : [] };
   }
   const links: Oid[] = [];
   for (const l of objectLinks(id, objects.read(id))) {

@@ -131,8 +131,14 @@ export function encodeIds(ids: Oid[]): Buffer {
 
 /** Parses concatenated raw ids. */
 export function decodeIds(bytes: Uint8Array): Oid[] {
+  return rawIds(bytes).map(oidFromBytes);
+}
+
+/** Concatenated raw ids as 32-byte views of `bytes` (no copies, no hex). */
+export function rawIds(bytes: Uint8Array): Buffer[] {
   if (bytes.length % 32 !== 0) throw new RemoteError('an id list must be a multiple of 32 bytes long');
-  const out: Oid[] = [];
-  for (let i = 0; i < bytes.length; i += 32) out.push(oidFromBytes(bytes.subarray(i, i + 32)));
+  const whole = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: Buffer[] = [];
+  for (let i = 0; i < whole.length; i += 32) out.push(whole.subarray(i, i + 32));
   return out;
 }

@@ -7,7 +7,7 @@ import { isOid, type Oid } from '../hash/index.js';
 import { BRANCH_PREFIX, TAG_PREFIX } from '../refs/index.js';
 import type { Repository } from '../repo/index.js';
 import {
-  HAVE_BATCH, advertisedRefs, applyRefUpdates, decodeFrames, decodeIds, encodeFrames, importObjects, openRepositoryPath, readWireObjects,
+  HAVE_BATCH, advertisedRefs, applyRefUpdates, decodeFrames, decodeIds, encodeFrames, importObjects, openRepositoryPath, rawIds, readWireObjects,
   type RefUpdate,
 } from '../remote/index.js';
 import { StorePool, withWriterLease } from '../store/index.js';
@@ -109,9 +109,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         // A writer asking "have?" is negotiating a push: its objects follow, so the verify
         // workers start now (about 0.1 s each) rather than once the object stream is under way.
         if (!opts.readOnly && canWrite(caller, name)) StorePool.forStore(repo.objects.dvDir);
-        const ids = decodeIds(await readBody(req, MAX_SMALL_BODY));
+        const ids = rawIds(await readBody(req, MAX_SMALL_BODY));
         const answer = Buffer.alloc(ids.length);
-        ids.forEach((id, i) => { answer[i] = repo.objects.has(id) ? 1 : 0; });
+        ids.forEach((id, i) => { answer[i] = repo.objects.hasRaw(id) ? 1 : 0; });
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': answer.length });
         res.end(answer);
         return;

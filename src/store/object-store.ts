@@ -47,6 +47,11 @@ export class ObjectStore {
     return this.env.objects.doesExist(oidToBytes(id));
   }
 
+  /** `has` for an id as its 32 raw bytes (answering a remote's "have?" without hex strings). */
+  hasRaw(id: Buffer): boolean {
+    return this.env.objects.doesExist(id);
+  }
+
   /** The raw LMDB value (inline record or pack locator), or undefined. */
   getRecord(id: Oid): Buffer | undefined {
     return this.env.objects.getBinary(oidToBytes(id)) ?? undefined;
