@@ -19,14 +19,17 @@ export interface PushOptions {
   tags?: boolean;
   /** Allow updates that are not fast-forwards (and moved tags). */
   force?: boolean;
+  /** Delete `branches` (or tags of those names) on the remote instead of pushing them. */
+  delete?: boolean;
   token?: string;
   /** Told of the objects as they are sent. */
   progress?: TransferEvents;
 }
 
-export type PushStatus = 'up-to-date' | 'created' | 'fast-forward' | 'forced';
+export type PushStatus = 'up-to-date' | 'created' | 'fast-forward' | 'forced' | 'deleted';
 
-export interface PushedRef { ref: string; old: Oid | null; new: Oid; status: PushStatus }
+/** A ref the push updated (`new` null: deleted on the remote). */
+export interface PushedRef { ref: string; old: Oid | null; new: Oid | null; status: PushStatus }
 
 export interface PushResult {
   remote: string;
@@ -55,7 +58,7 @@ export async function push(repo: Repository, opts: PushOptions = {}): Promise<Pu
     const tracking = result.refs.filter((r) => r.ref.startsWith(BRANCH_PREFIX) && r.status !== 'up-to-date');
     if (tracking.length > 0) {
       repo.refs.updateMany(tracking.map((r) => ({
-        name: `${REMOTE_PREFIX}${remote.name}/${r.ref.slice(BRANCH_PREFIX.length)}`, new: r.new, message: 'push',
+        name: `${REMOTE_PREFIX}${remote.name}/${r.ref.slice(BRANCH_PREFIX.length)}`, new: r.new, message: r.new ? 'push' : 'push: delete',
       })));
     }
     return { remote: remote.name, url: remote.url, ...result };
@@ -66,6 +69,7 @@ export async function push(repo: Repository, opts: PushOptions = {}): Promise<Pu
 
 /** Pushes over an open transport (see push). */
 export async function pushTo(repo: Repository, transport: Transport, opts: PushOptions = {}): Promise<Omit<PushResult, 'remote' | 'url'>> {
+  if (opts.delete) return deleteRemoteRefs(transport, opts);
   const local = localRefsToPush(repo, opts);
   const { refs: remoteRefs } = await transport.listRefs();
   const planned: PushedRef[] = [];
@@ -88,7 +92,7 @@ export async function pushTo(repo: Repository, transport: Transport, opts: PushO
         : 'run `dv pull` to bring in the remote\'s commits first, or use --force to overwrite them',
     });
   }
-  const moving = planned.filter((p) => p.status !== 'up-to-date');
+  const moving = planned.filter((p): p is PushedRef & { new: Oid } => p.status !== 'up-to-date');
   const known = [...remoteRefs.values()].filter((id) => repo.objects.has(id));
   const started = performance.now();
   const collected = await collectObjects({ source: storeSource(repo.objects), has: (ids) => transport.hasObjects(ids), tips: moving.map((p) => p.new), known });
@@ -97,23 +101,43 @@ export async function pushTo(repo: Repository, transport: Transport, opts: PushO
   const sending = readWireObjects(repo, collected.ids, opts.progress);
   if (collected.ids.length > 0) await transport.putObjects(sending);
   const bytes = sending.bytes;
-  if (moving.length > 0) {
-    const updates: RefUpdate[] = moving.map((p) => ({ name: p.ref, old: p.old, new: p.new }));
-    try {
-      await transport.updateRefs(updates);
-    } catch (err) {
-      // A stale compare-and-swap (another push got there first) names what it found.
-      if (err instanceof ConflictError && 'found' in err.data) {
-        throw new ConflictError(`push rejected: ${err.message}; your push is not a fast-forward of what is there now`, {
-          data: err.data,
-          hint: 'run `dv pull` to bring in the new commits, then push again',
-          cause: err,
-        });
-      }
-      throw err;
-    }
-  }
+  if (moving.length > 0) await updateRemoteRefs(transport, moving.map((p) => ({ name: p.ref, old: p.old, new: p.new })));
   return { refs: planned, objects: collected.ids.length, bytes, asked: collected.asked, requests: collected.calls, negotiationMs };
+}
+
+/** Moves the remote's refs by compare-and-swap; a stale one (another push got there first) says what it found. */
+async function updateRemoteRefs(transport: Transport, updates: RefUpdate[]): Promise<void> {
+  try {
+    await transport.updateRefs(updates);
+  } catch (err) {
+    if (err instanceof ConflictError && 'found' in err.data) {
+      throw new ConflictError(`push rejected: ${err.message}; your push is not a fast-forward of what is there now`, {
+        data: err.data,
+        hint: 'run `dv pull` to bring in the new commits, then push again',
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+/**
+ * Deletes branches (or, where no branch has the name, tags) on the remote, all or none,
+ * each by compare-and-swap against the id it has now.
+ */
+async function deleteRemoteRefs(transport: Transport, opts: PushOptions): Promise<Omit<PushResult, 'remote' | 'url'>> {
+  const names = opts.branches ?? [];
+  if (names.length === 0) throw new InvalidInputError('name the branches to delete on the remote', { hint: 'dv push origin --delete BRANCH' });
+  if (opts.tags) throw new InvalidInputError('--delete takes branch or tag names, not --tags');
+  const { refs: remoteRefs } = await transport.listRefs();
+  const planned: PushedRef[] = names.map((b) => {
+    const candidates = b.startsWith(BRANCH_PREFIX) || b.startsWith(TAG_PREFIX) ? [b] : [branchRef(b), tagRef(b)];
+    const ref = candidates.find((r) => remoteRefs.has(r));
+    if (!ref) throw new NotFoundError(`the remote has no branch or tag '${b}' to delete`, { data: { branch: b } });
+    return { ref, old: remoteRefs.get(ref)!, new: null, status: 'deleted' };
+  });
+  await updateRemoteRefs(transport, planned.map((p) => ({ name: p.ref, old: p.old, new: null })));
+  return { refs: planned, objects: 0, bytes: 0, asked: 0, requests: 0, negotiationMs: 0 };
 }
 
 /** The full ref names and ids this push offers. */

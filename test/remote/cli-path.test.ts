@@ -158,3 +158,49 @@ test('partial clone: checkout of one path fetches only the objects it needs', ()
   dvOk(p, ['checkout', 'main', '--', 'data/weather.csv']);
   assert.ok(fs.readFileSync(path.join(p, 'data/weather.csv')).equals(fs.readFileSync(path.join(a, 'data/weather.csv'))));
 });
+
+test('push --delete removes branches and tags on the remote, all or none, and the remote-tracking refs', () => {
+  const { dir: a } = makeSourceRepo();
+  const hub = bareRemote();
+  dvOk(a, ['remote', 'add', 'origin', hub]);
+  dvOk(a, ['branch', 'exp/a']);
+  dvOk(a, ['push', '--tags', 'origin', 'main', 'exp/a']);
+  const id = dvOk(a, ['rev-parse', 'main']);
+
+  // One unknown name refuses the whole deletion.
+  const partly = dv(a, ['push', 'origin', '--delete', 'exp/a', 'exp/none']);
+  assert.equal(partly.code, 1);
+  assert.equal(partly.stderr.split('\n')[0], "dv: the remote has no branch or tag 'exp/none' to delete");
+  assert.equal(dvOk(hub, ['rev-parse', 'exp/a']), id);
+
+  const r = JSON.parse(dvOk(a, ['push', 'origin', '--delete', 'exp/a', 'v1', '--json']));
+  assert.deepEqual(r.refs.map((x: { ref: string; new: string | null; status: string }) => [x.ref, x.new, x.status]), [
+    ['refs/heads/exp/a', null, 'deleted'], ['refs/tags/v1', null, 'deleted'],
+  ]);
+  assert.equal(r.objects, 0);
+  assert.equal(dv(hub, ['rev-parse', 'exp/a']).code, 1, 'the branch is gone on the remote');
+  assert.equal(dv(hub, ['rev-parse', 'v1']).code, 1, 'the tag is gone on the remote');
+  assert.equal(dv(a, ['rev-parse', 'origin/exp/a']).code, 1, 'its remote-tracking ref is gone');
+  assert.equal(dvOk(a, ['rev-parse', 'exp/a']), id, 'the local branch stays');
+  assert.match(dvOk(hub, ['reflog', 'exp/a']), /push: delete/);
+  assert.equal(dvOk(hub, ['rev-parse', 'main']), id);
+
+  const none = dv(a, ['push', '--delete']);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /^dv: name the branches to delete on the remote\nhint: dv push origin --delete BRANCH\n$/);
+  const text = dv(a, ['push', 'origin', '--delete', 'main']);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^ {2}- refs\/heads\/main {2}[0-9a-f]{12} → \(deleted\) {2}deleted$/m);
+});
+
+test('push --delete of the branch checked out in a repository with a working tree is refused', () => {
+  const { dir: a } = makeSourceRepo();
+  const other = makeRepo({ 'x.txt': 'x\n' });
+  dvOk(other, ['add', 'x.txt']);
+  dvOk(other, ['commit', '-m', 'x']);
+  dvOk(a, ['remote', 'add', 'other', other]);
+  const r = dv(a, ['push', 'other', '--delete', 'main']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /refusing to update the checked-out branch main of a repository with a working tree/);
+  assert.equal(dv(other, ['rev-parse', 'main']).code, 0, 'the branch is still there');
+});

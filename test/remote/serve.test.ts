@@ -70,6 +70,19 @@ test('tokens: 401 without one, 403 for a read token or another branch; the reflo
   const log = JSON.parse(dvOk(hub, ['reflog', 'main', '--json']));
   assert.equal(log[0].who, 'admin');
   assert.equal(JSON.parse(dvOk(hub, ['reflog', 'team/fix', '--json']))[0].who, 'team');
+
+  // Deleting a ref on the server needs write permission for it, like any update.
+  const readerDelete = dv(work, ['push', 'origin', '--delete', 'team/fix'], { env: { DV_TOKEN: reader } });
+  assert.equal(readerDelete.code, 1);
+  assert.match(readerDelete.stderr, /token 'reader' may not write to hub/);
+  // A token that may not read main is not shown it, so it finds nothing of that name to delete.
+  const teamDelete = dv(work, ['push', 'origin', '--delete', 'main'], { env: { DV_TOKEN: team } });
+  assert.equal(teamDelete.code, 1);
+  assert.match(teamDelete.stderr, /^dv: the remote has no branch or tag 'main' to delete/);
+  assert.equal(dvOk(hub, ['rev-parse', 'main']), dvOk(work, ['rev-parse', 'main']), 'main is still there');
+  dvOk(work, ['push', 'origin', '--delete', 'team/fix'], { env: { DV_TOKEN: team } });
+  assert.equal(dv(hub, ['rev-parse', 'team/fix']).code, 1);
+  assert.equal(JSON.parse(dvOk(hub, ['reflog', 'team/fix', '--json']))[0].who, 'team');
 });
 
 test('--read-only serves clones and refuses pushes', async () => {
