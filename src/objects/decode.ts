@@ -28,7 +28,7 @@ function decodeFile(v: Record<string, unknown>): FileObject {
     if (fp !== undefined && !(fp instanceof Uint8Array && fp.length === 8)) throw new CorruptObjectError('malformed chunk fingerprint');
     return fp === undefined
       ? { id: oid(pair[0]), size: int(pair[1], 'chunk size') }
-      : { id: oid(pair[0]), size: int(pair[1], 'chunk size'), fp: Buffer.from(fp).toString('hex') };
+      : { id: oid(pair[0]), size: int(pair[1], 'chunk size'), fp: Buffer.from(fp.buffer, fp.byteOffset, fp.byteLength).toString('hex') };
   });
   return { size: int(v.s, 'file size'), chunks };
 }
