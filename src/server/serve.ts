@@ -24,6 +24,26 @@ export interface ServeOptions {
   readOnly?: boolean;
   /** Largest push body accepted, in bytes. */
   maxPushBytes?: number;
+  /** Told of every answered request (dv serve prints one line each on stderr). */
+  log?: (entry: RequestLogEntry) => void;
+}
+
+/** One answered request: who asked what, the answer's status, the bytes each way, how long it took, and why it failed. */
+export interface RequestLogEntry {
+  time: Date;
+  /** The client's address. */
+  from: string;
+  /** The token's name, `anonymous` without a tokens file, `-` before authentication. */
+  who: string;
+  method: string;
+  path: string;
+  status: number;
+  /** The request body's size (as declared, else as read) and the answer's bytes written. */
+  bytesIn: number;
+  bytesOut: number;
+  ms: number;
+  /** The error the client was told (status 400 and up), or that the connection closed first. */
+  error?: string;
 }
 
 export interface RunningServer {
@@ -43,6 +63,9 @@ class HttpError extends Error {
 
 /** Who is asking: a token, or anyone when the server has no tokens file. */
 type Caller = { name: string; token: TokenEntry | null };
+
+/** What answering a request learned, for its log entry. */
+interface RequestNotes { who: string; error?: string }
 
 /**
  * Serves repositories over HTTP with the transfer protocol of spec/remote-protocol.md:
@@ -79,7 +102,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const canRead = (c: Caller, repo: string, ref?: string) => !c.token || patternsAllow([...c.token.read, ...c.token.write], repo, ref);
   const canWrite = (c: Caller, repo: string, ref?: string) => !c.token || patternsAllow(c.token.write, repo, ref);
 
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse, notes: RequestNotes): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://x');
     const m = /^\/([^/]+)\/(refs|has|objects|receive|update-refs)$/.exec(url.pathname);
     if (!m) throw new HttpError(404, `no such endpoint ${url.pathname}`);
@@ -88,6 +111,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     const wantMethod = endpoint === 'refs' ? 'GET' : 'POST';
     if (req.method !== wantMethod) throw new HttpError(405, `${endpoint} takes ${wantMethod}`);
     const caller = authenticate(req);
+    notes.who = caller.name;
     const repo = repos.get(name);
     if (!repo || !canRead(caller, name)) {
       // Unknown and unreadable look alike to a token that may not read it.
@@ -142,7 +166,12 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   };
 
   const server = http.createServer((req, res) => {
-    handle(req, res).catch((err) => sendError(req, res, err));
+    const notes: RequestNotes = { who: '-' };
+    if (opts.log) logWhenAnswered(req, res, notes, opts.log);
+    handle(req, res, notes).catch((err) => {
+      notes.error = err instanceof Error ? err.message : String(err);
+      sendError(req, res, err);
+    });
   });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
@@ -198,6 +227,26 @@ async function* limitBody(req: http.IncomingMessage, limit: number): AsyncGenera
     if (n > limit) throw new HttpError(413, `the request body exceeds this server's limit of ${limit} bytes`);
     yield c as Buffer;
   }
+}
+
+/** Calls `log` once the answer to `req` is sent, or its connection closed before that. */
+function logWhenAnswered(req: http.IncomingMessage, res: http.ServerResponse, notes: RequestNotes, log: (e: RequestLogEntry) => void): void {
+  const started = performance.now();
+  const socket = req.socket;
+  const read0 = socket.bytesRead;
+  const written0 = socket.bytesWritten;
+  let logged = false;
+  const done = () => {
+    if (logged) return;
+    logged = true;
+    log({
+      time: new Date(), from: socket.remoteAddress ?? '-', who: notes.who, method: req.method ?? '-', path: (req.url ?? '/').split('?')[0]!,
+      status: res.statusCode, bytesIn: Number(req.headers['content-length'] ?? 0) || socket.bytesRead - read0, bytesOut: socket.bytesWritten - written0, ms: Math.round(performance.now() - started),
+      error: res.writableFinished ? notes.error : notes.error ?? 'the connection closed before the answer was sent',
+    });
+  };
+  res.once('finish', done);
+  res.once('close', done);
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {

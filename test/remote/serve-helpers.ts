@@ -7,7 +7,14 @@ import type { Repository } from '../../src/repo/index.js';
 import type { Oid } from '../../src/hash/index.js';
 import { DV, TEST_ENV } from '../helpers.js';
 
-export interface ServeProcess { url: string; port: number; proc: ChildProcess; stop(): Promise<void> }
+export interface ServeProcess {
+  url: string;
+  port: number;
+  proc: ChildProcess;
+  /** What the server printed on stderr so far (its request log). */
+  stderr(): string;
+  stop(): Promise<void>;
+}
 
 /** Starts the real `dv serve` and waits for its "listening on" line. */
 export function startServe(args: string[], cwd: string): Promise<ServeProcess> {
@@ -22,7 +29,7 @@ export function startServe(args: string[], cwd: string): Promise<ServeProcess> {
       if (m) {
         const url = m[1]!;
         resolve({
-          url, port: Number(new URL(url).port), proc,
+          url, port: Number(new URL(url).port), proc, stderr: () => err,
           stop: () => new Promise((r) => { if (proc.exitCode !== null || proc.signalCode) r(); else { proc.once('exit', () => r()); proc.kill('SIGTERM'); } }),
         });
       }

@@ -22,6 +22,12 @@ function makeHub(): { root: string; hub: string; work: string } {
   return { root, hub, work };
 }
 
+/** Waits (up to 5 s) until `ready` holds: the server's output reaches this process between its synchronous commands. */
+async function waitFor(ready: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !ready(); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(ready(), 'timed out waiting');
+}
+
 function commitChange(dir: string, file: string, content: string | Buffer): void {
   writeFiles(dir, { [file]: content });
   dvOk(dir, ['add', file]);
@@ -83,6 +89,27 @@ test('tokens: 401 without one, 403 for a read token or another branch; the reflo
   dvOk(work, ['push', 'origin', '--delete', 'team/fix'], { env: { DV_TOKEN: team } });
   assert.equal(dv(hub, ['rev-parse', 'team/fix']).code, 1);
   assert.equal(JSON.parse(dvOk(hub, ['reflog', 'team/fix', '--json']))[0].who, 'team');
+
+  // The request log on stderr: a line per request, refusals with the reason given.
+  await waitFor(() => / POST \/hub\/update-refs 200 /.test(s.stderr().split('\n').at(-2) ?? ''));
+  const lines = s.stderr().trim().split('\n');
+  const line = /^\d{4}-\d\d-\d\dT[\d:.]+Z from=\S+ who=\S+ (GET|POST) \/\S+ \d{3} in=\d+ out=\d+ ms=\d+( error=".*")?$/;
+  for (const l of lines) assert.match(l, line);
+  assert.ok(lines.some((l) => / who=- GET \/hub\/refs 401 .* error="authentication required: this server needs a token"$/.test(l)), 'the refused clone');
+  assert.ok(lines.some((l) => / who=reader POST \/hub\/receive 403 .* error="token 'reader' may not write to hub"$/.test(l)), 'the read token\'s push');
+  // team/fix brought the new commit's objects; admin's push of main then had none to send.
+  const received = lines.filter((l) => / who=team POST \/hub\/receive 200 /.test(l));
+  assert.equal(received.length, 1);
+  assert.ok(Number(/ in=(\d+)/.exec(received[0]!)![1]) > 0, 'the pushed bytes are counted');
+  assert.ok(lines.some((l) => / who=team POST \/hub\/update-refs 200 /.test(l)));
+});
+
+test('dv serve --quiet logs no requests', async () => {
+  const { root, hub } = makeHub();
+  const s = await startServe(['--port', '0', '--quiet', hub], root);
+  servers.push(s);
+  dvOk(root, ['clone', `${s.url}/hub`, 'c']);
+  assert.equal(s.stderr(), '');
 });
 
 test('--read-only serves clones and refuses pushes', async () => {
