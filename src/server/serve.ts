@@ -105,7 +105,10 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, notes: RequestNotes): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://x');
     const m = /^\/([^/]+)\/(refs|has|objects|receive|update-refs)$/.exec(url.pathname);
-    if (!m) throw new HttpError(404, `no such endpoint ${url.pathname}`);
+    if (!m) {
+      // Which repositories there are is not said: a caller may not be allowed to know.
+      throw new HttpError(404, `no such endpoint ${url.pathname}`, 'a repository served by dv serve is at http://HOST:PORT/NAME (NAME: its directory\'s name)');
+    }
     const name = decodeURIComponent(m[1]!);
     const endpoint = m[2]!;
     const wantMethod = endpoint === 'refs' ? 'GET' : 'POST';

@@ -104,11 +104,15 @@ test('tokens: 401 without one, 403 for a read token or another branch; the reflo
   assert.ok(lines.some((l) => / who=team POST \/hub\/update-refs 200 /.test(l)));
 });
 
-test('dv serve --quiet logs no requests', async () => {
+test('dv serve --quiet logs no requests; a URL that names no repository says what one looks like', async () => {
   const { root, hub } = makeHub();
   const s = await startServe(['--port', '0', '--quiet', hub], root);
   servers.push(s);
   dvOk(root, ['clone', `${s.url}/hub`, 'c']);
+  const bare = dv(root, ['clone', s.url, 'd']);
+  assert.equal(bare.code, 1);
+  assert.equal(bare.stderr, "dv: no such endpoint /refs\nhint: a repository served by dv serve is at http://HOST:PORT/NAME (NAME: its directory's name)\n");
+  assert.ok(!fs.existsSync(path.join(root, 'd')));
   assert.equal(s.stderr(), '');
 });
 
