@@ -23,6 +23,18 @@ export function addRemote(repo: Repository, name: string, url: string, opts: { p
   return remote;
 }
 
+/**
+ * Points a remote at another URL (the server moved), keeping its remote-tracking refs and
+ * whether it is a partial clone's remote, which removing and adding it again would lose.
+ */
+export function setRemoteUrl(repo: Repository, name: string, url: string): RemoteConfig {
+  const remote = requireRemote(repo, name);
+  if (url.trim() === '') throw new InvalidInputError('a remote needs a URL');
+  const updated: RemoteConfig = { ...remote, url };
+  repo.setConfig(KEY_PREFIX + name, updated);
+  return updated;
+}
+
 /** The remote of that name, or undefined. */
 export function readRemote(repo: Repository, name: string): RemoteConfig | undefined {
   const v = repo.getConfig<RemoteConfig>(KEY_PREFIX + name);

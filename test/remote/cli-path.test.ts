@@ -27,6 +27,33 @@ test('remote add/list/remove', () => {
   assert.match(gone.stderr, /no remote named 'hub'/);
 });
 
+test('remote set-url moves a remote, keeping its remote-tracking refs and partial flag', () => {
+  const { dir: a } = makeSourceRepo();
+  const hub = bareRemote();
+  dvOk(a, ['remote', 'add', 'origin', hub]);
+  dvOk(a, ['push']);
+  const parent = tmpDir();
+  dvOk(parent, ['clone', '--no-checkout', hub, 'p']);
+  const p = path.join(parent, 'p');
+  const tracked = dvOk(p, ['rev-parse', 'origin/main']);
+
+  // The server moved: a copy of the hub elsewhere.
+  const moved = path.join(tmpDir(), 'moved.dv');
+  fs.cpSync(hub, moved, { recursive: true });
+  fs.rmSync(hub, { recursive: true, force: true });
+  assert.equal(dv(p, ['checkout', 'main', '--', 'data/weather.csv']).code, 1, 'the old URL is gone');
+  const r = JSON.parse(dvOk(p, ['remote', 'set-url', 'origin', path.relative(p, moved), '--json']));
+  assert.deepEqual(r, { name: 'origin', url: moved, partial: true });
+  assert.equal(dvOk(p, ['rev-parse', 'origin/main']), tracked, 'remote-tracking refs stay');
+  dvOk(p, ['checkout', 'main', '--', 'data/weather.csv']);
+  assert.ok(fs.existsSync(path.join(p, 'data/weather.csv')), 'a partial checkout fetches from the new URL');
+
+  const unknown = dv(p, ['remote', 'set-url', 'nope', moved]);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /^dv: no remote named 'nope'\nhint: remotes here: origin\n$/);
+  assert.match(dvOk(p, ['remote', 'set-url', 'origin', 'http://127.0.0.1:9/hub']), /^Remote origin → http:\/\/127\.0\.0\.1:9\/hub\n$/);
+});
+
 test('push, clone, fetch and pull round trip over a path; a 1% correction sends little', () => {
   const { dir: a, csv } = makeSourceRepo();
   const hub = bareRemote();

@@ -13,10 +13,27 @@ const add = repoCommand({
     .example('$0 remote add hub http://data.example:8080/hub', 'a repository served by `dv serve`'),
   run: async (repo, argv) => {
     const { addRemote } = await import('../../../remote/index.js');
-    const url = /^[a-z][a-z0-9+.-]*:\/\//i.test(argv.url) ? argv.url : path.resolve(argv.url);
-    printResult(argv, addRemote(repo, argv.name, url), (r) => `Added remote ${r.name} → ${r.url}`);
+    printResult(argv, addRemote(repo, argv.name, remoteUrl(argv.url)), (r) => `Added remote ${r.name} → ${r.url}`);
   },
 });
+
+const setUrl = repoCommand({
+  command: 'set-url <name> <url>',
+  describe: 'point a remote at another URL (its remote-tracking branches stay)',
+  builder: (y) => withJson(y)
+    .positional('name', { type: 'string', demandOption: true, describe: 'the remote' })
+    .positional('url', { type: 'string', demandOption: true, describe: 'where the repository is now' })
+    .example('$0 remote set-url origin http://data2.example:8080/hub', 'the server moved'),
+  run: async (repo, argv) => {
+    const { setRemoteUrl } = await import('../../../remote/index.js');
+    printResult(argv, setRemoteUrl(repo, argv.name, remoteUrl(argv.url)), (r) => `Remote ${r.name} → ${r.url}`);
+  },
+});
+
+/** A remote's URL as given, or a local path made absolute (the repository may be used from elsewhere). */
+function remoteUrl(url: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : path.resolve(url);
+}
 
 const list = repoCommand({
   command: ['list', 'ls'],
@@ -42,13 +59,13 @@ const remove = repoCommand({
   },
 });
 
-/** `dv remote add/list/remove`. */
+/** `dv remote add/list/set-url/remove`. */
 const remote: CommandModule<object, object> = {
   command: 'remote <command>',
   describe: 'manage the remotes this repository pushes to and fetches from',
   builder: (y) => y
-    .command([add, list, remove] as CommandModule<object, any>[])
-    .demandCommand(1, 'name a remote command: add, list or remove')
+    .command([add, list, setUrl, remove] as CommandModule<object, any>[])
+    .demandCommand(1, 'name a remote command: add, list, set-url or remove')
     .example('$0 remote add origin /srv/data.dv', 'add a remote')
     .example('$0 remote list', 'list remotes'),
   handler: () => {},
