@@ -58,7 +58,7 @@ export async function pull(repo: Repository, opts: PullOptions = {}): Promise<Pu
       hint: 'commit them (`dv add` + `dv commit`) first, or discard them with `dv checkout --force`',
     });
   }
-  await fetchMissingContent(repo, plan, missingContentFetcher(repo, { token: opts.token }));
+  await fetchMissingContent(repo, plan, missingContentFetcher(repo, { token: opts.token, progress: opts.progress }));
   // The branch moves, HEAD stays on it: apply the files, then compare-and-swap the branch.
   const applied = await applyCheckout(repo, { ...plan, head: null });
   repo.refs.update({ name: current, new: theirs, expect: ours, message: `pull: fast-forward to ${fetched.remote}/${remoteBranch}` });

@@ -53,6 +53,14 @@ test('push, clone, fetch and pull draw a progress line on a terminal, and only t
   assert.equal(quick.code, 0, quick.screen);
   assert.doesNotMatch(quick.screen, /objects:/);
 
+  // A partial clone's checkout fetches the content it lacks with a line of its own.
+  dvOk(parent, ['clone', '--no-checkout', hub, 'p']);
+  const partial = dvOnTerminal(path.join(parent, 'p'), ['checkout', 'main', '--', 'data/weather.csv'], now);
+  assert.equal(partial.code, 0, partial.screen);
+  const lines = finalLines(partial.screen);
+  assert.ok(lines.some((l) => /^Receiving objects: 100% \((\d+)\/\1\), /.test(l)), partial.screen);
+  assert.match(partial.screen, /Updated 1 path\(s\) from main/);
+
   // Not a terminal: the output is the plain summary, as scripts read it.
   const plain = dv(tmpDir(), ['clone', hub, 'c'], { env: now });
   assert.equal(plain.code, 0, plain.stderr);

@@ -1,6 +1,6 @@
 import { repoCommand } from '../../command.js';
 import { printResult, note } from '../../output.js';
-import { startProgress, type Progress } from '../../progress.js';
+import { startProgress, withTransferProgress, type Progress } from '../../progress.js';
 
 export default repoCommand({
   command: 'checkout [rev] [paths..]',
@@ -21,11 +21,13 @@ export default repoCommand({
     const dd = (argv['--'] as string[] | undefined) ?? [];
     const paths = [...((argv.paths as string[] | undefined) ?? []), ...dd];
     let bar: Progress | undefined;
+    // A partial clone's checkout first fetches the content it lacks, with a progress line of its own.
+    const fetcher = missingContentFetcher(repo);
     const result = await checkout(repo, {
       rev: argv.rev, newBranch: argv.b, force: argv.force, detach: argv.detach, paths, cwd: process.cwd(),
       onStart: (total) => { bar = startProgress('Checking out', total); },
       onBytes: (n) => bar?.tick(n),
-      fetchMissing: missingContentFetcher(repo),
+      fetchMissing: fetcher && ((ids) => withTransferProgress('Receiving objects', (progress) => fetcher(ids, progress))),
     });
     bar?.done();
     if (!argv.json) {
