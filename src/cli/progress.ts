@@ -48,6 +48,8 @@ export function startTransferProgress(label: string, env: NodeJS.ProcessEnv = pr
   if (!process.stderr.isTTY) return { expect() {}, moved() {}, done() {} };
   const delay = Number(env.DV_PROGRESS_DELAY_MS ?? TRANSFER_PROGRESS_DELAY_MS);
   const started = Date.now();
+  /** When the first object moved: the rate leaves out the negotiation before it. */
+  let firstMoved = 0;
   let expected = 0;
   let moved = 0;
   let bytes = 0;
@@ -59,13 +61,14 @@ export function startTransferProgress(label: string, env: NodeJS.ProcessEnv = pr
     last = now;
     shown = true;
     const pct = expected > 0 ? Math.min(100, Math.floor((moved / expected) * 100)) : 100;
-    const seconds = (now - started) / 1000;
+    const seconds = (now - firstMoved) / 1000;
     const rate = seconds > 0 ? ` | ${formatBytes(Math.round(bytes / seconds))}/s` : '';
     process.stderr.write(`\r${label}: ${pct}% (${moved}/${Math.max(expected, moved)}), ${formatBytes(bytes)}${rate}\x1b[K${final ? '\n' : ''}`);
   };
   return {
     expect(n) { expected += n; },
     moved(n) {
+      if (moved === 0) firstMoved = Date.now();
       moved++;
       bytes += n;
       draw(false);

@@ -101,17 +101,20 @@ export async function pushTo(repo: Repository, transport: Transport, opts: PushO
   const sending = readWireObjects(repo, collected.ids, opts.progress);
   if (collected.ids.length > 0) await transport.putObjects(sending);
   const bytes = sending.bytes;
-  if (moving.length > 0) await updateRemoteRefs(transport, moving.map((p) => ({ name: p.ref, old: p.old, new: p.new })));
+  if (moving.length > 0) await updateRemoteRefs(transport, moving.map((p) => ({ name: p.ref, old: p.old, new: p.new })), 'your push is not a fast-forward of what is there now');
   return { refs: planned, objects: collected.ids.length, bytes, asked: collected.asked, requests: collected.calls, negotiationMs };
 }
 
-/** Moves the remote's refs by compare-and-swap; a stale one (another push got there first) says what it found. */
-async function updateRemoteRefs(transport: Transport, updates: RefUpdate[]): Promise<void> {
+/**
+ * Moves the remote's refs by compare-and-swap; a stale one (another push got there first)
+ * says what it found, and `stale` what that means for this push.
+ */
+async function updateRemoteRefs(transport: Transport, updates: RefUpdate[], stale: string): Promise<void> {
   try {
     await transport.updateRefs(updates);
   } catch (err) {
     if (err instanceof ConflictError && 'found' in err.data) {
-      throw new ConflictError(`push rejected: ${err.message}; your push is not a fast-forward of what is there now`, {
+      throw new ConflictError(`push rejected: ${err.message}; ${stale}`, {
         data: err.data,
         hint: 'run `dv pull` to bring in the new commits, then push again',
         cause: err,
@@ -136,7 +139,7 @@ async function deleteRemoteRefs(transport: Transport, opts: PushOptions): Promis
     if (!ref) throw new NotFoundError(`the remote has no branch or tag '${b}' to delete`, { data: { branch: b } });
     return { ref, old: remoteRefs.get(ref)!, new: null, status: 'deleted' };
   });
-  await updateRemoteRefs(transport, planned.map((p) => ({ name: p.ref, old: p.old, new: null })));
+  await updateRemoteRefs(transport, planned.map((p) => ({ name: p.ref, old: p.old, new: null })), 'nothing was deleted; fetch to see what is there now');
   return { refs: planned, objects: 0, bytes: 0, asked: 0, requests: 0, negotiationMs: 0 };
 }
 
