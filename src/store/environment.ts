@@ -1,7 +1,20 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { open, type Database, type RootDatabase } from 'lmdb';
+import type * as Lmdb from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
 import { InternalError } from '../errors/index.js';
+
+// lmdb is loaded when a store is first opened, not when this module is: worker threads
+// that only verify never load it. A process that ends while a worker is loading lmdb's
+// native module aborts with "FATAL ERROR: Error::ThrowAsJavaScriptException" (its start-up
+// cannot be interrupted), which a quick clone ending as its verify worker started did.
+const require = createRequire(import.meta.url);
+let lmdbModule: typeof Lmdb | undefined;
+function lmdb(): typeof Lmdb {
+  lmdbModule ??= require('lmdb') as typeof Lmdb;
+  return lmdbModule;
+}
 
 /** Version of the on-disk layout; bumped when a migration is needed (spec/layout.md). */
 export const STORE_FORMAT_VERSION = 2;
@@ -31,7 +44,7 @@ export interface StoreEnv {
 export function openStoreEnv(dvDir: string, opts: { create?: boolean; readOnly?: boolean } = {}): StoreEnv {
   const file = path.join(dvDir, STORE_FILE);
   if (!opts.create && !fs.existsSync(file)) throw new InternalError(`no object store at ${file}`);
-  const root = open({
+  const root = lmdb().open({
     path: file,
     noSubdir: true,
     maxDbs: 16,
