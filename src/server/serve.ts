@@ -38,7 +38,7 @@ export interface RequestLogEntry {
   method: string;
   path: string;
   status: number;
-  /** The request body's size (as declared, else as read) and the answer's bytes written. */
+  /** The request body's bytes read, and the answer's bytes written. */
   bytesIn: number;
   bytesOut: number;
   ms: number;
@@ -64,8 +64,8 @@ class HttpError extends Error {
 /** Who is asking: a token, or anyone when the server has no tokens file. */
 type Caller = { name: string; token: TokenEntry | null };
 
-/** What answering a request learned, for its log entry. */
-interface RequestNotes { who: string; error?: string }
+/** What answering a request learned, for its log entry: who asked, the body bytes read, the error. */
+interface RequestNotes { who: string; bytesIn: number; error?: string }
 
 /**
  * Serves repositories over HTTP with the transfer protocol of spec/remote-protocol.md:
@@ -136,7 +136,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         // A writer asking "have?" is negotiating a push: its objects follow, so the verify
         // workers start now (about 0.1 s each) rather than once the object stream is under way.
         if (!opts.readOnly && canWrite(caller, name)) StorePool.forStore(repo.objects.dvDir);
-        const ids = rawIds(await readBody(req, MAX_SMALL_BODY));
+        const ids = rawIds(await readBody(req, notes, MAX_SMALL_BODY));
         const answer = Buffer.alloc(ids.length);
         ids.forEach((id, i) => { answer[i] = repo.objects.hasRaw(id) ? 1 : 0; });
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': answer.length });
@@ -144,7 +144,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         return;
       }
       case 'objects': {
-        const ids = decodeIds(await readBody(req, MAX_SMALL_BODY));
+        const ids = decodeIds(await readBody(req, notes, MAX_SMALL_BODY));
         const missing = ids.filter((id) => !repo.objects.has(id));
         if (missing.length > 0) throw new HttpError(404, `the remote does not have object ${missing[0]}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''}`);
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
@@ -154,11 +154,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       case 'receive': {
         const declared = Number(req.headers['content-length'] ?? 0);
         if (declared > maxPush) throw new HttpError(413, `the push is ${declared} bytes; this server accepts at most ${maxPush}`);
-        const r = await withWriterLease(repo.env, () => importObjects(repo.objects, decodeFrames(limitBody(req, maxPush))));
+        const r = await withWriterLease(repo.env, () => importObjects(repo.objects, decodeFrames(limitBody(req, notes, maxPush))));
         return sendJson(res, 200, r);
       }
       case 'update-refs': {
-        const updates = parseUpdates(await readBody(req, 1024 * 1024));
+        const updates = parseUpdates(await readBody(req, notes, 1024 * 1024));
         for (const u of updates) {
           if (!canWrite(caller, name, shortRef(u.name))) throw new HttpError(403, `token '${caller.name}' may not update ${shortRef(u.name)} in ${name}`);
         }
@@ -169,7 +169,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
   };
 
   const server = http.createServer((req, res) => {
-    const notes: RequestNotes = { who: '-' };
+    const notes: RequestNotes = { who: '-', bytesIn: 0 };
     if (opts.log) logWhenAnswered(req, res, notes, opts.log);
     handle(req, res, notes).catch((err) => {
       notes.error = err instanceof Error ? err.message : String(err);
@@ -215,18 +215,19 @@ function parseUpdates(body: Buffer): RefUpdate[] {
   });
 }
 
-async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+async function readBody(req: http.IncomingMessage, notes: RequestNotes, limit: number): Promise<Buffer> {
   const parts: Buffer[] = [];
   let n = 0;
-  for await (const c of limitBody(req, limit)) { parts.push(c); n += c.length; }
+  for await (const c of limitBody(req, notes, limit)) { parts.push(c); n += c.length; }
   return Buffer.concat(parts, n);
 }
 
-/** The request body, failing with 413 once it exceeds `limit` bytes. */
-async function* limitBody(req: http.IncomingMessage, limit: number): AsyncGenerator<Buffer> {
+/** The request body, failing with 413 once it exceeds `limit` bytes (counted in `notes` for the log). */
+async function* limitBody(req: http.IncomingMessage, notes: RequestNotes, limit: number): AsyncGenerator<Buffer> {
   let n = 0;
   for await (const c of req) {
     n += (c as Buffer).length;
+    notes.bytesIn = n;
     if (n > limit) throw new HttpError(413, `the request body exceeds this server's limit of ${limit} bytes`);
     yield c as Buffer;
   }
@@ -236,7 +237,6 @@ async function* limitBody(req: http.IncomingMessage, limit: number): AsyncGenera
 function logWhenAnswered(req: http.IncomingMessage, res: http.ServerResponse, notes: RequestNotes, log: (e: RequestLogEntry) => void): void {
   const started = performance.now();
   const socket = req.socket;
-  const read0 = socket.bytesRead;
   const written0 = socket.bytesWritten;
   let logged = false;
   const done = () => {
@@ -244,7 +244,7 @@ function logWhenAnswered(req: http.IncomingMessage, res: http.ServerResponse, no
     logged = true;
     log({
       time: new Date(), from: socket.remoteAddress ?? '-', who: notes.who, method: req.method ?? '-', path: (req.url ?? '/').split('?')[0]!,
-      status: res.statusCode, bytesIn: Number(req.headers['content-length'] ?? 0) || socket.bytesRead - read0, bytesOut: socket.bytesWritten - written0, ms: Math.round(performance.now() - started),
+      status: res.statusCode, bytesIn: notes.bytesIn, bytesOut: socket.bytesWritten - written0, ms: Math.round(performance.now() - started),
       error: res.writableFinished ? notes.error : notes.error ?? 'the connection closed before the answer was sent',
     });
   };
