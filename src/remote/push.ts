@@ -21,6 +21,8 @@ export interface PushOptions {
   force?: boolean;
   /** Delete `branches` (or tags of those names) on the remote instead of pushing them. */
   delete?: boolean;
+  /** Decide and negotiate as a push would, then send nothing and move no ref (here or there). */
+  dryRun?: boolean;
   token?: string;
   /** Told of the objects as they are sent. */
   progress?: TransferEvents;
@@ -35,9 +37,11 @@ export interface PushResult {
   remote: string;
   url: string;
   refs: PushedRef[];
-  /** Objects and stored payload bytes sent. */
+  /** Objects and stored payload bytes sent (with `dryRun`: that would be sent). */
   objects: number;
   bytes: number;
+  /** Nothing was sent and no ref moved. */
+  dryRun: boolean;
   /** "have?" questions asked, in how many requests, and how long deciding what to send took. */
   asked: number;
   requests: number;
@@ -55,7 +59,7 @@ export async function push(repo: Repository, opts: PushOptions = {}): Promise<Pu
   const transport = await openTransport(remote.url, { token: opts.token });
   try {
     const result = await pushTo(repo, transport, opts);
-    const tracking = result.refs.filter((r) => r.ref.startsWith(BRANCH_PREFIX) && r.status !== 'up-to-date');
+    const tracking = result.dryRun ? [] : result.refs.filter((r) => r.ref.startsWith(BRANCH_PREFIX) && r.status !== 'up-to-date');
     if (tracking.length > 0) {
       repo.refs.updateMany(tracking.map((r) => ({
         name: `${REMOTE_PREFIX}${remote.name}/${r.ref.slice(BRANCH_PREFIX.length)}`, new: r.new, message: r.new ? 'push' : 'push: delete',
@@ -97,12 +101,17 @@ export async function pushTo(repo: Repository, transport: Transport, opts: PushO
   const started = performance.now();
   const collected = await collectObjects({ source: storeSource(repo.objects), has: (ids) => transport.hasObjects(ids), tips: moving.map((p) => p.new), known });
   const negotiationMs = Math.round(performance.now() - started);
+  const summary = { refs: planned, objects: collected.ids.length, asked: collected.asked, requests: collected.calls, negotiationMs };
+  if (opts.dryRun) {
+    const bytes = collected.ids.reduce((n, id) => n + (repo.objects.locatePayload(id)?.length ?? 0), 0);
+    return { ...summary, bytes, dryRun: true };
+  }
   opts.progress?.expect?.(collected.ids.length);
   const sending = readWireObjects(repo, collected.ids, opts.progress);
   if (collected.ids.length > 0) await transport.putObjects(sending);
   const bytes = sending.bytes;
   if (moving.length > 0) await updateRemoteRefs(transport, moving.map((p) => ({ name: p.ref, old: p.old, new: p.new })), 'your push is not a fast-forward of what is there now');
-  return { refs: planned, objects: collected.ids.length, bytes, asked: collected.asked, requests: collected.calls, negotiationMs };
+  return { ...summary, bytes, dryRun: false };
 }
 
 /**
@@ -139,8 +148,8 @@ async function deleteRemoteRefs(transport: Transport, opts: PushOptions): Promis
     if (!ref) throw new NotFoundError(`the remote has no branch or tag '${b}' to delete`, { data: { branch: b } });
     return { ref, old: remoteRefs.get(ref)!, new: null, status: 'deleted' };
   });
-  await updateRemoteRefs(transport, planned.map((p) => ({ name: p.ref, old: p.old, new: null })), 'nothing was deleted; fetch to see what is there now');
-  return { refs: planned, objects: 0, bytes: 0, asked: 0, requests: 0, negotiationMs: 0 };
+  if (!opts.dryRun) await updateRemoteRefs(transport, planned.map((p) => ({ name: p.ref, old: p.old, new: null })), 'nothing was deleted; fetch to see what is there now');
+  return { refs: planned, objects: 0, bytes: 0, asked: 0, requests: 0, negotiationMs: 0, dryRun: !!opts.dryRun };
 }
 
 /** The full ref names and ids this push offers. */

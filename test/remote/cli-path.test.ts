@@ -231,3 +231,27 @@ test('push --delete of the branch checked out in a repository with a working tre
   assert.match(r.stderr, /refusing to update the checked-out branch main of a repository with a working tree/);
   assert.equal(dv(other, ['rev-parse', 'main']).code, 0, 'the branch is still there');
 });
+
+test('push --dry-run says what would be sent and moves nothing, here or there', () => {
+  const { dir: a } = makeSourceRepo();
+  const hub = bareRemote();
+  dvOk(a, ['remote', 'add', 'origin', hub]);
+  const packs = path.join(hub, 'packs');
+  const hubState = () => JSON.stringify([fs.existsSync(packs) ? fs.readdirSync(packs) : [], dvOk(hub, ['branch', '--json']), dvOk(hub, ['tag', '--json'])]);
+  const before = hubState();
+  const dry = JSON.parse(dvOk(a, ['push', '--dry-run', '--tags', 'origin', 'main', '--json']));
+  assert.equal(dry.dryRun, true);
+  assert.deepEqual(dry.refs.map((r: { ref: string; status: string }) => [r.ref, r.status]), [['refs/heads/main', 'created'], ['refs/tags/v1', 'created']]);
+  assert.ok(dry.objects > 0 && dry.bytes > 0, 'it counts what would go');
+  assert.equal(hubState(), before, 'the remote is untouched: no pack, no ref');
+  assert.equal(dv(a, ['rev-parse', 'origin/main']).code, 1, 'no remote-tracking ref');
+
+  const real = JSON.parse(dvOk(a, ['push', '--tags', 'origin', 'main', '--json']));
+  assert.equal(real.dryRun, false);
+  assert.equal(real.objects, dry.objects, 'the dry run counted what the push sent');
+  assert.equal(real.bytes, dry.bytes);
+
+  const text = dvOk(a, ['push', '-n', 'origin', '--delete', 'v1']);
+  assert.match(text, /^ {2}- refs\/tags\/v1 {2}[0-9a-f]{12} → \(deleted\) {2}deleted\nDry run: 0 object\(s\), 0 bytes would be sent; nothing was sent\n$/m);
+  assert.equal(dv(hub, ['rev-parse', 'v1']).code, 0, 'the tag is still there');
+});

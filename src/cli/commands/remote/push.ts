@@ -14,17 +14,19 @@ export default repoCommand({
     .option('tags', { type: 'boolean', default: false, describe: 'also push every tag' })
     .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'allow updates that are not fast-forwards' })
     .option('delete', { alias: 'd', type: 'boolean', default: false, describe: 'delete the named branches (or tags) on the remote' })
+    .option('dry-run', { alias: 'n', type: 'boolean', default: false, describe: 'say what would be sent and which refs would move; send nothing' })
     .example('$0 push', 'push the current branch to origin')
     .example('$0 push hub main exp/a', 'push two branches to the remote named hub')
     .example('$0 push --tags', 'push the current branch and every tag')
-    .example('$0 push origin --delete exp/a', 'delete the branch exp/a on origin (and origin/exp/a here)'),
+    .example('$0 push origin --delete exp/a', 'delete the branch exp/a on origin (and origin/exp/a here)')
+    .example('$0 push --dry-run', 'how much a push would send, without sending it'),
   run: async (repo, argv) => {
     const { push } = await import('../../../remote/index.js');
-    const r = await withTransferProgress('Sending objects', (progress) => push(repo, { remote: argv.remote, branches: argv.branches, tags: argv.tags, force: argv.force, delete: argv.delete, progress }));
+    const r = await withTransferProgress('Sending objects', (progress) => push(repo, { remote: argv.remote, branches: argv.branches, tags: argv.tags, force: argv.force, delete: argv.delete, dryRun: argv.dryRun, progress }));
     printResult(argv, r, (x) => [
       `To ${x.url}`,
       ...x.refs.map((p) => `  ${PUSH_MARKS[p.status]} ${p.ref}  ${p.old ? p.old.slice(0, 12) : '(new)'} → ${p.new ? p.new.slice(0, 12) : '(deleted)'}  ${p.status}`),
-      `${x.objects} object(s), ${x.bytes} bytes sent`,
+      x.dryRun ? `Dry run: ${x.objects} object(s), ${x.bytes} bytes would be sent; nothing was sent` : `${x.objects} object(s), ${x.bytes} bytes sent`,
     ]);
   },
 });
