@@ -8,22 +8,35 @@ export interface Progress {
   done(): void;
 }
 
+/**
+ * One status line on stderr, redrawn in place at most every 100 ms and not before
+ * `delayMs` have passed since it was made; a final draw always happens and ends the line.
+ * `draw` returns whether it drew.
+ */
+function statusLine(delayMs = 0): (text: () => string, final: boolean) => boolean {
+  const started = Date.now();
+  let last = 0;
+  return (text, final) => {
+    const now = Date.now();
+    if (!final && (now - last < 100 || now - started < delayMs)) return false;
+    last = now;
+    process.stderr.write(`\r${text()}${final ? '\n' : ''}`);
+    return true;
+  };
+}
+
 /** Starts a byte- or item-counting progress line (no-op when stderr is not a TTY). */
 export function startProgress(label: string, total: number, unit: 'bytes' | 'items' = 'bytes'): Progress {
   if (!process.stderr.isTTY || total <= 0) return { tick() {}, done() {} };
   let done = 0;
-  let last = 0;
-  const draw = (final: boolean) => {
-    const now = Date.now();
-    if (!final && now - last < 100) return;
-    last = now;
+  const line = statusLine();
+  const draw = (final: boolean) => line(() => {
     const pct = Math.min(100, Math.floor((done / total) * 100));
     const width = 30;
     const filled = Math.round((pct / 100) * width);
     const amount = unit === 'bytes' ? `${(done / 1048576).toFixed(1)}/${(total / 1048576).toFixed(1)} MiB` : `${done}/${total}`;
-    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct}% ${amount}`);
-    if (final) process.stderr.write('\n');
-  };
+    return `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct}% ${amount}`;
+  }, final);
   return {
     tick(n) { done += n; draw(false); },
     done() { done = total; draw(true); },
@@ -46,24 +59,20 @@ const TRANSFER_PROGRESS_DELAY_MS = 500;
  */
 export function startTransferProgress(label: string, env: NodeJS.ProcessEnv = process.env): TransferProgress {
   if (!process.stderr.isTTY) return { expect() {}, moved() {}, done() {} };
-  const delay = Number(env.DV_PROGRESS_DELAY_MS ?? TRANSFER_PROGRESS_DELAY_MS);
-  const started = Date.now();
+  const line = statusLine(Number(env.DV_PROGRESS_DELAY_MS ?? TRANSFER_PROGRESS_DELAY_MS));
   /** When the first object moved: the rate leaves out the negotiation before it. */
   let firstMoved = 0;
   let expected = 0;
   let moved = 0;
   let bytes = 0;
-  let last = 0;
   let shown = false;
   const draw = (final: boolean) => {
-    const now = Date.now();
-    if (!final && (now - last < 100 || now - started < delay)) return;
-    last = now;
-    shown = true;
-    const pct = expected > 0 ? Math.min(100, Math.floor((moved / expected) * 100)) : 100;
-    const seconds = (now - firstMoved) / 1000;
-    const rate = seconds > 0 ? ` | ${formatBytes(Math.round(bytes / seconds))}/s` : '';
-    process.stderr.write(`\r${label}: ${pct}% (${moved}/${Math.max(expected, moved)}), ${formatBytes(bytes)}${rate}\x1b[K${final ? '\n' : ''}`);
+    shown = line(() => {
+      const pct = expected > 0 ? Math.min(100, Math.floor((moved / expected) * 100)) : 100;
+      const seconds = (Date.now() - firstMoved) / 1000;
+      const rate = seconds > 0 ? ` | ${formatBytes(Math.round(bytes / seconds))}/s` : '';
+      return `${label}: ${pct}% (${moved}/${Math.max(expected, moved)}), ${formatBytes(bytes)}${rate}\x1b[K`;
+    }, final) || shown;
   };
   return {
     expect(n) { expected += n; },

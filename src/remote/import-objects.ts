@@ -34,6 +34,9 @@ const POOL_MIN_PAYLOAD = 4096;
 /** Payload bytes handed to workers and not verified yet: enough to keep them busy, little memory. */
 const POOL_INFLIGHT_BYTES = 8 * 1024 * 1024;
 
+/** Where a chunk falls in a pending file: the file, and the chunk's index in its list. */
+interface ChunkPlace { file: Oid; index: number }
+
 /** A file object whose content is being hashed, chunk by chunk in order, before it is stored. */
 interface PendingFile {
   file: FileObject;
@@ -79,7 +82,7 @@ export class ObjectImporter {
   /** Files whose content is being hashed as their chunks arrive. */
   private readonly pendingFiles = new Map<Oid, PendingFile>();
   /** Where each chunk not received yet falls in the pending files (for the worker that verifies it). */
-  private readonly chunkUses = new Map<Oid, Array<{ file: Oid; index: number }>>();
+  private readonly chunkUses = new Map<Oid, ChunkPlace[]>();
   private readonly filesWaitingOn = new Map<Oid, Oid[]>();
   private readonly verifiedFiles = new Set<Oid>();
   /** Deltas waiting for their base, by base id (only when `deferMissingBases`). */
@@ -157,7 +160,7 @@ export class ObjectImporter {
    * for it, taken off the list so only its worker makes their pieces. A place whose listed
    * size differs from the first's is left to be checked here (and refused) when its turn comes.
    */
-  private takeUses(id: Oid): { uses: Array<{ file: Oid; index: number }>; size?: number } {
+  private takeUses(id: Oid): { uses: ChunkPlace[]; size?: number } {
     const list = this.chunkUses.get(id);
     if (!list) return { uses: [] };
     this.chunkUses.delete(id);
@@ -165,12 +168,12 @@ export class ObjectImporter {
       const v = this.pendingFiles.get(u.file);
       return v !== undefined && v.next <= u.index && !v.pieces.has(u.index);
     });
-    const sizeAt = (u: { file: Oid; index: number }) => this.pendingFiles.get(u.file)!.file.chunks[u.index]!.size;
+    const sizeAt = (u: ChunkPlace) => this.pendingFiles.get(u.file)!.file.chunks[u.index]!.size;
     const size = live[0] && sizeAt(live[0]);
     return { uses: live.filter((u) => sizeAt(u) === size), size };
   }
 
-  private acceptFromWorker(o: WireObject, verified: VerifiedBlob, uses: Array<{ file: Oid; index: number }>): void {
+  private acceptFromWorker(o: WireObject, verified: VerifiedBlob, uses: ChunkPlace[]): void {
     uses.forEach((u, i) => {
       const v = this.pendingFiles.get(u.file);
       if (!v) return;

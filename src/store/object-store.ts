@@ -44,7 +44,7 @@ export class ObjectStore {
 
   /** True when the object is stored. */
   has(id: Oid): boolean {
-    return this.env.objects.doesExist(oidToBytes(id));
+    return this.hasRaw(oidToBytes(id));
   }
 
   /** `has` for an id as its 32 raw bytes (answering a remote's "have?" without hex strings). */
@@ -229,8 +229,10 @@ export class ObjectStore {
     for (const key of this.env.objects.getKeys()) yield oidFromBytes(key as Buffer);
   }
 
-  /** Starts a batch of writes committed together. */
-  /** A write batch; with `backgroundCommits`, the commits it makes itself do not wait for the disk (see WriteBatch.commitInBackground). */
+  /**
+   * Starts a batch of writes committed together; with `backgroundCommits`, the commits it
+   * makes itself do not wait for the disk (see WriteBatch.commitInBackground).
+   */
   batch(opts: { backgroundCommits?: boolean } = {}): WriteBatch {
     return new WriteBatch(this.env, this.dvDir, (id) => this.deltaBase(id), opts.backgroundCommits ?? false);
   }
