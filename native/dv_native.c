@@ -272,6 +272,8 @@ static napi_value lstat_names(napi_env env, napi_callback_info info) {
 napi_value scan_changes(napi_env env, napi_callback_info info);
 // native/hash_pieces.c
 void define_hash_pieces(napi_env env, napi_value exports);
+// native/verify_blobs.c
+void define_verify_blobs(napi_env env, napi_value exports);
 
 NAPI_MODULE_INIT() {
   init_gear();
@@ -286,5 +288,6 @@ NAPI_MODULE_INIT() {
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   define_hash_pieces(env, exports);
+  define_verify_blobs(env, exports);
   return exports;
 }

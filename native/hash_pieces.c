@@ -10,15 +10,12 @@
 #include <stdint.h>
 #include <string.h>
 #include "blake3.c"
+#include "hash_pieces.h"
 
 // Piece layout (native byte order; made and read only here):
 //   u64 offset, u64 start_chunk, u64 end_chunk, u32 head_len, u32 tail_len, u32 pushes, u32 0,
 //   head bytes, tail bytes, pushes x { u8 cv[32], u64 chunk_counter }.
 // Chunks [start_chunk, end_chunk) are the whole BLAKE3 chunks it holds (none: both 0).
-#define PIECE_HEADER 40
-#define PUSH_LEN (BLAKE3_OUT_LEN + 8)
-// Subtrees grow to the alignment, then shrink to the length: two CVs per step, two steps per bit.
-#define MAX_PUSHES 256
 
 typedef struct {
   uint64_t offset, start_chunk, end_chunk;
@@ -28,24 +25,13 @@ typedef struct {
 // native/dv_native.c: the bytes of a Uint8Array argument (throws a TypeError otherwise).
 int typed_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len);
 
-// filePiece(bytes: Uint8Array, offset: number, fileSize: number): Uint8Array
-static napi_value file_piece(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  uint8_t *bytes;
-  size_t len;
-  int64_t offset, file_size;
-  if (argc < 3 || !typed_bytes(env, argv[0], &bytes, &len)) return NULL;
-  napi_get_value_int64(env, argv[1], &offset);
-  napi_get_value_int64(env, argv[2], &file_size);
-  if (offset < 0 || (uint64_t)offset + len > (uint64_t)file_size) {
-    napi_throw_range_error(env, NULL, "piece outside the content");
-    return NULL;
-  }
-  uint64_t start = (uint64_t)offset, end = start + len;
+// Reduces `bytes`, at `offset` in content of `file_size` bytes, to its piece in `out`
+// (at least PIECE_MAX bytes); returns the piece's length. The caller checks that the bytes
+// lie within the content. Safe on any thread.
+size_t make_piece(const uint8_t *bytes, size_t len, uint64_t offset, uint64_t file_size, uint8_t *out) {
+  uint64_t start = offset, end = start + len;
   // The content's last BLAKE3 chunk is finalized as the root or beside it: never a pushed CV.
-  uint64_t last_chunk_start = file_size == 0 ? 0 : (((uint64_t)file_size - 1) / BLAKE3_CHUNK_LEN) * BLAKE3_CHUNK_LEN;
+  uint64_t last_chunk_start = file_size == 0 ? 0 : ((file_size - 1) / BLAKE3_CHUNK_LEN) * BLAKE3_CHUNK_LEN;
   uint64_t mid_start = (start + BLAKE3_CHUNK_LEN - 1) / BLAKE3_CHUNK_LEN * BLAKE3_CHUNK_LEN;
   uint64_t mid_end = end / BLAKE3_CHUNK_LEN * BLAKE3_CHUNK_LEN;
   if (mid_end > last_chunk_start) mid_end = last_chunk_start;
@@ -71,8 +57,8 @@ static napi_value file_piece(napi_env env, napi_callback_info info) {
         chunk_state_init(&cs, IV, 0);
         cs.chunk_counter = counter;
         chunk_state_update(&cs, input, subtree_len);
-        output_t out = chunk_state_output(&cs);
-        output_chaining_value(&out, at);
+        output_t o = chunk_state_output(&cs);
+        output_chaining_value(&o, at);
         memcpy(at + BLAKE3_OUT_LEN, &counter, 8);
         h.pushes += 1;
       } else {
@@ -91,14 +77,34 @@ static napi_value file_piece(napi_env env, napi_callback_info info) {
     }
   }
   size_t total = PIECE_HEADER + h.head_len + h.tail_len + (size_t)h.pushes * PUSH_LEN;
+  memcpy(out, &h, PIECE_HEADER);
+  memcpy(out + PIECE_HEADER, bytes, h.head_len);
+  memcpy(out + PIECE_HEADER + h.head_len, bytes + len - h.tail_len, h.tail_len);
+  memcpy(out + PIECE_HEADER + h.head_len + h.tail_len, pushes, (size_t)h.pushes * PUSH_LEN);
+  return total;
+}
+
+// filePiece(bytes: Uint8Array, offset: number, fileSize: number): Uint8Array
+static napi_value file_piece(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  uint8_t *bytes;
+  size_t len;
+  int64_t offset, file_size;
+  if (argc < 3 || !typed_bytes(env, argv[0], &bytes, &len)) return NULL;
+  napi_get_value_int64(env, argv[1], &offset);
+  napi_get_value_int64(env, argv[2], &file_size);
+  if (offset < 0 || (uint64_t)offset + len > (uint64_t)file_size) {
+    napi_throw_range_error(env, NULL, "piece outside the content");
+    return NULL;
+  }
+  uint8_t out[PIECE_MAX];
+  size_t total = make_piece(bytes, len, (uint64_t)offset, (uint64_t)file_size, out);
   void *data;
   napi_value ab, result;
   if (napi_create_arraybuffer(env, total, &data, &ab) != napi_ok) return NULL;
-  uint8_t *o = (uint8_t *)data;
-  memcpy(o, &h, PIECE_HEADER);
-  memcpy(o + PIECE_HEADER, bytes, h.head_len);
-  memcpy(o + PIECE_HEADER + h.head_len, bytes + len - h.tail_len, h.tail_len);
-  memcpy(o + PIECE_HEADER + h.head_len + h.tail_len, pushes, (size_t)h.pushes * PUSH_LEN);
+  memcpy(data, out, total);
   napi_create_typedarray(env, napi_uint8_array, total, ab, 0, &result);
   return result;
 }

@@ -48,10 +48,14 @@ export function dvOk(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEn
   return r.stdout;
 }
 
+const tmpDirs: string[] = [];
+
 /** A fresh temporary directory, removed when the process exits. */
 export function tmpDir(prefix = 'dv-test-'): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  process.on('exit', () => fs.rmSync(d, { recursive: true, force: true }));
+  // One exit listener for them all (one each set off Node's too-many-listeners warning).
+  if (tmpDirs.length === 0) process.on('exit', () => { for (const dir of tmpDirs) fs.rmSync(dir, { recursive: true, force: true }); });
+  tmpDirs.push(d);
   return d;
 }
 

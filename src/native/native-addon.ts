@@ -43,7 +43,22 @@ export interface NativeAddon {
   pieceHasherAdd(state: Uint8Array, piece: Uint8Array): void;
   /** Writes the digest of everything fed into `out[0..32)`. */
   pieceHasherDigest(state: Uint8Array, out: Uint8Array): void;
+  /**
+   * Verifies a batch of received blobs on libuv's thread pool (native/verify_blobs.c).
+   * Job i: id `ids[32i…]`, payload `payloads[i]` (raw or zstd: encoding 0 or 1; kept
+   * unchanged until `done`), and in `meta[4i…]` its encoding, the size its files list for
+   * it (-1: none), whether to hand its decoded bytes back, and how many uses follow in
+   * `uses` (offset, content size; in job order) and `paths` (where to write it, or
+   * undefined). `done` gets per job its outcome (VERIFY_STATUS) and the hash of its
+   * bytes, the bytes when asked for (or when it has no uses and is compressed), and per use
+   * its hash piece and whether writing it failed.
+   */
+  verifyBlobs(ids: Uint8Array, meta: Float64Array, payloads: Uint8Array[], uses: Float64Array, paths: Array<string | undefined>,
+    done: (status: Int32Array, actual: Uint8Array, kept: Array<Uint8Array | undefined>, pieces: Array<Uint8Array | undefined>, unwritten: Uint8Array) => void): void;
 }
+
+/** verifyBlobs' outcomes (native/verify_blobs.c); DECODE_ELSEWHERE: a frame it does not size, left to the caller. */
+export const VERIFY_STATUS = { VERIFIED: 0, UNDECODABLE: 1, WRONG_SIZE: 2, WRONG_HASH: 3, DECODE_ELSEWHERE: 4 } as const;
 
 const ADDON_PATH = path.join('build', 'Release', 'dv_native.node');
 let loaded: NativeAddon | null | undefined;

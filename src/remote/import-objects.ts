@@ -1,7 +1,7 @@
 import { CorruptObjectError, RemoteError } from '../errors/index.js';
 import { oidToBytes, type Oid } from '../hash/index.js';
 import { objectLinks, type DecodedObject, type FileObject } from '../objects/index.js';
-import { ENCODING_DELTA, StorePool, deltaBase as payloadDeltaBase, verifyPayload, type ChunkUse, type ObjectStore, type VerifiedBlob, type WriteBatch } from '../store/index.js';
+import { blobVerifier, ENCODING_DELTA, deltaBase as payloadDeltaBase, type BlobVerifier, verifyPayload, type ChunkUse, type ObjectStore, type VerifiedBlob, type WriteBatch } from '../store/index.js';
 import { canHashInPieces, createHasher, createPieceHasher, oidFromBytes, type Hasher, type PieceHasher } from '../hash/index.js';
 import { BlobCache } from './blob-cache.js';
 import type { WireObject } from './transport.js';
@@ -34,6 +34,8 @@ const POOL_MIN_PAYLOAD = 4096;
 /** Payload bytes handed to workers and not verified yet: enough to keep them busy, little memory. */
 const POOL_INFLIGHT_BYTES = 8 * 1024 * 1024;
 
+export interface ImportOptions { deferMissingBases?: boolean; partial?: boolean; tap?: ContentTap; verifier?: BlobVerifier | null }
+
 /** Where a chunk falls in a pending file: the file, and the chunk's index in its list. */
 interface ChunkPlace { file: Oid; index: number }
 
@@ -61,8 +63,9 @@ interface PendingFile {
  * something. Verified objects are committed as they accumulate; an interrupted transfer
  * keeps them, and a retry skips them.
  *
- * Blobs are decoded and hashed on worker threads when there are any (the main thread
- * parses, joins file hashes and writes meanwhile). A chunk of a file already announced
+ * Blobs are decoded and hashed on other threads when there are any (native ones with the
+ * addon, else store workers: see blobVerifier), while the main thread parses, joins file
+ * hashes and writes. A chunk of a file already announced
  * is hashed there as a piece of the file's hash too, and written into the file when it is
  * being checked out, so its bytes never come back. Whatever refers to other objects (a
  * tree, a commit, a delta) waits until the blobs in flight are settled, so it is checked
@@ -71,8 +74,8 @@ interface PendingFile {
 export class ObjectImporter {
   private readonly batch: WriteBatch;
   private readonly unflushed = new Set<Oid>();
-  private readonly pool: StorePool | undefined;
-  /** Whether workers hash chunks as pieces of their files (needs the native addon). */
+  private readonly pool: BlobVerifier | undefined;
+  /** Whether the verifier's threads hash chunks as pieces of their files (needs the native addon). */
   private readonly inPieces: boolean;
   /** Blobs on the workers, not verified yet. */
   private readonly verifying = new Set<Oid>();
@@ -95,12 +98,13 @@ export class ObjectImporter {
   /**
    * `deferMissingBases`: hold a delta whose base is not here yet until it arrives (a fetch
    * asks for bases as it learns of them). `partial`: trees may name file content not held
-   * (a partial clone fetches content when a checkout needs it).
+   * (a partial clone fetches content when a checkout needs it). `verifier`: what checks
+   * blobs off the main thread (default: blobVerifier's choice; null: none).
    */
-  constructor(private readonly objects: ObjectStore, private readonly opts: { deferMissingBases?: boolean; partial?: boolean; tap?: ContentTap } = {}) {
+  constructor(private readonly objects: ObjectStore, private readonly opts: ImportOptions = {}) {
     // The disk works while verifying goes on; what is in flight stays in `unflushed` until a commit here.
     this.batch = objects.batch({ backgroundCommits: true });
-    this.pool = StorePool.forStore(objects.dvDir);
+    this.pool = opts.verifier === undefined ? blobVerifier(objects.dvDir) : opts.verifier ?? undefined;
     this.inPieces = this.pool !== undefined && canHashInPieces();
   }
 
@@ -134,7 +138,7 @@ export class ObjectImporter {
     return this.addVerifiedHere(o);
   }
 
-  private verifyOnWorker(pool: StorePool, o: WireObject): void {
+  private verifyOnWorker(pool: BlobVerifier, o: WireObject): void {
     const { uses, size } = this.takeUses(o.id);
     const places: ChunkUse[] = uses.map(({ file, index }) => {
       const v = this.pendingFiles.get(file)!;
@@ -379,8 +383,8 @@ export class ObjectImporter {
 }
 
 /** Imports a stream of objects through an ObjectImporter (the receiving end of putObjects). */
-export async function importObjects(objects: ObjectStore, stream: AsyncIterable<WireObject>): Promise<{ stored: number; skipped: number; bytes: number }> {
-  const imp = new ObjectImporter(objects);
+export async function importObjects(objects: ObjectStore, stream: AsyncIterable<WireObject>, opts: ImportOptions = {}): Promise<{ stored: number; skipped: number; bytes: number }> {
+  const imp = new ObjectImporter(objects, opts);
   try {
     for await (const o of stream) await imp.add(o);
   } catch (err) {

@@ -10,7 +10,7 @@ import {
   HAVE_BATCH, advertisedRefs, applyRefUpdates, decodeFrames, decodeIds, encodeFrames, importObjects, openRepositoryPath, rawIds, readWireObjects,
   type RefUpdate,
 } from '../remote/index.js';
-import { StorePool, withWriterLease } from '../store/index.js';
+import { blobVerifier, withWriterLease } from '../store/index.js';
 import { findToken, loadTokens, patternsAllow, type TokenEntry } from './tokens.js';
 
 export interface ServeOptions {
@@ -133,9 +133,9 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         return sendJson(res, 200, { refs: out, head });
       }
       case 'has': {
-        // A writer asking "have?" is negotiating a push: its objects follow, so the verify
-        // workers start now (about 0.1 s each) rather than once the object stream is under way.
-        if (!opts.readOnly && canWrite(caller, name)) StorePool.forStore(repo.objects.dvDir);
+        // A writer asking "have?" is negotiating a push: its objects follow, so verify workers
+        // (where they serve: about 0.1 s each to start) start now rather than once the stream is under way.
+        if (!opts.readOnly && canWrite(caller, name)) blobVerifier(repo.objects.dvDir);
         const ids = rawIds(await readBody(req, notes, MAX_SMALL_BODY));
         const answer = Buffer.alloc(ids.length);
         ids.forEach((id, i) => { answer[i] = repo.objects.hasRaw(id) ? 1 : 0; });

@@ -15,3 +15,5 @@ export * from './writer-lease.js';
 export * from './exclusive-lock.js';
 export * from './index-entry.js';
 export * from './migrate-format.js';
+export * from './native-verifier.js';
+export * from './verify-blob.js';

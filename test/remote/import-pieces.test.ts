@@ -1,7 +1,8 @@
-// The verifying import hashes a file's chunks on worker threads as pieces of the file's
-// hash (and writes them into a tapped file there): whatever order the chunks come in,
-// repeated chunks, chunks verified on the main thread, lying file objects and failed
-// writes must all end as they would with every byte hashed in order on one thread.
+// The verifying import hashes a file's chunks on other threads (native ones, or store
+// workers) as pieces of the file's hash, and writes them into a tapped file there:
+// whatever order the chunks come in, repeated chunks, chunks verified on the main thread,
+// lying file objects and failed writes must all end as they would with every byte hashed
+// in order on one thread. Each test runs with each verifier this machine has.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -11,7 +12,7 @@ import { canHashInPieces, hashBytes, type Oid } from '../../src/hash/index.js';
 import { encodeFileObject, type FileObject } from '../../src/objects/index.js';
 import { ObjectImporter, importObjects, type ContentTap, type WireObject } from '../../src/remote/index.js';
 import { initRepository, type Repository } from '../../src/repo/index.js';
-import { ENCODING_RAW, StorePool, encodePayload } from '../../src/store/index.js';
+import { ENCODING_RAW, NativeVerifier, StorePool, encodePayload, type BlobVerifier } from '../../src/store/index.js';
 import { tmpDir } from '../helpers.js';
 
 /** Chunks A (64 KiB), B (30 KiB), A again, C (1,000 bytes: verified on the main thread) and D (40 KiB of text). */
@@ -48,54 +49,6 @@ function blobs(chunks: Buffer[]): WireObject[] {
   return chunks.map(blob).filter((o) => !seen.has(o.id) && seen.add(o.id));
 }
 
-test('a file imports whole whatever order its chunks and its object come in, repeated chunks included', async () => {
-  const { chunks, file, id, whole } = content();
-  // Fresh objects for each import, for the same reason.
-  const orders: Array<(a: WireObject, b: WireObject, c: WireObject, d: WireObject, f: WireObject) => WireObject[]> = [
-    (a, b, c, d, f) => [f, a, b, c, d], // the sending order: the file object just before its chunks
-    (a, b, c, d, f) => [d, b, f, c, a], // some chunks first, the rest out of order
-    (a, b, c, d, f) => [a, b, c, d, f], // every chunk held before the file arrives
-  ];
-  for (const [i, arrange] of orders.entries()) {
-    const [a, b, c, d] = blobs(chunks);
-    const order = arrange(a!, b!, c!, d!, fileObject(id, file));
-    const repo = freshRepo();
-    try {
-      const r = await importObjects(repo.objects, stream(order));
-      assert.equal(r.stored, 5, `order ${i}`);
-      assert.ok(Buffer.from(repo.objects.readContentBuffer(id)).equals(whole), `order ${i}: the content reads back`);
-    } finally {
-      await repo.close();
-    }
-  }
-});
-
-test('a file object whose content does not hash to its id is refused and not stored', async () => {
-  const { chunks, file, id } = content();
-  // The same chunks listed in another order: every chunk verifies, the whole does not.
-  const swapped = { size: file.size, chunks: [file.chunks[1]!, file.chunks[0]!, ...file.chunks.slice(2)] };
-  const repo = freshRepo();
-  try {
-    await assert.rejects(importObjects(repo.objects, stream([fileObject(id, swapped), ...blobs(chunks)])), /object [0-9a-f]{64} is corrupt: its content hashes to/);
-    assert.equal(repo.objects.has(id), false);
-  } finally {
-    await repo.close();
-  }
-});
-
-test('a file object that lists one chunk with two sizes is refused', async () => {
-  const { chunks, file, id } = content();
-  // Chunk A's second place claims 100 bytes; the total is made to add up so only the sizes disagree.
-  const lying = { size: file.size - 65_536 + 100, chunks: file.chunks.map((c, i) => (i === 2 ? { ...c, size: 100 } : c)) };
-  const repo = freshRepo();
-  try {
-    await assert.rejects(importObjects(repo.objects, stream([fileObject(id, lying), ...blobs(chunks)])), /has the wrong size for file/);
-    assert.equal(repo.objects.has(id), false);
-  } finally {
-    await repo.close();
-  }
-});
-
 /** A tap that writes into `dir` and records how each file ended. */
 function recordingTap(dir: string, wanted: Oid): ContentTap & { ended: Map<Oid, boolean> } {
   const ended = new Map<Oid, boolean>();
@@ -113,36 +66,91 @@ function recordingTap(dir: string, wanted: Oid): ContentTap & { ended: Map<Oid, 
   };
 }
 
-test('a tapped file is written whole by the workers and the main thread together, and ends verified', async () => {
-  const { chunks, file, id, whole } = content();
-  const dir = tmpDir();
-  const tap = recordingTap(dir, id);
-  const repo = freshRepo();
-  try {
-    const imp = new ObjectImporter(repo.objects, { tap });
-    for (const o of [fileObject(id, file), ...blobs(chunks)]) await imp.add(o);
-    await imp.finish();
-    assert.equal(tap.ended.get(id), true);
-    assert.ok(fs.readFileSync(path.join(dir, id)).equals(whole));
-  } finally {
-    await repo.close();
-  }
-});
+const verifiers: Array<[string, BlobVerifier | null | undefined]> = [
+  ['native threads', NativeVerifier.create()],
+  ['store workers', StorePool.forStore(path.join(tmpDir(), 'probe'))],
+  ['the main thread', null],
+];
 
-// Only the workers write into the file (DV_THREADS=0 or DV_NATIVE=0: the main thread's writes go through the tap).
-const workersWrite = StorePool.forStore(path.join(tmpDir(), 'probe')) !== undefined && canHashInPieces();
+for (const [where, verifier] of verifiers) {
+  if (verifier === undefined) continue;
+  test(`${where}: a file imports whole whatever order its chunks and its object come in, repeated chunks included`, async () => {
+    const { chunks, file, id, whole } = content();
+    // Fresh objects for each import, for the same reason.
+    const orders: Array<(a: WireObject, b: WireObject, c: WireObject, d: WireObject, f: WireObject) => WireObject[]> = [
+      (a, b, c, d, f) => [f, a, b, c, d], // the sending order: the file object just before its chunks
+      (a, b, c, d, f) => [d, b, f, c, a], // some chunks first, the rest out of order
+      (a, b, c, d, f) => [a, b, c, d, f], // every chunk held before the file arrives
+    ];
+    for (const [i, arrange] of orders.entries()) {
+      const [a, b, c, d] = blobs(chunks);
+      const order = arrange(a!, b!, c!, d!, fileObject(id, file));
+      const repo = freshRepo();
+      try {
+        const r = await importObjects(repo.objects, stream(order), { verifier });
+        assert.equal(r.stored, 5, `order ${i}`);
+        assert.ok(Buffer.from(repo.objects.readContentBuffer(id)).equals(whole), `order ${i}: the content reads back`);
+      } finally {
+        await repo.close();
+      }
+    }
+  });
 
-test('when a worker cannot write a tapped file, the file is stored but its prepared copy ends unverified', { skip: !workersWrite && 'no piece-hashing workers here' }, async () => {
-  const { chunks, file, id } = content();
-  const tap = recordingTap(path.join(tmpDir(), 'missing'), id);
-  const repo = freshRepo();
-  try {
-    const imp = new ObjectImporter(repo.objects, { tap });
-    for (const o of [fileObject(id, file), ...blobs(chunks)]) await imp.add(o);
-    await imp.finish();
-    assert.equal(tap.ended.get(id), false, 'the checkout then reads it from the store');
-    assert.equal(repo.objects.has(id), true);
-  } finally {
-    await repo.close();
-  }
-});
+  test(`${where}: a file object whose content does not hash to its id is refused and not stored`, async () => {
+    const { chunks, file, id } = content();
+    // The same chunks listed in another order: every chunk verifies, the whole does not.
+    const swapped = { size: file.size, chunks: [file.chunks[1]!, file.chunks[0]!, ...file.chunks.slice(2)] };
+    const repo = freshRepo();
+    try {
+      await assert.rejects(importObjects(repo.objects, stream([fileObject(id, swapped), ...blobs(chunks)]), { verifier }), /object [0-9a-f]{64} is corrupt: its content hashes to/);
+      assert.equal(repo.objects.has(id), false);
+    } finally {
+      await repo.close();
+    }
+  });
+
+  test(`${where}: a file object that lists one chunk with two sizes is refused`, async () => {
+    const { chunks, file, id } = content();
+    // Chunk A's second place claims 100 bytes; the total is made to add up so only the sizes disagree.
+    const lying = { size: file.size - 65_536 + 100, chunks: file.chunks.map((c, i) => (i === 2 ? { ...c, size: 100 } : c)) };
+    const repo = freshRepo();
+    try {
+      await assert.rejects(importObjects(repo.objects, stream([fileObject(id, lying), ...blobs(chunks)]), { verifier }), /has the wrong size for file/);
+      assert.equal(repo.objects.has(id), false);
+    } finally {
+      await repo.close();
+    }
+  });
+
+  test(`${where}: a tapped file is written whole by the verifying threads and the main thread together, and ends verified`, async () => {
+    const { chunks, file, id, whole } = content();
+    const dir = tmpDir();
+    const tap = recordingTap(dir, id);
+    const repo = freshRepo();
+    try {
+      const imp = new ObjectImporter(repo.objects, { tap, verifier });
+      for (const o of [fileObject(id, file), ...blobs(chunks)]) await imp.add(o);
+      await imp.finish();
+      assert.equal(tap.ended.get(id), true);
+      assert.ok(fs.readFileSync(path.join(dir, id)).equals(whole));
+    } finally {
+      await repo.close();
+    }
+  });
+
+  // Only the verifier's threads write into the file (without pieces the main thread's writes go through the tap).
+  test(`${where}: when a verifying thread cannot write a tapped file, the file is stored but its prepared copy ends unverified`, { skip: !(verifier && canHashInPieces()) && 'no piece-hashing threads here' }, async () => {
+    const { chunks, file, id } = content();
+    const tap = recordingTap(path.join(tmpDir(), 'missing'), id);
+    const repo = freshRepo();
+    try {
+      const imp = new ObjectImporter(repo.objects, { tap, verifier });
+      for (const o of [fileObject(id, file), ...blobs(chunks)]) await imp.add(o);
+      await imp.finish();
+      assert.equal(tap.ended.get(id), false, 'the checkout then reads it from the store');
+      assert.equal(repo.objects.has(id), true);
+    } finally {
+      await repo.close();
+    }
+  });
+}

@@ -1,0 +1,154 @@
+import { CorruptObjectError, type DvError } from '../errors/index.js';
+import { oidFromBytes, oidToBytes, type Oid } from '../hash/index.js';
+import { nativeAddon, VERIFY_STATUS, type NativeAddon } from '../native/index.js';
+import { threadSetting } from '../util/index.js';
+import { StorePool, type VerifiedBlob, type VerifyRequest } from './store-pool.js';
+import { checkReceivedBlob, closeAll, type BlobCheck } from './verify-blob.js';
+import { ENCODING_RAW } from './record.js';
+
+/** What checks received blobs away from the main thread: native threads, or store workers (StorePool). */
+export interface BlobVerifier {
+  /** Bytes handed over whose results have not been delivered yet. */
+  readonly bytesInFlight: number;
+  /**
+   * Queues a received blob payload (raw or compressed, not a delta) to be decoded and
+   * hashed against `id`, and for each of `req.uses` hashed and written as part of its
+   * file; `done` runs on the main thread with the verified blob (use the payload it
+   * hands back), or with the CorruptObjectError that says why it is not.
+   */
+  verify(id: Oid, encoding: number, payload: Uint8Array, req: VerifyRequest, done: (result: VerifiedBlob | undefined, err?: DvError) => void): void;
+  /** Resolves once no more than `limit` bytes are in flight. */
+  waitBelow(limit: number): Promise<void>;
+  /** Resolves once every queued blob's result has been delivered. */
+  drain(): Promise<void>;
+}
+
+/**
+ * What checks a transfer's received blobs in this process: the native verifier when the
+ * addon is built, else the store's worker threads; undefined with threads off.
+ */
+export function blobVerifier(dvDir: string): BlobVerifier | undefined {
+  return NativeVerifier.create() ?? StorePool.forStore(dvDir);
+}
+
+/** Jobs go to the threads in batches of about this many payload bytes. */
+const BATCH_BYTES = 512 * 1024;
+
+interface Job extends BlobCheck { done: (result: VerifiedBlob | undefined, err?: DvError) => void }
+
+/**
+ * Checks received blobs on libuv's thread pool with the native addon (native/verify_blobs.c):
+ * decoding, hashing, hash pieces and writes into checked-out files run on its threads
+ * (UV_THREADPOOL_SIZE, 4 by default), with no JavaScript there. Payloads stay where they
+ * are (nothing is moved or copied), and the main thread only parses and bookkeeps. A frame
+ * that does not state its size is checked on the main thread instead.
+ */
+export class NativeVerifier implements BlobVerifier {
+  private static shared: NativeVerifier | undefined;
+  private outbox: Job[] = [];
+  private outboxBytes = 0;
+  private inflight = 0;
+  private failure: Error | undefined;
+  private waiters: Array<() => void> = [];
+
+  /** The process's native verifier, or undefined without the addon or with threads off (`DV_THREADS=0`). */
+  static create(): NativeVerifier | undefined {
+    const native = nativeAddon();
+    const threads = threadSetting((cores) => cores);
+    if (!native?.verifyBlobs || !Number.isInteger(threads) || threads < 1) return undefined;
+    NativeVerifier.shared ??= new NativeVerifier(native);
+    return NativeVerifier.shared;
+  }
+
+  private constructor(private readonly native: NativeAddon) {}
+
+  get bytesInFlight(): number { return this.inflight; }
+
+  verify(id: Oid, encoding: number, payload: Uint8Array, req: VerifyRequest, done: (result: VerifiedBlob | undefined, err?: DvError) => void): void {
+    this.inflight += payload.length;
+    this.outbox.push({ id, encoding, payload, ...req, done });
+    this.outboxBytes += payload.length;
+    if (this.outboxBytes >= BATCH_BYTES) this.flush();
+  }
+
+  async waitBelow(limit: number): Promise<void> {
+    this.flush();
+    while (this.inflight > limit) await new Promise<void>((resolve) => { this.waiters.push(resolve); });
+    if (this.failure) throw this.failure;
+  }
+
+  drain(): Promise<void> { return this.waitBelow(0); }
+
+  /**
+   * Hands the open batch to the thread pool. Every batch is queued there at once: results
+   * come back through the main thread, so a batch started only when another's result is
+   * taken in would leave the threads idle whenever the main thread is busy.
+   */
+  private flush(): void {
+    if (this.outbox.length === 0) return;
+    const jobs = this.outbox;
+    this.outbox = [];
+    this.outboxBytes = 0;
+    const ids = Buffer.allocUnsafe(jobs.length * 32);
+    const meta = new Float64Array(jobs.length * 4);
+    const uses: number[] = [];
+    const paths: Array<string | undefined> = [];
+    jobs.forEach((j, i) => {
+      oidToBytes(j.id).copy(ids, i * 32);
+      const n = j.uses?.length ?? 0;
+      meta.set([j.encoding, j.size ?? -1, j.keep || n === 0 ? 1 : 0, n], i * 4);
+      for (const u of j.uses ?? []) { uses.push(u.offset, u.contentSize); paths.push(u.path); }
+    });
+    this.native.verifyBlobs(ids, meta, jobs.map((j) => j.payload), new Float64Array(uses), paths, (status, actual, kept, pieces, unwritten) => {
+      let use = 0;
+      jobs.forEach((j, i) => {
+        const n = j.uses?.length ?? 0;
+        this.inflight -= j.payload.length;
+        try {
+          const result = this.outcome(j, status[i]!, actual.subarray(i * 32, i * 32 + 32), kept[i], pieces.slice(use, use + n), unwritten.subarray(use, use + n));
+          if (result) j.done(result);
+        } catch (err) {
+          if (err instanceof CorruptObjectError) j.done(undefined, err);
+          else this.failure ??= err as Error;
+        }
+        use += n;
+      });
+      this.wakeAll();
+    });
+  }
+
+  /** The verified blob for one job's outcome; throws CorruptObjectError for a bad one. */
+  private outcome(j: Job, status: number, actual: Uint8Array, kept: Uint8Array | undefined, pieces: Array<Uint8Array | undefined>, unwritten: Uint8Array): VerifiedBlob | undefined {
+    const { id, size } = j;
+    switch (status) {
+      case VERIFY_STATUS.VERIFIED: {
+        const bytes = kept ?? (j.encoding === ENCODING_RAW && (j.keep || !j.uses?.length) ? j.payload : undefined);
+        if (!j.uses?.length) return { payload: j.payload, bytes };
+        return { payload: j.payload, bytes, pieces: pieces as Uint8Array[], unwritten: [...unwritten].map((u) => u !== 0) };
+      }
+      case VERIFY_STATUS.UNDECODABLE:
+        throw new CorruptObjectError(size === undefined ? `object ${id} does not decompress` : `object ${id} does not decompress into ${size} bytes`, { data: { id } });
+      case VERIFY_STATUS.WRONG_SIZE:
+        throw new CorruptObjectError(`object ${id} has the wrong size for the file that lists it`, { data: { id } });
+      case VERIFY_STATUS.WRONG_HASH: {
+        const got = oidFromBytes(actual);
+        throw new CorruptObjectError(`object ${id} is corrupt: its bytes hash to ${got}`, { data: { id, actual: got } });
+      }
+      default: {
+        // A frame that does not state its size, or an encoding it does not decode: checked (or refused) here.
+        const open = new Map<string, number>();
+        try {
+          return { payload: j.payload, ...checkReceivedBlob(j, open) };
+        } finally {
+          closeAll(open);
+        }
+      }
+    }
+  }
+
+  private wakeAll(): void {
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const wake of waiting) wake();
+  }
+}

@@ -1,0 +1,121 @@
+// Received blobs are checked off the main thread by native threads (native/verify_blobs.c)
+// or store workers: both must accept exactly what the main thread would, make the same
+// hash pieces and file writes, and refuse the same bad payloads with the same errors.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { Compressor } from 'zstd-napi';
+import { canHashInPieces, hashBytes, hashPiece } from '../../src/hash/index.js';
+import { nativeAddon } from '../../src/native/index.js';
+import { ENCODING_RAW, ENCODING_ZSTD, NativeVerifier, StorePool, encodePayload, type BlobVerifier, type VerifiedBlob, type VerifyRequest } from '../../src/store/index.js';
+import { tmpDir } from '../helpers.js';
+
+type Outcome = { result?: VerifiedBlob; err?: Error };
+
+function check(v: BlobVerifier, id: string, encoding: number, payload: Uint8Array, req: VerifyRequest = {}): Promise<Outcome> {
+  return new Promise((resolve) => {
+    v.verify(id, encoding, payload, req, (result, err) => resolve({ result, err }));
+    void v.drain();
+  });
+}
+
+/** `n` bytes of text that compresses (so it travels as zstd). */
+function text(n: number): Buffer {
+  const rows = Array.from({ length: Math.ceil(n / 10) }, (_, i) => `${i},${(i * 7919) % 1000},row\n`).join('');
+  return Buffer.from(rows).subarray(0, n);
+}
+
+const zstd = (bytes: Buffer) => encodePayload('blob', bytes, true);
+
+test('the native verifier is there when the addon is built', { skip: !nativeAddon() && 'no native addon here' }, () => {
+  assert.ok(NativeVerifier.create(), 'verifyBlobs is loaded');
+});
+
+const verifiers: Array<[string, BlobVerifier | undefined]> = [
+  ['native threads', NativeVerifier.create()],
+  ['store workers', StorePool.forStore(path.join(tmpDir(), 'probe'))],
+];
+
+for (const [where, v] of verifiers) {
+  const skip = !v && `no ${where} here`;
+
+  test(`${where}: raw and compressed blobs verify and come back with their bytes`, { skip }, async () => {
+    const raw = crypto.randomBytes(20_000);
+    const r1 = await check(v!, hashBytes(raw), ENCODING_RAW, Buffer.from(raw));
+    assert.equal(r1.err, undefined);
+    assert.ok(Buffer.from(r1.result!.bytes!).equals(raw));
+    const plain = text(100_000);
+    const p = zstd(plain);
+    assert.equal(p.encoding, ENCODING_ZSTD);
+    const r2 = await check(v!, hashBytes(plain), p.encoding, p.payload);
+    assert.equal(r2.err, undefined);
+    assert.ok(Buffer.from(r2.result!.bytes!).equals(plain));
+  });
+
+  test(`${where}: a chunk of files becomes its hash pieces and is written into them`, { skip: (skip || !canHashInPieces()) && 'no piece hashing here' }, async () => {
+    const chunk = text(70_001);
+    const p = zstd(chunk);
+    const out = path.join(tmpDir(), 'file');
+    fs.writeFileSync(out, Buffer.alloc(200_000));
+    const uses = [{ offset: 1_000, contentSize: 200_000, path: out }, { offset: 100_000, contentSize: 171_001 }];
+    const r = await check(v!, hashBytes(chunk), p.encoding, p.payload, { uses, size: chunk.length });
+    assert.equal(r.err, undefined);
+    assert.equal(r.result!.bytes, undefined, 'bytes stay on the thread unless asked for');
+    assert.deepEqual(r.result!.unwritten, [false, false]);
+    assert.ok(Buffer.from(r.result!.pieces![0]!).equals(Buffer.from(hashPiece(chunk, 1_000, 200_000))));
+    assert.ok(Buffer.from(r.result!.pieces![1]!).equals(Buffer.from(hashPiece(chunk, 100_000, 171_001))));
+    assert.ok(fs.readFileSync(out).subarray(1_000, 71_001).equals(chunk));
+    const kept = await check(v!, hashBytes(chunk), p.encoding, zstd(chunk).payload, { uses: uses.slice(1), size: chunk.length, keep: true });
+    assert.ok(Buffer.from(kept.result!.bytes!).equals(chunk));
+    const failed = await check(v!, hashBytes(chunk), p.encoding, zstd(chunk).payload, { uses: [{ offset: 0, contentSize: 70_001, path: path.join(tmpDir(), 'gone', 'file') }], size: chunk.length });
+    assert.equal(failed.err, undefined, 'a failed write does not fail the blob');
+    assert.deepEqual(failed.result!.unwritten, [true]);
+  });
+
+  test(`${where}: bytes that do not match the id, the size or the encoding are refused`, { skip }, async () => {
+    const plain = text(50_000);
+    const other = hashBytes(Buffer.from('something else'));
+    const cases: Array<[string, Promise<Outcome>, RegExp]> = [
+      ['wrong id', check(v!, other, ENCODING_ZSTD, zstd(plain).payload), /object [0-9a-f]{64} is corrupt: its bytes hash to [0-9a-f]{64}/],
+      ['wrong id, raw', check(v!, other, ENCODING_RAW, crypto.randomBytes(9000)), /is corrupt: its bytes hash to/],
+      ['not zstd', check(v!, hashBytes(plain), ENCODING_ZSTD, crypto.randomBytes(9000)), /does not decompress/],
+      ['unknown encoding', check(v!, hashBytes(plain), 7, zstd(plain).payload), /has an invalid encoding 7 for a blob/],
+      ['a delta', check(v!, hashBytes(plain), 2, zstd(plain).payload), /is a delta, which is verified where its base is held/],
+    ];
+    if (canHashInPieces()) {
+      cases.push(
+        ['shorter than listed', check(v!, hashBytes(plain), ENCODING_ZSTD, zstd(plain).payload, { uses: [{ offset: 0, contentSize: 60_000 }], size: 60_000 }), /has the wrong size for the file that lists it/],
+        ['longer than listed', check(v!, hashBytes(plain), ENCODING_ZSTD, zstd(plain).payload, { uses: [{ offset: 0, contentSize: 40_000 }], size: 40_000 }), /does not decompress into 40000 bytes/],
+      );
+    }
+    for (const [what, outcome, message] of cases) {
+      const { result, err } = await outcome;
+      assert.equal(result, undefined, what);
+      assert.match(err?.message ?? '', message, what);
+      assert.equal((err as { code?: string }).code, 'ECORRUPT', what);
+    }
+  });
+
+  test(`${where}: a frame that does not state its size still verifies`, { skip }, async () => {
+    const plain = text(30_000);
+    const c = new Compressor();
+    c.setParameters({ compressionLevel: 1, contentSizeFlag: false });
+    const r = await check(v!, hashBytes(plain), ENCODING_ZSTD, c.compress(plain));
+    assert.equal(r.err, undefined);
+    assert.ok(Buffer.from(r.result!.bytes!).equals(plain));
+  });
+
+  test(`${where}: many blobs in many batches all come back, each with its own result`, { skip }, async () => {
+    const blobs = Array.from({ length: 300 }, (_, i) => text(5_000 + i * 37));
+    const results = await Promise.all(blobs.map((b, i) => (i % 7 === 0
+      ? check(v!, hashBytes(Buffer.from('not it')), ENCODING_RAW, Buffer.from(b))
+      : check(v!, hashBytes(b), zstd(b).encoding, zstd(b).payload))));
+    results.forEach((r, i) => {
+      if (i % 7 === 0) assert.match(r.err!.message, /its bytes hash to/);
+      else assert.ok(Buffer.from(r.result!.bytes!).equals(blobs[i]!), `blob ${i}`);
+    });
+    assert.equal(v!.bytesInFlight, 0);
+  });
+}
