@@ -1,7 +1,8 @@
 // Verifying received blobs off the JavaScript threads: a batch of payloads is decoded
-// (raw, or one zstd frame), hashed against its ids and, for a chunk of files being
-// received, reduced to its pieces of those files' hashes (native/hash_pieces.c) and
-// written into them, all on libuv's thread pool. No JavaScript runs there, so a transfer
+// (raw, one zstd frame, or a delta against a stored base, whose chain of stored payloads
+// it reads from the packs and decodes itself), hashed against its ids and, for a chunk of
+// files being received, reduced to its pieces of those files' hashes
+// (native/hash_pieces.c) and written into them, all on libuv's thread pool. No JavaScript runs there, so a transfer
 // keeps both cores for decoding instead of paying for a worker's isolate and messages.
 // The checks and their outcomes are those of src/store/store-worker.ts (tested alike).
 #include <node_api.h>
@@ -20,6 +21,9 @@
 enum { VERIFIED = 0, UNDECODABLE = 1, WRONG_SIZE = 2, WRONG_HASH = 3, DECODE_ELSEWHERE = 4 };
 #define ENCODING_RAW 0
 #define ENCODING_ZSTD 1
+#define ENCODING_DELTA 2
+// A delta payload: [depth u8][base id, 32 bytes][zstd frame with the base's bytes as its dictionary].
+#define DELTA_HEADER 33
 // A frame that does not state its size, or states more than this, is left to the caller.
 #define MAX_UNSIZED (256u * 1024 * 1024)
 
@@ -28,6 +32,7 @@ typedef struct {
   int32_t encoding, keep;
   int64_t size; // the size its file lists for it, or -1
   uint32_t use_start, use_count;
+  uint32_t chain_start, chain_count; // a delta's stored bases, the plain one first
   const uint8_t *payload;
   size_t payload_len;
   int32_t status;
@@ -44,12 +49,21 @@ typedef struct {
   uint8_t unwritten;
 } use_t;
 
+// A stored payload a delta is decoded from: where it lies in which pack, and its id.
+typedef struct {
+  uint8_t id[32];
+  uint64_t offset, length;
+  int32_t encoding;
+  char *path;
+} link_t;
+
 typedef struct {
   napi_async_work work;
   napi_ref payloads, done;
-  size_t n, m;
+  size_t n, m, c;
   job_t *jobs;
   use_t *uses;
+  link_t *links;
 } batch_t;
 
 // Each pool thread keeps its decompression context and the buffer chunks are decoded into.
@@ -85,6 +99,75 @@ static int64_t decode_zstd(const job_t *j, uint8_t *out, size_t cap) {
 // twice the system time of one for the same bytes).
 static pthread_mutex_t write_turn = PTHREAD_MUTEX_INITIALIZER;
 
+// Decodes one zstd frame, with `dict` (raw content) when given, into a new buffer of the
+// size it states (at most MAX_UNSIZED); NULL when it does not decode or states no size.
+static uint8_t *decode_frame(const uint8_t *src, size_t len, const uint8_t *dict, size_t dict_len, size_t *out_len) {
+  unsigned long long stated = ZSTD_getFrameContentSize(src, len);
+  if (stated == ZSTD_CONTENTSIZE_ERROR || stated == ZSTD_CONTENTSIZE_UNKNOWN || stated > MAX_UNSIZED) return NULL;
+  if (!dctx && !(dctx = ZSTD_createDCtx())) return NULL;
+  uint8_t *out = malloc(stated ? (size_t)stated : 1);
+  if (!out) return NULL;
+  size_t r = dict ? ZSTD_decompress_usingDict(dctx, out, (size_t)stated, src, len, dict, dict_len) : ZSTD_decompressDCtx(dctx, out, (size_t)stated, src, len);
+  if (ZSTD_isError(r) || r != stated) {
+    ZSTD_freeDCtx(dctx);
+    dctx = NULL;
+    free(out);
+    return NULL;
+  }
+  *out_len = (size_t)r;
+  return out;
+}
+
+static int hash_is(const uint8_t *bytes, size_t len, const uint8_t id[32], uint8_t actual[32]) {
+  blake3_hasher h;
+  blake3_hasher_init(&h);
+  blake3_hasher_update(&h, bytes, len);
+  blake3_hasher_finalize(&h, actual, 32);
+  return memcmp(actual, id, 32) == 0;
+}
+
+// Reads a stored payload from its pack.
+static uint8_t *read_link(const link_t *l) {
+  if (l->length > MAX_UNSIZED) return NULL;
+  int fd = open(l->path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return NULL;
+  uint8_t *buf = malloc(l->length ? (size_t)l->length : 1);
+  size_t got = 0;
+  while (buf && got < l->length) {
+    ssize_t r = pread(fd, buf + got, (size_t)l->length - got, (off_t)(l->offset + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) { free(buf); buf = NULL; break; }
+    got += (size_t)r;
+  }
+  close(fd);
+  return buf;
+}
+
+// The bytes of a delta's base: its chain of stored payloads decoded in turn, each checked
+// against its id. NULL when any cannot be read, decoded or checked (the caller decides).
+static uint8_t *decode_base(const link_t *chain, uint32_t count, size_t *out_len) {
+  uint8_t *bytes = NULL, actual[32];
+  size_t len = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    const link_t *l = &chain[i];
+    uint8_t *stored = read_link(l), *next = NULL;
+    size_t next_len = 0;
+    if (!stored) break;
+    if (i == 0 && l->encoding == ENCODING_RAW) { next = stored; next_len = (size_t)l->length; stored = NULL; }
+    else if (i == 0 && l->encoding == ENCODING_ZSTD) next = decode_frame(stored, (size_t)l->length, NULL, 0, &next_len);
+    else if (i > 0 && l->encoding == ENCODING_DELTA && l->length > DELTA_HEADER && memcmp(stored + 1, chain[i - 1].id, 32) == 0)
+      next = decode_frame(stored + DELTA_HEADER, (size_t)l->length - DELTA_HEADER, bytes, len, &next_len);
+    free(stored);
+    free(bytes);
+    bytes = next;
+    len = next_len;
+    if (!bytes || !hash_is(bytes, len, l->id, actual)) { free(bytes); return NULL; }
+  }
+  if (!bytes || count == 0) { free(bytes); return NULL; }
+  *out_len = len;
+  return bytes;
+}
+
 static void write_out(use_t *u, const uint8_t *bytes, size_t len, int *fds, char **paths, size_t *open_n) {
   int fd = -1;
   for (size_t i = 0; i < *open_n; i++) if (strcmp(paths[i], u->path) == 0) fd = fds[i];
@@ -108,9 +191,23 @@ static void write_out(use_t *u, const uint8_t *bytes, size_t len, int *fds, char
 static void verify_one(batch_t *b, job_t *j, int *fds, char **paths, size_t *open_n) {
   const uint8_t *bytes;
   size_t len;
-  // Any other encoding (a delta, or none dv writes) is the caller's to check and refuse.
-  if (j->encoding != ENCODING_RAW && j->encoding != ENCODING_ZSTD) { j->status = DECODE_ELSEWHERE; return; }
-  if (j->encoding == ENCODING_RAW) {
+  // Any other encoding (a delta without its stored bases, or none dv writes) is the caller's to check and refuse.
+  if (j->encoding != ENCODING_RAW && j->encoding != ENCODING_ZSTD && !(j->encoding == ENCODING_DELTA && j->chain_count > 0)) { j->status = DECODE_ELSEWHERE; return; }
+  if (j->encoding == ENCODING_DELTA) {
+    const link_t *chain = &b->links[j->chain_start];
+    if (j->payload_len <= DELTA_HEADER || memcmp(j->payload + 1, chain[j->chain_count - 1].id, 32) != 0) { j->status = DECODE_ELSEWHERE; return; }
+    size_t base_len;
+    uint8_t *base = decode_base(chain, j->chain_count, &base_len);
+    // A base that does not read back right is this store's problem, which the caller words.
+    if (!base) { j->status = DECODE_ELSEWHERE; return; }
+    size_t got;
+    j->kept = decode_frame(j->payload + DELTA_HEADER, j->payload_len - DELTA_HEADER, base, base_len, &got);
+    free(base);
+    if (!j->kept) { j->status = UNDECODABLE; return; }
+    j->kept_len = got;
+    bytes = j->kept;
+    len = got;
+  } else if (j->encoding == ENCODING_RAW) {
     bytes = j->payload;
     len = j->payload_len;
   } else if (j->size >= 0) {
@@ -151,6 +248,7 @@ static void verify_one(batch_t *b, job_t *j, int *fds, char **paths, size_t *ope
     if (u->path) write_out(u, bytes, len, fds, paths, open_n);
   }
   // Bytes come back when asked for; a chunk's live in the thread's buffer, so they are copied.
+  if (j->kept && !j->keep && j->use_count > 0) { free(j->kept); j->kept = NULL; }
   if (j->keep && !j->kept && j->encoding != ENCODING_RAW) {
     j->kept = malloc(len ? len : 1);
     if (!j->kept) { j->status = DECODE_ELSEWHERE; return; }
@@ -183,6 +281,8 @@ static void free_kept(napi_env env, void *data, void *hint) {
 static void free_batch(napi_env env, batch_t *b) {
   for (size_t i = 0; i < b->n; i++) free(b->jobs[i].kept);
   for (size_t k = 0; k < b->m; k++) { free(b->uses[k].path); free(b->uses[k].piece); }
+  for (size_t k = 0; k < b->c; k++) free(b->links[k].path);
+  free(b->links);
   if (b->payloads) napi_delete_reference(env, b->payloads);
   if (b->done) napi_delete_reference(env, b->done);
   if (b->work) napi_delete_async_work(env, b->work);
@@ -252,20 +352,38 @@ static int read_f64(napi_env env, napi_value v, double **data, size_t *len) {
 // native/dv_native.c
 int typed_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len);
 
-// verifyBlobs(ids, meta, payloads, uses, paths, done): see VerifyBlobs in src/native/native-addon.ts.
+// A string argument copied to the C heap (NULL for anything else); 0 when out of memory.
+static int copy_path(napi_env env, napi_value v, char **out) {
+  napi_valuetype t;
+  size_t len;
+  *out = NULL;
+  napi_typeof(env, v, &t);
+  if (t != napi_string) return 1;
+  napi_get_value_string_utf8(env, v, NULL, 0, &len);
+  if (!(*out = malloc(len + 1))) return 0;
+  napi_get_value_string_utf8(env, v, *out, len + 1, &len);
+  return 1;
+}
+
+#define META 6
+
+// verifyBlobs(ids, meta, payloads, uses, paths, chainIds, chain, chainPaths, done): see src/native/native-addon.ts.
 static napi_value verify_blobs(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 9;
+  napi_value argv[9];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  uint8_t *ids;
-  double *meta, *uses;
-  size_t ids_len, meta_len, uses_len, n, m;
-  uint32_t payload_count, path_count;
-  if (argc < 6 || !typed_bytes(env, argv[0], &ids, &ids_len) || !read_f64(env, argv[1], &meta, &meta_len) || !read_f64(env, argv[3], &uses, &uses_len)) return NULL;
+  uint8_t *ids, *chain_ids;
+  double *meta, *uses, *chain;
+  size_t ids_len, meta_len, uses_len, chain_ids_len, chain_len, n, m, c;
+  uint32_t payload_count, path_count, chain_path_count;
+  if (argc < 9 || !typed_bytes(env, argv[0], &ids, &ids_len) || !read_f64(env, argv[1], &meta, &meta_len) || !read_f64(env, argv[3], &uses, &uses_len) ||
+      !typed_bytes(env, argv[5], &chain_ids, &chain_ids_len) || !read_f64(env, argv[6], &chain, &chain_len)) return NULL;
   n = ids_len / 32;
   m = uses_len / 2;
+  c = chain_ids_len / 32;
   if (napi_get_array_length(env, argv[2], &payload_count) != napi_ok || napi_get_array_length(env, argv[4], &path_count) != napi_ok ||
-      meta_len != n * 4 || payload_count != n || path_count != m) {
+      napi_get_array_length(env, argv[7], &chain_path_count) != napi_ok ||
+      meta_len != n * META || payload_count != n || path_count != m || chain_len != c * 3 || chain_path_count != c) {
     napi_throw_range_error(env, NULL, "verifyBlobs: the batch's arrays do not agree");
     return NULL;
   }
@@ -273,25 +391,31 @@ static napi_value verify_blobs(napi_env env, napi_callback_info info) {
   if (!b) { napi_throw_error(env, NULL, "out of memory"); return NULL; }
   b->n = n;
   b->m = m;
+  b->c = c;
   b->jobs = calloc(n ? n : 1, sizeof(job_t));
   b->uses = calloc(m ? m : 1, sizeof(use_t));
-  if (!b->jobs || !b->uses) { free_batch(env, b); napi_throw_error(env, NULL, "out of memory"); return NULL; }
-  uint32_t next_use = 0;
+  b->links = calloc(c ? c : 1, sizeof(link_t));
+  if (!b->jobs || !b->uses || !b->links) { free_batch(env, b); napi_throw_error(env, NULL, "out of memory"); return NULL; }
+  uint32_t next_use = 0, next_link = 0;
   for (size_t i = 0; i < n; i++) {
     job_t *j = &b->jobs[i];
     napi_value p;
     uint8_t *bytes;
+    const double *f = meta + i * META;
     memcpy(j->id, ids + i * 32, 32);
-    j->encoding = (int32_t)meta[i * 4];
-    j->size = (int64_t)meta[i * 4 + 1];
-    j->keep = meta[i * 4 + 2] != 0;
-    j->use_count = (uint32_t)meta[i * 4 + 3];
+    j->encoding = (int32_t)f[0];
+    j->size = (int64_t)f[1];
+    j->keep = f[2] != 0;
+    j->use_count = (uint32_t)f[3];
     j->use_start = next_use;
     next_use += j->use_count;
+    j->chain_count = (uint32_t)f[4];
+    j->chain_start = next_link;
+    next_link += j->chain_count;
     napi_get_element(env, argv[2], (uint32_t)i, &p);
-    if (!typed_bytes(env, p, &bytes, &j->payload_len) || next_use > m) {
+    if (!typed_bytes(env, p, &bytes, &j->payload_len) || next_use > m || next_link > c) {
       free_batch(env, b);
-      if (next_use > m) napi_throw_range_error(env, NULL, "verifyBlobs: more uses named than given");
+      if (next_use > m || next_link > c) napi_throw_range_error(env, NULL, "verifyBlobs: more uses or bases named than given");
       return NULL;
     }
     j->payload = bytes;
@@ -299,23 +423,29 @@ static napi_value verify_blobs(napi_env env, napi_callback_info info) {
   for (size_t k = 0; k < m; k++) {
     use_t *u = &b->uses[k];
     napi_value p;
-    napi_valuetype t;
     u->offset = (uint64_t)uses[k * 2];
     u->content_size = (uint64_t)uses[k * 2 + 1];
     napi_get_element(env, argv[4], (uint32_t)k, &p);
-    napi_typeof(env, p, &t);
-    if (t == napi_string) {
-      size_t plen;
-      napi_get_value_string_utf8(env, p, NULL, 0, &plen);
-      u->path = malloc(plen + 1);
-      if (!u->path) { free_batch(env, b); napi_throw_error(env, NULL, "out of memory"); return NULL; }
-      napi_get_value_string_utf8(env, p, u->path, plen + 1, &plen);
+    if (!copy_path(env, p, &u->path)) { free_batch(env, b); napi_throw_error(env, NULL, "out of memory"); return NULL; }
+  }
+  for (size_t k = 0; k < c; k++) {
+    link_t *l = &b->links[k];
+    napi_value p;
+    memcpy(l->id, chain_ids + k * 32, 32);
+    l->offset = (uint64_t)chain[k * 3];
+    l->length = (uint64_t)chain[k * 3 + 1];
+    l->encoding = (int32_t)chain[k * 3 + 2];
+    napi_get_element(env, argv[7], (uint32_t)k, &p);
+    if (!copy_path(env, p, &l->path) || !l->path) {
+      free_batch(env, b);
+      napi_throw_error(env, NULL, "verifyBlobs: a base without its pack file");
+      return NULL;
     }
   }
   // The payloads stay alive (and their bytes in place) until the batch completes.
   napi_value name;
   napi_create_string_utf8(env, "dv:verifyBlobs", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_reference(env, argv[2], 1, &b->payloads) != napi_ok || napi_create_reference(env, argv[5], 1, &b->done) != napi_ok ||
+  if (napi_create_reference(env, argv[2], 1, &b->payloads) != napi_ok || napi_create_reference(env, argv[8], 1, &b->done) != napi_ok ||
       napi_create_async_work(env, NULL, name, execute, complete, b, &b->work) != napi_ok || napi_queue_async_work(env, b->work) != napi_ok) {
     free_batch(env, b);
     napi_throw_error(env, NULL, "verifyBlobs: could not queue the batch");

@@ -45,19 +45,26 @@ export interface NativeAddon {
   pieceHasherDigest(state: Uint8Array, out: Uint8Array): void;
   /**
    * Verifies a batch of received blobs on libuv's thread pool (native/verify_blobs.c).
-   * Job i: id `ids[32i…]`, payload `payloads[i]` (raw or zstd: encoding 0 or 1; kept
-   * unchanged until `done`), and in `meta[4i…]` its encoding, the size its files list for
-   * it (-1: none), whether to hand its decoded bytes back, and how many uses follow in
-   * `uses` (offset, content size; in job order) and `paths` (where to write it, or
-   * undefined). `done` gets per job its outcome (VERIFY_STATUS) and the hash of its
-   * bytes, the bytes when asked for (or when it has no uses and is compressed), and per use
-   * its hash piece and whether writing it failed.
+   * Job i: id `ids[32i…]`, payload `payloads[i]` (kept unchanged until `done`), and in
+   * `meta[6i…]` its encoding (0 raw, 1 zstd, 2 delta), the size its files list for it (-1:
+   * none), whether to hand its decoded bytes back, how many uses follow in `uses` (offset,
+   * content size) and `paths` (where to write it, or undefined), and for a delta how many
+   * stored bases follow in `chainIds`, `chain` (offset, length, encoding) and `chainPaths`
+   * (their pack files), the plain one first; uses and bases in job order. `done` gets per
+   * job its outcome (VERIFY_STATUS) and the hash of its bytes, the bytes when asked for
+   * (or when it has no uses and is not raw), and per use its hash piece and whether
+   * writing it failed.
    */
   verifyBlobs(ids: Uint8Array, meta: Float64Array, payloads: Uint8Array[], uses: Float64Array, paths: Array<string | undefined>,
+    chainIds: Uint8Array, chain: Float64Array, chainPaths: string[],
     done: (status: Int32Array, actual: Uint8Array, kept: Array<Uint8Array | undefined>, pieces: Array<Uint8Array | undefined>, unwritten: Uint8Array) => void): void;
 }
 
-/** verifyBlobs' outcomes (native/verify_blobs.c); DECODE_ELSEWHERE: a frame it does not size, left to the caller. */
+/**
+ * verifyBlobs' outcomes (native/verify_blobs.c). DECODE_ELSEWHERE: left to the caller (a
+ * frame that states no size, an encoding it does not decode, a delta whose stored bases
+ * did not read back right).
+ */
 export const VERIFY_STATUS = { VERIFIED: 0, UNDECODABLE: 1, WRONG_SIZE: 2, WRONG_HASH: 3, DECODE_ELSEWHERE: 4 } as const;
 
 const ADDON_PATH = path.join('build', 'Release', 'dv_native.node');

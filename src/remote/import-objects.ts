@@ -1,7 +1,7 @@
-import { CorruptObjectError, RemoteError } from '../errors/index.js';
+import { CORRUPT_HINT, CorruptObjectError, RemoteError } from '../errors/index.js';
 import { oidToBytes, type Oid } from '../hash/index.js';
 import { objectLinks, type DecodedObject, type FileObject } from '../objects/index.js';
-import { blobVerifier, ENCODING_DELTA, deltaBase as payloadDeltaBase, type BlobVerifier, verifyPayload, type ChunkUse, type ObjectStore, type VerifiedBlob, type WriteBatch } from '../store/index.js';
+import { blobVerifier, ENCODING_DELTA, deltaBase as payloadDeltaBase, type BlobVerifier, type StoredLink, verifyPayload, type ChunkUse, type ObjectStore, type VerifiedBlob, type WriteBatch } from '../store/index.js';
 import { canHashInPieces, createHasher, createPieceHasher, oidFromBytes, type Hasher, type PieceHasher } from '../hash/index.js';
 import { BlobCache } from './blob-cache.js';
 import type { WireObject } from './transport.js';
@@ -127,8 +127,9 @@ export class ObjectImporter {
   async add(o: WireObject): Promise<Oid | undefined> {
     this.check();
     if (this.holds(o.id) || this.verifying.has(o.id)) { this.skipped++; return undefined; }
-    if (o.kind === 'blob' && o.encoding !== ENCODING_DELTA && this.pool && o.payload.length >= POOL_MIN_PAYLOAD) {
-      this.verifyOnWorker(this.pool, o);
+    const chain = o.kind === 'blob' && o.encoding === ENCODING_DELTA ? this.storedBases(o) : undefined;
+    if (this.pool && (chain || (o.kind === 'blob' && o.encoding !== ENCODING_DELTA && o.payload.length >= POOL_MIN_PAYLOAD))) {
+      this.verifyOnWorker(this.pool, o, chain);
       if (this.pool.bytesInFlight > POOL_INFLIGHT_BYTES) await this.pool.waitBelow(POOL_INFLIGHT_BYTES / 2);
       this.check();
       return undefined;
@@ -138,7 +139,19 @@ export class ObjectImporter {
     return this.addVerifiedHere(o);
   }
 
-  private verifyOnWorker(pool: BlobVerifier, o: WireObject): void {
+  /**
+   * Where a delta's base and the bases under it are stored, when the verifier's threads
+   * can decode it there: the base is committed (its pack bytes are then on disk), not just
+   * verified and queued, nor still being verified.
+   */
+  private storedBases(o: WireObject): StoredLink[] | undefined {
+    if (!this.pool?.verifiesDeltas) return undefined;
+    const base = oidFromBytes(payloadDeltaBase(o.payload, o.id).base);
+    if (this.verifying.has(base) || !this.objects.has(base)) return undefined;
+    return this.objects.storedChain(base);
+  }
+
+  private verifyOnWorker(pool: BlobVerifier, o: WireObject, chain?: StoredLink[]): void {
     const { uses, size } = this.takeUses(o.id);
     const places: ChunkUse[] = uses.map(({ file, index }) => {
       const v = this.pendingFiles.get(file)!;
@@ -147,12 +160,14 @@ export class ObjectImporter {
     // Bytes come back only when something here needs them (no file to hash them into, or a tapped blob).
     const keep = uses.length === 0 || (this.opts.tap?.wants(o.id) ?? false);
     this.verifying.add(o.id);
-    pool.verify(o.id, o.encoding, o.payload, { uses: places, size, keep }, (verified, err) => {
+    pool.verify(o.id, o.encoding, o.payload, { uses: places, size, keep, chain }, (verified, err) => {
       this.verifying.delete(o.id);
       if (this.failure) return;
       try {
         if (err) throw err;
-        this.acceptFromWorker({ ...o, payload: verified!.payload }, verified!, uses);
+        // A delta whose stored bases did not read back right there: checked here, where that is reported.
+        if (!verified) { this.addVerifiedHere(o); return; }
+        this.acceptFromWorker({ ...o, payload: verified.payload }, verified, uses);
       } catch (e) {
         this.failure = e as Error;
       }
@@ -374,11 +389,17 @@ export class ObjectImporter {
     this.unflushed.clear();
   }
 
+  /** A held blob's bytes (a delta's base, a file's chunk); one damaged here is this repository's problem, and said so. */
   private blobBytes(id: Oid): Uint8Array {
     const cached = this.cache.get(id);
     if (cached) return cached;
     if (this.unflushed.has(id) && !this.objects.has(id)) this.commit();
-    return this.objects.readDeltaBase(id, id);
+    try {
+      return this.objects.readDeltaBase(id, id);
+    } catch (err) {
+      if (!(err instanceof CorruptObjectError) || err.hint) throw err;
+      throw new CorruptObjectError(`${err.message}: this repository's copy, which a received object needs, is damaged`, { data: err.data, hint: CORRUPT_HINT, cause: err });
+    }
   }
 }
 

@@ -3,18 +3,23 @@ import { oidFromBytes, oidToBytes, type Oid } from '../hash/index.js';
 import { nativeAddon, VERIFY_STATUS, type NativeAddon } from '../native/index.js';
 import { threadSetting } from '../util/index.js';
 import { StorePool, type VerifiedBlob, type VerifyRequest } from './store-pool.js';
+import type { StoredLink } from './object-store.js';
 import { checkReceivedBlob, closeAll, type BlobCheck } from './verify-blob.js';
-import { ENCODING_RAW } from './record.js';
+import { ENCODING_DELTA, ENCODING_RAW } from './record.js';
 
 /** What checks received blobs away from the main thread: native threads, or store workers (StorePool). */
 export interface BlobVerifier {
   /** Bytes handed over whose results have not been delivered yet. */
   readonly bytesInFlight: number;
+  /** Whether deltas may be handed over too (with `req.chain`). */
+  readonly verifiesDeltas: boolean;
   /**
-   * Queues a received blob payload (raw or compressed, not a delta) to be decoded and
-   * hashed against `id`, and for each of `req.uses` hashed and written as part of its
-   * file; `done` runs on the main thread with the verified blob (use the payload it
-   * hands back), or with the CorruptObjectError that says why it is not.
+   * Queues a received blob payload (raw or compressed; a delta only with verifiesDeltas)
+   * to be decoded and hashed against `id`, and for each of `req.uses` hashed and written
+   * as part of its file; `done` runs on the main thread with the verified blob (use the
+   * payload it hands back), or with the CorruptObjectError that says why it is not, or
+   * with neither for a delta it could not check (its bases did not read back right):
+   * the caller checks that one itself.
    */
   verify(id: Oid, encoding: number, payload: Uint8Array, req: VerifyRequest, done: (result: VerifiedBlob | undefined, err?: DvError) => void): void;
   /** Resolves once no more than `limit` bytes are in flight. */
@@ -31,17 +36,25 @@ export function blobVerifier(dvDir: string): BlobVerifier | undefined {
   return NativeVerifier.create() ?? StorePool.forStore(dvDir);
 }
 
-/** Jobs go to the threads in batches of about this many payload bytes. */
+/** Jobs go to the threads in batches of about this many bytes of work (see weightOf). */
 const BATCH_BYTES = 512 * 1024;
+/** What a delta whose size no file lists counts for: a typical chunk (it decodes a base and itself). */
+const DELTA_WEIGHT = 64 * 1024;
 
-interface Job extends BlobCheck { done: (result: VerifiedBlob | undefined, err?: DvError) => void }
+interface Job extends BlobCheck { chain?: StoredLink[]; weight: number; done: (result: VerifiedBlob | undefined, err?: DvError) => void }
+
+/** A job's share of the work in flight: its payload, or for a small delta the chunk it decodes to. */
+function weightOf(encoding: number, payload: Uint8Array, size: number | undefined): number {
+  return encoding === ENCODING_DELTA ? Math.max(payload.length, size ?? DELTA_WEIGHT) : payload.length;
+}
 
 /**
  * Checks received blobs on libuv's thread pool with the native addon (native/verify_blobs.c):
  * decoding, hashing, hash pieces and writes into checked-out files run on its threads
- * (UV_THREADPOOL_SIZE, 4 by default), with no JavaScript there. Payloads stay where they
- * are (nothing is moved or copied), and the main thread only parses and bookkeeps. A frame
- * that does not state its size is checked on the main thread instead.
+ * (UV_THREADPOOL_SIZE, 4 by default), with no JavaScript there; for a delta they read its
+ * stored bases from the packs and decode them too. Payloads stay where they are (nothing
+ * is moved or copied), and the main thread only parses and bookkeeps. A frame that does
+ * not state its size is checked on the main thread instead.
  */
 export class NativeVerifier implements BlobVerifier {
   private static shared: NativeVerifier | undefined;
@@ -62,12 +75,15 @@ export class NativeVerifier implements BlobVerifier {
 
   private constructor(private readonly native: NativeAddon) {}
 
+  readonly verifiesDeltas = true;
+
   get bytesInFlight(): number { return this.inflight; }
 
   verify(id: Oid, encoding: number, payload: Uint8Array, req: VerifyRequest, done: (result: VerifiedBlob | undefined, err?: DvError) => void): void {
-    this.inflight += payload.length;
-    this.outbox.push({ id, encoding, payload, ...req, done });
-    this.outboxBytes += payload.length;
+    const weight = weightOf(encoding, payload, req.size);
+    this.inflight += weight;
+    this.outbox.push({ id, encoding, payload, ...req, weight, done });
+    this.outboxBytes += weight;
     if (this.outboxBytes >= BATCH_BYTES) this.flush();
   }
 
@@ -90,23 +106,30 @@ export class NativeVerifier implements BlobVerifier {
     this.outbox = [];
     this.outboxBytes = 0;
     const ids = Buffer.allocUnsafe(jobs.length * 32);
-    const meta = new Float64Array(jobs.length * 4);
+    const meta = new Float64Array(jobs.length * 6);
     const uses: number[] = [];
     const paths: Array<string | undefined> = [];
+    const links = jobs.flatMap((j) => j.chain ?? []);
+    const chainIds = Buffer.allocUnsafe(links.length * 32);
+    const chain = new Float64Array(links.length * 3);
+    links.forEach((l, k) => {
+      oidToBytes(l.id).copy(chainIds, k * 32);
+      chain.set([l.offset, l.length, l.encoding], k * 3);
+    });
     jobs.forEach((j, i) => {
       oidToBytes(j.id).copy(ids, i * 32);
       const n = j.uses?.length ?? 0;
-      meta.set([j.encoding, j.size ?? -1, j.keep || n === 0 ? 1 : 0, n], i * 4);
+      meta.set([j.encoding, j.size ?? -1, j.keep || n === 0 ? 1 : 0, n, j.chain?.length ?? 0, 0], i * 6);
       for (const u of j.uses ?? []) { uses.push(u.offset, u.contentSize); paths.push(u.path); }
     });
-    this.native.verifyBlobs(ids, meta, jobs.map((j) => j.payload), new Float64Array(uses), paths, (status, actual, kept, pieces, unwritten) => {
+    const payloads = jobs.map((j) => j.payload);
+    this.native.verifyBlobs(ids, meta, payloads, new Float64Array(uses), paths, chainIds, chain, links.map((l) => l.path), (status, actual, kept, pieces, unwritten) => {
       let use = 0;
       jobs.forEach((j, i) => {
         const n = j.uses?.length ?? 0;
-        this.inflight -= j.payload.length;
+        this.inflight -= j.weight;
         try {
-          const result = this.outcome(j, status[i]!, actual.subarray(i * 32, i * 32 + 32), kept[i], pieces.slice(use, use + n), unwritten.subarray(use, use + n));
-          if (result) j.done(result);
+          j.done(this.outcome(j, status[i]!, actual.subarray(i * 32, i * 32 + 32), kept[i], pieces.slice(use, use + n), unwritten.subarray(use, use + n)));
         } catch (err) {
           if (err instanceof CorruptObjectError) j.done(undefined, err);
           else this.failure ??= err as Error;
@@ -117,7 +140,7 @@ export class NativeVerifier implements BlobVerifier {
     });
   }
 
-  /** The verified blob for one job's outcome; throws CorruptObjectError for a bad one. */
+  /** The verified blob for one job's outcome (undefined: a delta for the caller to check); throws CorruptObjectError for a bad one. */
   private outcome(j: Job, status: number, actual: Uint8Array, kept: Uint8Array | undefined, pieces: Array<Uint8Array | undefined>, unwritten: Uint8Array): VerifiedBlob | undefined {
     const { id, size } = j;
     switch (status) {
@@ -127,6 +150,7 @@ export class NativeVerifier implements BlobVerifier {
         return { payload: j.payload, bytes, pieces: pieces as Uint8Array[], unwritten: [...unwritten].map((u) => u !== 0) };
       }
       case VERIFY_STATUS.UNDECODABLE:
+        if (j.encoding === ENCODING_DELTA) throw new CorruptObjectError(`object ${id} does not decode against its delta base`, { data: { id } });
         throw new CorruptObjectError(size === undefined ? `object ${id} does not decompress` : `object ${id} does not decompress into ${size} bytes`, { data: { id } });
       case VERIFY_STATUS.WRONG_SIZE:
         throw new CorruptObjectError(`object ${id} has the wrong size for the file that lists it`, { data: { id } });
@@ -135,6 +159,7 @@ export class NativeVerifier implements BlobVerifier {
         throw new CorruptObjectError(`object ${id} is corrupt: its bytes hash to ${got}`, { data: { id, actual: got } });
       }
       default: {
+        if (j.encoding === ENCODING_DELTA && j.chain) return undefined;
         // A frame that does not state its size, or an encoding it does not decode: checked (or refused) here.
         const open = new Map<string, number>();
         try {

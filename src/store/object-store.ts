@@ -5,9 +5,9 @@ import {
   type ChunkRef, type Commit, type DecodedObject, type FileObject, type GenericRecord, type ObjectKind, type Tag, type Tree,
 } from '../objects/index.js';
 import { bumpGeneration, type StoreEnv } from './environment.js';
-import { PACKED, decodePayloadInto, encodeBlob, encodePayload, type DeltaBase, inlineRecord, locatorRecord, payloadDepth, recordDeltaBase, recordKind, recordLocation, type EncodedPayload } from './record.js';
+import { MAX_DELTA_DEPTH, PACKED, decodePayloadInto, encodeBlob, encodePayload, type DeltaBase, inlineRecord, locatorRecord, payloadDepth, recordDeltaBase, recordKind, recordLocation, type EncodedPayload } from './record.js';
 import { verifyPayload } from './verify-payload.js';
-import { PackReader, PackWriter, type PackLocation } from './pack-store.js';
+import { PackReader, PackWriter, packPath, type PackLocation } from './pack-store.js';
 import type { StorePool } from './store-pool.js';
 import { streamChunks, streamsOnWorker } from './content-stream.js';
 
@@ -21,6 +21,9 @@ const POOL_INFLIGHT_BYTES = 8 * 1024 * 1024;
 const YIELD_BYTES = 1024 * 1024;
 
 /** A stored payload's place: inline in its record, or in a pack. */
+/** A stored blob payload in a pack file: what a native thread needs to read it itself. */
+export interface StoredLink { id: Oid; path: string; offset: number; length: number; encoding: number }
+
 export interface StoredPayload {
   kind: ObjectKind;
   encoding: number;
@@ -109,6 +112,31 @@ export class ObjectStore {
     const obj = this.read(base);
     if (obj.kind !== 'blob') throw new CorruptObjectError(`object ${of} has a delta base ${base} that is a ${obj.kind}`, { data: { id: of, base } });
     return obj.data;
+  }
+
+  /**
+   * Where a stored blob's payload lies, and those of the bases it is a delta against, the
+   * plain one first (so native threads can decode it without this thread); undefined when
+   * one of them is not a packed blob or its record is damaged (read it here instead).
+   */
+  storedChain(id: Oid): StoredLink[] | undefined {
+    const chain: StoredLink[] = [];
+    let cur = id;
+    try {
+      for (let i = 0; i <= MAX_DELTA_DEPTH; i++) {
+        const rec = this.getRecord(cur);
+        if (!rec || recordKind(rec, cur) !== 'blob') return undefined;
+        const loc = recordLocation(rec, cur);
+        if (!loc) return undefined;
+        chain.push({ id: cur, path: packPath(this.dvDir, loc.pack), offset: loc.offset, length: loc.length, encoding: rec[1]! & ~PACKED });
+        const base = recordDeltaBase(rec, cur);
+        if (!base) return chain.reverse();
+        cur = oidFromBytes(base);
+      }
+    } catch {
+      // A damaged record: the thread that reads it here says so.
+    }
+    return undefined;
   }
 
   /** The id of the base a stored delta needs (from its record, without reading packs), or undefined when not a delta. */

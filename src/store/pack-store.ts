@@ -23,6 +23,11 @@ export function packFileName(n: number): string {
   return `${String(n).padStart(8, '0')}.pack`;
 }
 
+/** The path of pack number `n` in the store at `dvDir`. */
+export function packPath(dvDir: string, n: number): string {
+  return path.join(dvDir, PACKS_DIR, packFileName(n));
+}
+
 /** Pack numbers present in the packs directory. */
 export function listPacks(dvDir: string): number[] {
   const dir = path.join(dvDir, PACKS_DIR);
@@ -167,7 +172,7 @@ export class PackReader {
     let fd = this.fds.get(pack);
     if (fd === undefined) {
       try {
-        fd = fs.openSync(path.join(this.dvDir, PACKS_DIR, packFileName(pack)), 'r');
+        fd = fs.openSync(packPath(this.dvDir, pack), 'r');
       } catch (err) {
         throw new CorruptObjectError(`object ${id} is missing: pack ${packFileName(pack)} cannot be read`, { data: { id, pack }, cause: err });
       }

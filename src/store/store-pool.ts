@@ -3,6 +3,7 @@ import { CORRUPT_HINT, DvError, InternalError } from '../errors/index.js';
 import type { Oid } from '../hash/index.js';
 import { errorFromThread, startWorker, threadSetting, wholeBuffer, type ThreadError } from '../util/index.js';
 import type { EncodedPayload } from './record.js';
+import type { StoredLink } from './object-store.js';
 
 /**
  * Where a verified blob's bytes belong in a file being received: the chunk at `offset`
@@ -18,6 +19,8 @@ export interface VerifyRequest {
   size?: number;
   /** Hand the bytes back (always, without uses). */
   keep?: boolean;
+  /** For a delta (native verifier only): where its stored bases lie, the plain one first (ObjectStore.storedChain). */
+  chain?: StoredLink[];
 }
 
 /**
@@ -102,6 +105,9 @@ export class StorePool {
 
   /** Number of worker threads. */
   get size(): number { return this.workers.length; }
+
+  /** Deltas are verified where their bases are held (the main thread), not here. */
+  readonly verifiesDeltas = false;
 
   /** Bytes handed to the pool whose results have not been delivered yet. */
   get bytesInFlight(): number { return this.inflight; }

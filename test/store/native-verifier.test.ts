@@ -1,20 +1,24 @@
 // Received blobs are checked off the main thread by native threads (native/verify_blobs.c)
 // or store workers: both must accept exactly what the main thread would, make the same
 // hash pieces and file writes, and refuse the same bad payloads with the same errors.
+// Native threads also decode deltas against their stored bases, which they read from the
+// packs themselves; a base that does not read back right is left to the main thread.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { Compressor } from 'zstd-napi';
-import { canHashInPieces, hashBytes, hashPiece } from '../../src/hash/index.js';
+import { canHashInPieces, hashBytes, hashBytesRaw, hashPiece, oidToBytes, type Oid } from '../../src/hash/index.js';
 import { nativeAddon } from '../../src/native/index.js';
-import { ENCODING_RAW, ENCODING_ZSTD, NativeVerifier, StorePool, encodePayload, type BlobVerifier, type VerifiedBlob, type VerifyRequest } from '../../src/store/index.js';
+import { ENCODING_DELTA, ENCODING_RAW, ENCODING_ZSTD, NativeVerifier, StorePool, encodeDelta, encodePayload, type BlobVerifier, type VerifiedBlob, type VerifyRequest } from '../../src/store/index.js';
+import { importObjects } from '../../src/remote/index.js';
+import { initRepository, type Repository } from '../../src/repo/index.js';
 import { tmpDir } from '../helpers.js';
 
 type Outcome = { result?: VerifiedBlob; err?: Error };
 
-function check(v: BlobVerifier, id: string, encoding: number, payload: Uint8Array, req: VerifyRequest = {}): Promise<Outcome> {
+function check(v: BlobVerifier, id: Oid, encoding: number, payload: Uint8Array, req: VerifyRequest = {}): Promise<Outcome> {
   return new Promise((resolve) => {
     v.verify(id, encoding, payload, req, (result, err) => resolve({ result, err }));
     void v.drain();
@@ -119,3 +123,80 @@ for (const [where, v] of verifiers) {
     assert.equal(v!.bytesInFlight, 0);
   });
 }
+
+/** A bare repository holding `plain` (compressed) and `mid` (a delta against it), committed to a pack. */
+async function storedBases(plain: Buffer, mid: Buffer): Promise<{ repo: Repository; plainId: Oid; midId: Oid }> {
+  const repo = initRepository(path.join(tmpDir(), 'r'), { bare: true });
+  const batch = repo.objects.batch();
+  const plainRaw = hashBytesRaw(plain);
+  batch.putPayload(plainRaw, zstd(plain));
+  const midDelta = encodeDelta(mid, plain, plainRaw, 0)!;
+  assert.ok(midDelta, 'the middle blob is a delta');
+  batch.putPayload(hashBytesRaw(mid), midDelta);
+  batch.flush();
+  return { repo, plainId: hashBytes(plain), midId: hashBytes(mid) };
+}
+
+/** `bytes` with a few rows changed: a small delta against them. */
+function corrected(bytes: Buffer, seed: number): Buffer {
+  const out = Buffer.from(bytes);
+  for (let at = 1000 + seed; at < out.length; at += 9000) out.write(`X${seed}`, at);
+  return out;
+}
+
+test('native threads: a delta is decoded against its stored bases, a chain of them included', { skip: !NativeVerifier.create() && 'no native verifier here' }, async () => {
+  const v = NativeVerifier.create()!;
+  const plain = text(80_000);
+  const mid = corrected(plain, 1);
+  const { repo, plainId, midId } = await storedBases(plain, mid);
+  try {
+    for (const [what, base, baseBytes, depth] of [['on a plain base', plainId, plain, 0], ['on a delta', midId, mid, 1]] as const) {
+      const next = corrected(baseBytes, 7);
+      const delta = encodeDelta(next, baseBytes, oidToBytes(base), depth)!;
+      const chain = repo.objects.storedChain(base)!;
+      assert.equal(chain.length, depth + 1, what);
+      const r = await check(v, hashBytes(next), ENCODING_DELTA, delta.payload, { chain });
+      assert.equal(r.err, undefined, what);
+      assert.ok(Buffer.from(r.result!.bytes!).equals(next), what);
+      // As a chunk of a file being received: its piece and nothing back.
+      const piece = await check(v, hashBytes(next), ENCODING_DELTA, delta.payload, { chain, uses: [{ offset: 5, contentSize: next.length + 10 }], size: next.length });
+      assert.equal(piece.result!.bytes, undefined, what);
+      assert.ok(Buffer.from(piece.result!.pieces![0]!).equals(Buffer.from(hashPiece(next, 5, next.length + 10))), what);
+    }
+    const next = corrected(mid, 3);
+    const delta = encodeDelta(next, mid, oidToBytes(midId), 1)!;
+    const chain = repo.objects.storedChain(midId)!;
+    const wrongId = await check(v, hashBytes(plain), ENCODING_DELTA, delta.payload, { chain });
+    assert.match(wrongId.err!.message, /its bytes hash to/);
+    const garbled = Buffer.from(delta.payload);
+    garbled.fill(0x55, 40);
+    const bad = await check(v, hashBytes(next), ENCODING_DELTA, garbled, { chain });
+    assert.match(bad.err!.message, /does not decode against its delta base/);
+    assert.equal((bad.err as { code?: string }).code, 'ECORRUPT');
+  } finally {
+    await repo.close();
+  }
+});
+
+test('native threads: a delta whose stored base is damaged is left to the main thread, which says the store is damaged', { skip: !NativeVerifier.create() && 'no native verifier here' }, async () => {
+  const v = NativeVerifier.create()!;
+  const plain = text(80_000);
+  const mid = corrected(plain, 1);
+  const { repo, plainId } = await storedBases(plain, mid);
+  try {
+    const next = corrected(plain, 5);
+    const delta = encodeDelta(next, plain, oidToBytes(plainId), 0)!;
+    const chain = repo.objects.storedChain(plainId)!;
+    // Damage the stored base where it lies in its pack.
+    const fd = fs.openSync(chain[0]!.path, 'r+');
+    fs.writeSync(fd, Buffer.alloc(64, 0x33), 0, 64, chain[0]!.offset + 20);
+    fs.closeSync(fd);
+    const r = await check(v, hashBytes(next), ENCODING_DELTA, delta.payload, { chain });
+    assert.deepEqual([r.result, r.err], [undefined, undefined], 'neither verified nor blamed on the sender');
+    const imported = importObjects(repo.objects, (async function* () { yield { id: hashBytes(next), kind: 'blob' as const, encoding: ENCODING_DELTA, payload: delta.payload }; })());
+    await assert.rejects(imported, (err: Error & { hint?: string }) => err.message.includes(plainId) && /fsck/.test(err.hint ?? ''));
+    assert.equal(repo.objects.has(hashBytes(next)), false);
+  } finally {
+    await repo.close();
+  }
+});
