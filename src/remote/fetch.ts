@@ -13,6 +13,8 @@ export interface FetchOptions {
   token?: string;
   /** Told of the objects as they arrive. */
   progress?: TransferEvents;
+  /** Given the remote's refs, the tap (if any) that writes one commit's files out as they arrive (a pull's). */
+  tapFor?: (refs: ReadonlyMap<string, Oid>) => CheckoutTap | undefined;
 }
 
 export interface FetchedRef { ref: string; local: string; old: Oid | null; new: Oid | null }
@@ -39,15 +41,16 @@ export async function fetchRemote(repo: Repository, opts: FetchOptions = {}): Pr
   const remote = readRemote(repo, name) ?? bundleRemote(name) ?? requireRemote(repo, name);
   const transport = await openTransport(remote.url, { token: opts.token, receiver: repo.objects });
   try {
-    return await fetchFrom(repo, transport, remote, { progress: opts.progress });
+    return await fetchFrom(repo, transport, remote, { progress: opts.progress, tapFor: opts.tapFor });
   } finally {
     await transport.close();
   }
 }
 
 /** Fetches over an open transport (see fetchRemote). */
-export async function fetchFrom(repo: Repository, transport: Transport, remote: RemoteConfig, opts: { tap?: CheckoutTap; progress?: TransferEvents } = {}): Promise<FetchResult> {
+export async function fetchFrom(repo: Repository, transport: Transport, remote: RemoteConfig, opts: Pick<FetchOptions, 'progress' | 'tapFor'> & { tap?: CheckoutTap } = {}): Promise<FetchResult> {
   const { refs, head } = await transport.listRefs();
+  const tap = opts.tap ?? opts.tapFor?.(refs);
   const prefix = `${REMOTE_PREFIX}${remote.name}/`;
   const updated: FetchedRef[] = [];
   const tagsKept: string[] = [];
@@ -67,7 +70,7 @@ export async function fetchFrom(repo: Repository, transport: Transport, remote: 
   for (const [local, old] of current) updated.push({ ref: BRANCH_PREFIX + local.slice(prefix.length), local, old, new: null });
   const tips = [...new Set(updated.flatMap((u) => (u.new ? [u.new] : [])))];
   const known = [...repo.refs.list('refs/').map((r) => r.oid)].filter((id) => repo.objects.has(id));
-  const got = await fetchObjects(repo, transport, tips, { known, partial: remote.partial, tap: opts.tap, progress: opts.progress });
+  const got = await fetchObjects(repo, transport, tips, { known, partial: remote.partial, tap, progress: opts.progress });
   if (updated.length > 0) {
     repo.refs.updateMany(updated.map((u) => ({ name: u.local, new: u.new, expect: u.old, message: `fetch ${remote.name}` })));
   }

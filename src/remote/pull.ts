@@ -1,9 +1,11 @@
+import path from 'node:path';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.js';
 import type { Oid } from '../hash/index.js';
 import { isAncestor } from '../history/index.js';
 import { BRANCH_PREFIX, HEAD, REMOTE_PREFIX } from '../refs/index.js';
 import type { Repository } from '../repo/index.js';
-import { applyCheckout, fetchMissingContent, planCheckout } from '../worktree/index.js';
+import { applyCheckout, fetchMissingContent, planCheckout, PreparedContent } from '../worktree/index.js';
+import { CheckoutTap } from './checkout-tap.js';
 import { fetchRemote, type FetchResult } from './fetch.js';
 import { missingContentFetcher } from './fetch-missing.js';
 import type { TransferEvents } from './transport.js';
@@ -34,9 +36,23 @@ export interface PullResult {
 export async function pull(repo: Repository, opts: PullOptions = {}): Promise<PullResult> {
   const current = repo.refs.resolveName(HEAD);
   if (!current.startsWith(BRANCH_PREFIX)) throw new InvalidInputError('HEAD is detached: check out a branch to pull into', { hint: 'dv checkout main' });
+  // The branch's new files are written out as they arrive and verify; the checkout moves them into place.
+  const prepared = repo.root === null ? undefined : new PreparedContent(path.join(repo.dvDir, 'tmp', `pull-${process.pid}`));
+  try {
+    return await pullInto(repo, current, prepared, opts);
+  } finally {
+    prepared?.dispose();
+  }
+}
+
+async function pullInto(repo: Repository, current: string, prepared: PreparedContent | undefined, opts: PullOptions): Promise<PullResult> {
   const local = current.slice(BRANCH_PREFIX.length);
-  const fetched = await fetchRemote(repo, { remote: opts.remote, token: opts.token, progress: opts.progress });
   const remoteBranch = opts.branch ?? local;
+  const tapFor = prepared && ((refs: ReadonlyMap<string, Oid>) => {
+    const tip = refs.get(BRANCH_PREFIX + remoteBranch);
+    return tip ? new CheckoutTap(tip, prepared) : undefined;
+  });
+  const fetched = await fetchRemote(repo, { remote: opts.remote, token: opts.token, progress: opts.progress, tapFor });
   const trackingName = `${REMOTE_PREFIX}${fetched.remote}/${remoteBranch}`;
   const theirs = repo.refs.resolve(trackingName);
   if (!theirs) throw new NotFoundError(`the remote ${fetched.remote} has no branch '${remoteBranch}'`, { data: { branch: remoteBranch } });
@@ -59,8 +75,9 @@ export async function pull(repo: Repository, opts: PullOptions = {}): Promise<Pu
     });
   }
   await fetchMissingContent(repo, plan, missingContentFetcher(repo, { token: opts.token, progress: opts.progress }));
+  await prepared?.settled();
   // The branch moves, HEAD stays on it: apply the files, then compare-and-swap the branch.
-  const applied = await applyCheckout(repo, { ...plan, head: null });
+  const applied = await applyCheckout(repo, { ...plan, head: null }, { prepared });
   repo.refs.update({ name: current, new: theirs, expect: ours, message: `pull: fast-forward to ${fetched.remote}/${remoteBranch}` });
   return { ...base, status: 'fast-forward', written: applied.written, deleted: applied.deleted };
 }

@@ -92,6 +92,38 @@ test('push, clone, fetch and pull round trip over a path; a 1% correction sends 
   assert.match(dvOk(hub, ['fsck']), /checked/);
 });
 
+test('pull writes the new version of a file as it arrives; a refused pull leaves the old one and nothing else behind', () => {
+  const { dir: a, csv } = makeSourceRepo();
+  const hub = bareRemote();
+  dvOk(a, ['remote', 'add', 'origin', hub]);
+  dvOk(a, ['push']);
+  const clean = path.join(tmpDir(), 'clean');
+  const edited = path.join(tmpDir(), 'edited');
+  dvOk(path.dirname(clean), ['clone', hub, clean]);
+  dvOk(path.dirname(edited), ['clone', hub, edited]);
+  const corrected = correctRows(correctRows(csv), 31);
+  fs.writeFileSync(path.join(a, 'data/weather.csv'), corrected);
+  dvOk(a, ['add', 'data']);
+  dvOk(a, ['commit', '-m', 'corrected upstream']);
+  dvOk(a, ['push']);
+  const leftovers = (repo: string) => (fs.existsSync(path.join(repo, '.dv/tmp')) ? fs.readdirSync(path.join(repo, '.dv/tmp')) : []);
+
+  // No fetch first: the pull's own fetch writes the file out as its chunks verify.
+  const pulled = JSON.parse(dvOk(clean, ['pull', '--json']));
+  assert.equal(pulled.status, 'fast-forward');
+  assert.ok(fs.readFileSync(path.join(clean, 'data/weather.csv')).equals(corrected));
+  assert.match(dvOk(clean, ['status']), /nothing to commit/);
+  assert.deepEqual(leftovers(clean), []);
+
+  const mine = Buffer.concat([correctRows(csv), Buffer.from('a local row\n')]);
+  fs.writeFileSync(path.join(edited, 'data/weather.csv'), mine);
+  const refused = dv(edited, ['pull']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /pull would overwrite local changes: data\/weather.csv/);
+  assert.ok(fs.readFileSync(path.join(edited, 'data/weather.csv')).equals(mine), 'the local change is kept');
+  assert.deepEqual(leftovers(edited), []);
+});
+
 test('a push that is not a fast-forward is refused, and --force overrides it', () => {
   const hub = bareRemote();
   const a = makeRepo({ 'x.txt': 'a\n' });
