@@ -22,6 +22,9 @@ enum { VERIFIED = 0, UNDECODABLE = 1, WRONG_SIZE = 2, WRONG_HASH = 3, DECODE_ELS
 #define ENCODING_RAW 0
 #define ENCODING_ZSTD 1
 #define ENCODING_DELTA 2
+// Not a received payload: a blob stored here, decoded from its chain (the last link) for
+// the hash pieces and the checkout of a file that arrived around it.
+#define STORED 255
 // A delta payload: [depth u8][base id, 32 bytes][zstd frame with the base's bytes as its dictionary].
 #define DELTA_HEADER 33
 // A frame that does not state its size, or states more than this, is left to the caller.
@@ -192,8 +195,17 @@ static void verify_one(batch_t *b, job_t *j, int *fds, char **paths, size_t *ope
   const uint8_t *bytes;
   size_t len;
   // Any other encoding (a delta without its stored bases, or none dv writes) is the caller's to check and refuse.
-  if (j->encoding != ENCODING_RAW && j->encoding != ENCODING_ZSTD && !(j->encoding == ENCODING_DELTA && j->chain_count > 0)) { j->status = DECODE_ELSEWHERE; return; }
-  if (j->encoding == ENCODING_DELTA) {
+  if (j->encoding != ENCODING_RAW && j->encoding != ENCODING_ZSTD && !((j->encoding == ENCODING_DELTA || j->encoding == STORED) && j->chain_count > 0)) { j->status = DECODE_ELSEWHERE; return; }
+  if (j->encoding == STORED) {
+    // Every link, the blob itself last, is checked against its id as it is decoded.
+    if (memcmp(b->links[j->chain_start + j->chain_count - 1].id, j->id, 32) != 0) { j->status = DECODE_ELSEWHERE; return; }
+    size_t got;
+    j->kept = decode_base(&b->links[j->chain_start], j->chain_count, &got);
+    if (!j->kept) { j->status = DECODE_ELSEWHERE; return; }
+    j->kept_len = got;
+    bytes = j->kept;
+    len = got;
+  } else if (j->encoding == ENCODING_DELTA) {
     const link_t *chain = &b->links[j->chain_start];
     if (j->payload_len <= DELTA_HEADER || memcmp(j->payload + 1, chain[j->chain_count - 1].id, 32) != 0) { j->status = DECODE_ELSEWHERE; return; }
     size_t base_len;
@@ -232,11 +244,8 @@ static void verify_one(batch_t *b, job_t *j, int *fds, char **paths, size_t *ope
     len = (size_t)got;
   }
   if (j->size >= 0 && len != (size_t)j->size) { j->status = WRONG_SIZE; return; }
-  blake3_hasher h;
-  blake3_hasher_init(&h);
-  blake3_hasher_update(&h, bytes, len);
-  blake3_hasher_finalize(&h, j->actual, 32);
-  if (memcmp(j->actual, j->id, 32) != 0) { j->status = WRONG_HASH; return; }
+  // (A stored blob was checked as the last link of its chain.)
+  if (j->encoding != STORED && !hash_is(bytes, len, j->id, j->actual)) { j->status = WRONG_HASH; return; }
   for (uint32_t k = 0; k < j->use_count; k++) {
     use_t *u = &b->uses[j->use_start + k];
     if (u->offset + len > u->content_size) { j->status = WRONG_SIZE; return; }

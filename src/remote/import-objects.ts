@@ -49,6 +49,8 @@ interface PendingFile {
   hasher: Hasher | PieceHasher;
   /** Hash pieces made by the workers, by chunk index, until their turn comes. */
   pieces: Map<number, Uint8Array>;
+  /** Chunks held here whose pieces the verifier's threads are making from the store. */
+  awaiting: Set<number>;
   /** The file object itself once it arrived (stored when the content checks out). */
   object?: WireObject;
   tapped: boolean;
@@ -79,6 +81,8 @@ export class ObjectImporter {
   private readonly inPieces: boolean;
   /** Blobs on the workers, not verified yet. */
   private readonly verifying = new Set<Oid>();
+  /** Held chunks whose pieces the verifier's threads are making (hashHeldChunk). */
+  private heldJobs = 0;
   /** The first verification that failed on a worker; thrown at the next add or finish. */
   private failure: Error | undefined;
   private readonly cache = new BlobCache(CACHE_BYTES);
@@ -300,17 +304,58 @@ export class ObjectImporter {
     let at = 0;
     for (const c of file.chunks) { offsets.push(at); at += c.size; }
     this.pendingFiles.set(id, {
-      file, offsets, next: 0, hasher: this.inPieces ? createPieceHasher() : createHasher(), pieces: new Map(), object: o, tapped, unwritten: false,
+      file, offsets, next: 0, hasher: this.inPieces ? createPieceHasher() : createHasher(), pieces: new Map(), awaiting: new Set(), object: o, tapped, unwritten: false,
     });
     if (this.inPieces) {
+      const held = new Map<Oid, number[]>();
       file.chunks.forEach((c, index) => {
-        if (this.holds(c.id) || this.verifying.has(c.id)) return;
+        if (this.holds(c.id) || this.verifying.has(c.id)) {
+          if (!this.verifying.has(c.id) && !this.cache.has(c.id)) held.set(c.id, [...(held.get(c.id) ?? []), index]);
+          return;
+        }
         const list = this.chunkUses.get(c.id);
         if (list) list.push({ file: id, index });
         else this.chunkUses.set(c.id, [{ file: id, index }]);
       });
+      for (const [chunk, indexes] of held) this.hashHeldChunk(id, chunk, indexes);
     }
     this.advanceFile(id);
+  }
+
+  /**
+   * Has the verifier's threads make the pieces of a chunk held here (and write it into a
+   * tapped file) from the store, so a file that arrived around chunks already held (a
+   * correction) is hashed without this thread decoding them. A chunk not committed yet, or
+   * that does not read back right there, is read here when its turn comes.
+   */
+  private hashHeldChunk(fileId: Oid, chunk: Oid, indexes: number[]): void {
+    const v = this.pendingFiles.get(fileId)!;
+    const chain = this.pool?.verifyStored && this.objects.storedChain(chunk);
+    if (!chain) return;
+    // Places listing another size than the first are left to the in-order check, which refuses them.
+    const size = v.file.chunks[indexes[0]!]!.size;
+    const same = indexes.filter((i) => v.file.chunks[i]!.size === size);
+    const path = v.tapped ? this.opts.tap!.pathOf(fileId) : undefined;
+    for (const i of same) v.awaiting.add(i);
+    this.heldJobs++;
+    this.pool!.verifyStored!(chunk, chain, { uses: same.map((i) => ({ offset: v.offsets[i]!, contentSize: v.file.size, path })), size }, (verified, err) => {
+      this.heldJobs--;
+      if (this.failure) return;
+      try {
+        if (err) throw err;
+        const f = this.pendingFiles.get(fileId);
+        if (!f) return;
+        same.forEach((i, k) => {
+          f.awaiting.delete(i);
+          if (!verified) return;
+          f.pieces.set(i, verified.pieces![k]!);
+          if (verified.unwritten![k]) f.unwritten = true;
+        });
+        this.advanceFile(fileId);
+      } catch (e) {
+        this.failure = e as Error;
+      }
+    });
   }
 
   /**
@@ -331,6 +376,7 @@ export class ObjectImporter {
         v.next++;
         continue;
       }
+      if (v.awaiting.has(v.next)) return;
       let bytes: Uint8Array;
       if (arrived && c.id === arrivedId) bytes = arrived;
       else if (this.holds(c.id) && !this.verifying.has(c.id)) bytes = this.blobBytes(c.id);
@@ -367,6 +413,8 @@ export class ObjectImporter {
   /** Commits and closes; throws when deltas still wait for a base that never came. */
   async finish(): Promise<void> {
     await this.settle();
+    if (this.heldJobs > 0) await this.pool!.drain();
+    this.check();
     this.batch.flush();
     this.unflushed.clear();
     for (const [id, v] of this.pendingFiles) {
@@ -382,6 +430,7 @@ export class ObjectImporter {
   async abandon(): Promise<void> {
     try {
       await this.settle();
+      if (this.heldJobs > 0) await this.pool!.drain();
     } catch {
       // The transfer already failed; keep what was verified.
     }

@@ -22,6 +22,8 @@ export interface BlobVerifier {
    * the caller checks that one itself.
    */
   verify(id: Oid, encoding: number, payload: Uint8Array, req: VerifyRequest, done: (result: VerifiedBlob | undefined, err?: DvError) => void): void;
+  /** Where deltas are verified: a blob stored here decoded for its pieces (see NativeVerifier.verifyStored). */
+  verifyStored?(id: Oid, chain: StoredLink[], req: VerifyRequest, done: (result: VerifiedBlob | undefined, err?: DvError) => void): void;
   /** Resolves once no more than `limit` bytes are in flight. */
   waitBelow(limit: number): Promise<void>;
   /** Resolves once every queued blob's result has been delivered. */
@@ -38,6 +40,9 @@ export function blobVerifier(dvDir: string): BlobVerifier | undefined {
 
 /** Jobs go to the threads in batches of about this many bytes of work (see weightOf). */
 const BATCH_BYTES = 512 * 1024;
+/** The encoding verify_blobs.c takes for a stored blob decoded from its chain (no payload). */
+const STORED = 255;
+const NO_PAYLOAD = new Uint8Array(0);
 /** What a delta whose size no file lists counts for: a typical chunk (it decodes a base and itself). */
 const DELTA_WEIGHT = 64 * 1024;
 
@@ -61,6 +66,8 @@ export class NativeVerifier implements BlobVerifier {
   private outbox: Job[] = [];
   private outboxBytes = 0;
   private inflight = 0;
+  /** Jobs handed over and not answered (stored blobs weigh nothing but are waited for too). */
+  private jobs = 0;
   private failure: Error | undefined;
   private waiters: Array<() => void> = [];
 
@@ -82,18 +89,35 @@ export class NativeVerifier implements BlobVerifier {
   verify(id: Oid, encoding: number, payload: Uint8Array, req: VerifyRequest, done: (result: VerifiedBlob | undefined, err?: DvError) => void): void {
     const weight = weightOf(encoding, payload, req.size);
     this.inflight += weight;
+    this.jobs++;
     this.outbox.push({ id, encoding, payload, ...req, weight, done });
     this.outboxBytes += weight;
     if (this.outboxBytes >= BATCH_BYTES) this.flush();
   }
 
-  async waitBelow(limit: number): Promise<void> {
-    this.flush();
-    while (this.inflight > limit) await new Promise<void>((resolve) => { this.waiters.push(resolve); });
-    if (this.failure) throw this.failure;
+  waitBelow(limit: number): Promise<void> { return this.waitUntil(() => this.inflight <= limit); }
+
+  drain(): Promise<void> { return this.waitUntil(() => this.jobs === 0); }
+
+  /**
+   * Queues a blob stored here (the last link of `chain`) to be decoded there, for the hash
+   * pieces and writes `req.uses` asks for: a file that arrived around chunks already held
+   * is hashed without this thread decoding them. `done` as for verify (with neither result
+   * nor error when the stored blob did not read back right: the caller reads it itself).
+   * It weighs nothing in bytesInFlight (no payload is held for it); drain waits for it.
+   */
+  verifyStored(id: Oid, chain: StoredLink[], req: VerifyRequest, done: (result: VerifiedBlob | undefined, err?: DvError) => void): void {
+    this.jobs++;
+    this.outbox.push({ id, encoding: STORED, payload: NO_PAYLOAD, ...req, chain, weight: 0, done });
+    this.outboxBytes += req.size ?? DELTA_WEIGHT;
+    if (this.outboxBytes >= BATCH_BYTES) this.flush();
   }
 
-  drain(): Promise<void> { return this.waitBelow(0); }
+  private async waitUntil(ready: () => boolean): Promise<void> {
+    this.flush();
+    while (!ready()) await new Promise<void>((resolve) => { this.waiters.push(resolve); });
+    if (this.failure) throw this.failure;
+  }
 
   /**
    * Hands the open batch to the thread pool. Every batch is queued there at once: results
@@ -128,6 +152,7 @@ export class NativeVerifier implements BlobVerifier {
       jobs.forEach((j, i) => {
         const n = j.uses?.length ?? 0;
         this.inflight -= j.weight;
+        this.jobs--;
         try {
           j.done(this.outcome(j, status[i]!, actual.subarray(i * 32, i * 32 + 32), kept[i], pieces.slice(use, use + n), unwritten.subarray(use, use + n)));
         } catch (err) {
@@ -159,7 +184,7 @@ export class NativeVerifier implements BlobVerifier {
         throw new CorruptObjectError(`object ${id} is corrupt: its bytes hash to ${got}`, { data: { id, actual: got } });
       }
       default: {
-        if (j.encoding === ENCODING_DELTA && j.chain) return undefined;
+        if ((j.encoding === ENCODING_DELTA || j.encoding === STORED) && j.chain) return undefined;
         // A frame that does not state its size, or an encoding it does not decode: checked (or refused) here.
         const open = new Map<string, number>();
         try {

@@ -138,6 +138,44 @@ for (const [where, verifier] of verifiers) {
     }
   });
 
+  test(`${where}: a file whose chunks are already stored here is checked, and written out, from the store`, async () => {
+    const { chunks, file, id, whole } = content();
+    const repo = freshRepo();
+    try {
+      // The chunks come (and are committed) first, as after an earlier transfer; then the file.
+      await importObjects(repo.objects, stream(blobs(chunks)), { verifier });
+      const dir = tmpDir();
+      const tap = recordingTap(dir, id);
+      const imp = new ObjectImporter(repo.objects, { tap, verifier });
+      await imp.add(fileObject(id, file));
+      await imp.finish();
+      assert.equal(tap.ended.get(id), true);
+      assert.ok(fs.readFileSync(path.join(dir, id)).equals(whole));
+      assert.equal(repo.objects.has(id), true);
+      // A file object that lists a stored chunk with another size is still refused.
+      const lying = { size: file.size - 65_536 + 100, chunks: file.chunks.map((c, i) => (i === 2 ? { ...c, size: 100 } : c)) };
+      await assert.rejects(importObjects(repo.objects, stream([fileObject(hashBytes(Buffer.from('other')), lying)]), { verifier }), /has the wrong size for file|is corrupt/);
+    } finally {
+      await repo.close();
+    }
+  });
+
+  test(`${where}: a stored chunk that no longer reads back right fails the file with this repository's damage`, async () => {
+    const { chunks, file, id } = content();
+    const repo = freshRepo();
+    try {
+      await importObjects(repo.objects, stream(blobs(chunks)), { verifier });
+      const damaged = repo.objects.storedChain(file.chunks[1]!.id)!.at(-1)!;
+      const fd = fs.openSync(damaged.path, 'r+');
+      fs.writeSync(fd, Buffer.alloc(32, 0x44), 0, 32, damaged.offset + 100);
+      fs.closeSync(fd);
+      await assert.rejects(importObjects(repo.objects, stream([fileObject(id, file)]), { verifier }), (err: Error & { hint?: string }) => err.message.includes(file.chunks[1]!.id) && /fsck/.test(err.hint ?? ''));
+      assert.equal(repo.objects.has(id), false);
+    } finally {
+      await repo.close();
+    }
+  });
+
   // Only the verifier's threads write into the file (without pieces the main thread's writes go through the tap).
   test(`${where}: when a verifying thread cannot write a tapped file, the file is stored but its prepared copy ends unverified`, { skip: !(verifier && canHashInPieces()) && 'no piece-hashing threads here' }, async () => {
     const { chunks, file, id } = content();
