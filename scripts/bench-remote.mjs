@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // scripts/bench-remote.mjs — remotes: push and clone of the big CSV over HTTP on loopback (dv serve),
-// the incremental push after the scattered 1% correction, negotiation for 100,000 small objects with
-// 1% new, and `git push` over a local path of the same CSV for comparison.
+// the incremental push after the scattered 1% correction and its pull into the clone, negotiation for
+// 100,000 small objects with 1% new, and `git push` / `git pull` over a local path of the same CSV
+// for comparison.
 //
 //   node scripts/bench-remote.mjs V1_CSV V2_CSV [WORK]     # standalone (bench.mjs calls benchRemotes)
 //   NEG_FILES=100000 (files in the negotiation repository)
@@ -87,8 +88,8 @@ export async function benchRemotes({ dvBin = path.join(repoRoot, 'bin', 'dv'), w
     const push = timed(() => JSON.parse(runDv(dvBin, src, ['push', '--json'])), server.pid);
     r.push = { secs: push.secs, mbps: size / push.secs / 1e6, sent: push.out.bytes, clientCpu: push.clientCpu, serverCpu: push.serverCpu };
     log('remote bench: clone over http');
-    const clone = timed(() => JSON.parse(runDv(dvBin, work, ['clone', '--json', `${server.url}/hub`, path.join(work, 'clone')])), server.pid);
-    r.clone = { secs: clone.secs, mbps: size / clone.secs / 1e6, received: clone.out.bytes, clientCpu: clone.clientCpu, serverCpu: clone.serverCpu };
+    const cl = timed(() => JSON.parse(runDv(dvBin, work, ['clone', '--json', `${server.url}/hub`, path.join(work, 'clone')])), server.pid);
+    r.clone = { secs: cl.secs, mbps: size / cl.secs / 1e6, received: cl.out.bytes, clientCpu: cl.clientCpu, serverCpu: cl.serverCpu };
     if (!fs.readFileSync(path.join(work, 'clone', 'data', 'data.csv')).equals(fs.readFileSync(v1Csv))) throw new Error('the clone differs from the source');
 
     log('remote bench: incremental push after the 1% correction');
@@ -97,6 +98,12 @@ export async function benchRemotes({ dvBin = path.join(repoRoot, 'bin', 'dv'), w
     runDv(dvBin, src, ['commit', '-m', 'v2']);
     const inc = timed(() => JSON.parse(runDv(dvBin, src, ['push', '--json'])));
     r.incremental = { secs: inc.secs, sent: inc.out.bytes, share: inc.out.bytes / size, objects: inc.out.objects };
+
+    log('remote bench: pull of the correction into the clone');
+    const clone = path.join(work, 'clone');
+    const pl = timed(() => JSON.parse(runDv(dvBin, clone, ['pull', '--json'])), server.pid);
+    r.pull = { secs: pl.secs, received: pl.out.fetch.bytes, clientCpu: pl.clientCpu, serverCpu: pl.serverCpu };
+    if (!fs.readFileSync(path.join(clone, 'data', 'data.csv')).equals(fs.readFileSync(v2Csv))) throw new Error('the pulled clone differs from the correction');
   } finally {
     await server.stop();
   }
@@ -143,13 +150,16 @@ export async function benchRemotes({ dvBin = path.join(repoRoot, 'bin', 'dv'), w
   git(g, ['init', '-q', '-b', 'main']);
   git(g, ['add', 'data']);
   git(g, ['commit', '-q', '-m', 'v1']);
-  git(work, ['init', '-q', '--bare', path.join(work, 'git-hub.git')]);
+  git(work, ['init', '-q', '--bare', '-b', 'main', path.join(work, 'git-hub.git')]);
   const gp = timed(() => git(g, ['push', '-q', path.join(work, 'git-hub.git'), 'main']));
   r.gitPush = { secs: gp.secs, mbps: size / gp.secs / 1e6 };
+  git(work, ['clone', '-q', path.join(work, 'git-hub.git'), path.join(work, 'git-clone')]);
   fs.copyFileSync(v2Csv, path.join(g, 'data', 'data.csv'));
   git(g, ['commit', '-q', '-am', 'v2']);
   const gi = timed(() => git(g, ['push', '-q', path.join(work, 'git-hub.git'), 'main']));
   r.gitIncremental = { secs: gi.secs };
+  const gl = timed(() => git(path.join(work, 'git-clone'), ['pull', '-q', '--ff-only']));
+  r.gitPull = { secs: gl.secs };
 
   const md = [
     '### Remotes (dv serve over HTTP on loopback; git over a local path)',
@@ -161,6 +171,7 @@ export async function benchRemotes({ dvBin = path.join(repoRoot, 'bin', 'dv'), w
     `| push, whole CSV | ${r.push.secs.toFixed(2)} s, ${r.push.mbps.toFixed(0)} MB/s${cpuNote(r.push)} | ≥ 400 MB/s | ${r.gitPush.secs.toFixed(2)} s, ${r.gitPush.mbps.toFixed(0)} MB/s |`,
     `| clone, whole CSV | ${r.clone.secs.toFixed(2)} s, ${r.clone.mbps.toFixed(0)} MB/s${cpuNote(r.clone)} | ≥ 400 MB/s | |`,
     `| incremental push after the 1% correction | ${mb(r.incremental.sent)} MB sent (${(r.incremental.share * 100).toFixed(2)}% of the data), ${r.incremental.secs.toFixed(2)} s | ≤ 4% | ${r.gitIncremental.secs.toFixed(2)} s |`,
+    `| pull of that correction into the clone (fetch + checkout) | ${r.pull.secs.toFixed(2)} s, ${mb(r.pull.received)} MB received${cpuNote(r.pull)} | | ${r.gitPull.secs.toFixed(2)} s |`,
     `| negotiation, 1% of ${negFiles} files changed (${r.negotiation.asked} ids asked in ${r.negotiation.requests} requests) | ${r.negotiation.negotiationSecs.toFixed(2)} s (whole push ${r.negotiation.secs.toFixed(2)} s) | ≤ 2 s | |`,
     '',
     `CPU: user + system seconds of the dv command, and of \`dv serve\` while it ran; with ${os.availableParallelism()} cores, a command of T seconds has at most ${os.availableParallelism()}T between them.`,
