@@ -374,7 +374,7 @@ static int copy_path(napi_env env, napi_value v, char **out) {
   return 1;
 }
 
-#define META 6
+#define META 5
 
 // verifyBlobs(ids, meta, payloads, uses, paths, chainIds, chain, chainPaths, done): see src/native/native-addon.ts.
 static napi_value verify_blobs(napi_env env, napi_callback_info info) {

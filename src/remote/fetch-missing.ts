@@ -1,5 +1,6 @@
 import type { Oid } from '../hash/index.js';
 import type { Repository } from '../repo/index.js';
+import { withWriterLease } from '../store/index.js';
 import { fetchObjects } from './fetch-objects.js';
 import { openTransport } from './open-transport.js';
 import { listRemotes } from './remote-config.js';
@@ -18,7 +19,7 @@ export function missingContentFetcher(repo: Repository, opts: { token?: string; 
   return async (ids, progress = opts.progress) => {
     const transport = await openTransport(remote.url, { token: opts.token });
     try {
-      await fetchObjects(repo, transport, ids, { progress });
+      await withWriterLease(repo.env, () => fetchObjects(repo, transport, ids, { progress }));
     } finally {
       await transport.close();
     }

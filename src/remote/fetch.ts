@@ -1,6 +1,7 @@
 import type { Oid } from '../hash/index.js';
 import { BRANCH_PREFIX, REMOTE_PREFIX, TAG_PREFIX } from '../refs/index.js';
 import type { Repository } from '../repo/index.js';
+import { withWriterLease } from '../store/index.js';
 import type { CheckoutTap } from './checkout-tap.js';
 import { fetchObjects } from './fetch-objects.js';
 import { openTransport } from './open-transport.js';
@@ -70,9 +71,13 @@ export async function fetchFrom(repo: Repository, transport: Transport, remote: 
   for (const [local, old] of current) updated.push({ ref: BRANCH_PREFIX + local.slice(prefix.length), local, old, new: null });
   const tips = [...new Set(updated.flatMap((u) => (u.new ? [u.new] : [])))];
   const known = [...repo.refs.list('refs/').map((r) => r.oid)].filter((id) => repo.objects.has(id));
-  const got = await fetchObjects(repo, transport, tips, { known, partial: remote.partial, tap, progress: opts.progress });
-  if (updated.length > 0) {
-    repo.refs.updateMany(updated.map((u) => ({ name: u.local, new: u.new, expect: u.old, message: `fetch ${remote.name}` })));
-  }
+  // gc keeps off while objects arrive that no ref reaches yet, until the refs reach them.
+  const got = await withWriterLease(repo.env, async () => {
+    const r = await fetchObjects(repo, transport, tips, { known, partial: remote.partial, tap, progress: opts.progress });
+    if (updated.length > 0) {
+      repo.refs.updateMany(updated.map((u) => ({ name: u.local, new: u.new, expect: u.old, message: `fetch ${remote.name}` })));
+    }
+    return r;
+  });
   return { remote: remote.name, url: remote.url, updated, tagsKept, objects: got.objects, bytes: got.bytes, head };
 }

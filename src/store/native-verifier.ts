@@ -1,4 +1,4 @@
-import { CorruptObjectError, type DvError } from '../errors/index.js';
+import { CorruptObjectError, DvError, InternalError } from '../errors/index.js';
 import { oidFromBytes, oidToBytes, type Oid } from '../hash/index.js';
 import { nativeAddon, VERIFY_STATUS, type NativeAddon } from '../native/index.js';
 import { threadSetting } from '../util/index.js';
@@ -22,7 +22,7 @@ export interface BlobVerifier {
    * the caller checks that one itself.
    */
   verify(id: Oid, encoding: number, payload: Uint8Array, req: VerifyRequest, done: (result: VerifiedBlob | undefined, err?: DvError) => void): void;
-  /** Where deltas are verified: a blob stored here decoded for its pieces (see NativeVerifier.verifyStored). */
+  /** Decodes a blob stored here for its hash pieces (a verifier that verifies deltas: see NativeVerifier.verifyStored). */
   verifyStored?(id: Oid, chain: StoredLink[], req: VerifyRequest, done: (result: VerifiedBlob | undefined, err?: DvError) => void): void;
   /** Resolves once no more than `limit` bytes are in flight. */
   waitBelow(limit: number): Promise<void>;
@@ -68,7 +68,6 @@ export class NativeVerifier implements BlobVerifier {
   private inflight = 0;
   /** Jobs handed over and not answered (stored blobs weigh nothing but are waited for too). */
   private jobs = 0;
-  private failure: Error | undefined;
   private waiters: Array<() => void> = [];
 
   /** The process's native verifier, or undefined without the addon or with threads off (`DV_THREADS=0`). */
@@ -116,7 +115,6 @@ export class NativeVerifier implements BlobVerifier {
   private async waitUntil(ready: () => boolean): Promise<void> {
     this.flush();
     while (!ready()) await new Promise<void>((resolve) => { this.waiters.push(resolve); });
-    if (this.failure) throw this.failure;
   }
 
   /**
@@ -130,7 +128,7 @@ export class NativeVerifier implements BlobVerifier {
     this.outbox = [];
     this.outboxBytes = 0;
     const ids = Buffer.allocUnsafe(jobs.length * 32);
-    const meta = new Float64Array(jobs.length * 6);
+    const meta = new Float64Array(jobs.length * 5);
     const uses: number[] = [];
     const paths: Array<string | undefined> = [];
     const links = jobs.flatMap((j) => j.chain ?? []);
@@ -143,23 +141,26 @@ export class NativeVerifier implements BlobVerifier {
     jobs.forEach((j, i) => {
       oidToBytes(j.id).copy(ids, i * 32);
       const n = j.uses?.length ?? 0;
-      meta.set([j.encoding, j.size ?? -1, j.keep || n === 0 ? 1 : 0, n, j.chain?.length ?? 0, 0], i * 6);
+      meta.set([j.encoding, j.size ?? -1, j.keep || n === 0 ? 1 : 0, n, j.chain?.length ?? 0], i * 5);
       for (const u of j.uses ?? []) { uses.push(u.offset, u.contentSize); paths.push(u.path); }
     });
     const payloads = jobs.map((j) => j.payload);
     this.native.verifyBlobs(ids, meta, payloads, new Float64Array(uses), paths, chainIds, chain, links.map((l) => l.path), (status, actual, kept, pieces, unwritten) => {
       let use = 0;
       jobs.forEach((j, i) => {
-        const n = j.uses?.length ?? 0;
+        const at = use;
+        use += j.uses?.length ?? 0;
         this.inflight -= j.weight;
         this.jobs--;
+        let result: VerifiedBlob | undefined;
         try {
-          j.done(this.outcome(j, status[i]!, actual.subarray(i * 32, i * 32 + 32), kept[i], pieces.slice(use, use + n), unwritten.subarray(use, use + n)));
+          result = this.outcome(j, status[i]!, actual.subarray(i * 32, i * 32 + 32), kept[i], pieces.slice(at, use), unwritten.subarray(at, use));
         } catch (err) {
-          if (err instanceof CorruptObjectError) j.done(undefined, err);
-          else this.failure ??= err as Error;
+          // Each job's failure goes to its own transfer: one process serves many.
+          j.done(undefined, err instanceof DvError ? err : new InternalError(`verifying failed: ${(err as Error).message}`, { cause: err }));
+          return;
         }
-        use += n;
+        j.done(result);
       });
       this.wakeAll();
     });
