@@ -145,25 +145,40 @@ export class NativeVerifier implements BlobVerifier {
       for (const u of j.uses ?? []) { uses.push(u.offset, u.contentSize); paths.push(u.path); }
     });
     const payloads = jobs.map((j) => j.payload);
-    this.native.verifyBlobs(ids, meta, payloads, new Float64Array(uses), paths, chainIds, chain, links.map((l) => l.path), (status, actual, kept, pieces, unwritten) => {
-      let use = 0;
-      jobs.forEach((j, i) => {
-        const at = use;
-        use += j.uses?.length ?? 0;
-        this.inflight -= j.weight;
-        this.jobs--;
-        let result: VerifiedBlob | undefined;
-        try {
-          result = this.outcome(j, status[i]!, actual.subarray(i * 32, i * 32 + 32), kept[i], pieces.slice(at, use), unwritten.subarray(at, use));
-        } catch (err) {
-          // Each job's failure goes to its own transfer: one process serves many.
-          j.done(undefined, err instanceof DvError ? err : new InternalError(`verifying failed: ${(err as Error).message}`, { cause: err }));
-          return;
-        }
-        j.done(result);
-      });
+    try {
+      this.native.verifyBlobs(ids, meta, payloads, new Float64Array(uses), paths, chainIds, chain, links.map((l) => l.path), (...results) => this.answer(jobs, ...results));
+    } catch (err) {
+      // The batch never started (an addon built from other sources, say): its jobs fail rather than wait forever.
+      for (const j of jobs) this.fail(j, err);
       this.wakeAll();
+    }
+  }
+
+  /** Delivers a batch's results, job by job. */
+  private answer(jobs: Job[], status: Int32Array, actual: Uint8Array, kept: Array<Uint8Array | undefined>, pieces: Array<Uint8Array | undefined>, unwritten: Uint8Array): void {
+    let use = 0;
+    jobs.forEach((j, i) => {
+      const at = use;
+      use += j.uses?.length ?? 0;
+      let result: VerifiedBlob | undefined;
+      try {
+        result = this.outcome(j, status[i]!, actual.subarray(i * 32, i * 32 + 32), kept[i], pieces.slice(at, use), unwritten.subarray(at, use));
+      } catch (err) {
+        this.fail(j, err);
+        return;
+      }
+      this.inflight -= j.weight;
+      this.jobs--;
+      j.done(result);
     });
+    this.wakeAll();
+  }
+
+  /** Fails one job: its own transfer hears of it (one process serves many). */
+  private fail(j: Job, err: unknown): void {
+    this.inflight -= j.weight;
+    this.jobs--;
+    j.done(undefined, err instanceof DvError ? err : new InternalError(`verifying failed: ${(err as Error).message}`, { cause: err }));
   }
 
   /** The verified blob for one job's outcome (undefined: a delta for the caller to check); throws CorruptObjectError for a bad one. */

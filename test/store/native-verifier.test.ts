@@ -200,3 +200,15 @@ test('native threads: a delta whose stored base is damaged is left to the main t
     await repo.close();
   }
 });
+
+test('a batch the addon refuses to start fails its jobs instead of leaving them waiting', async () => {
+  // An addon built from other sources than the code calling it, say.
+  const refusing = { verifyBlobs() { throw new RangeError('verifyBlobs: the batch\'s arrays do not agree'); } };
+  const v = new (NativeVerifier as unknown as new (native: unknown) => NativeVerifier)(refusing);
+  const plain = text(20_000);
+  const r = await check(v, hashBytes(plain), ENCODING_RAW, plain);
+  assert.equal(r.result, undefined);
+  assert.match(r.err!.message, /verifying failed: verifyBlobs: the batch's arrays do not agree/);
+  assert.equal(v.bytesInFlight, 0);
+  await v.drain();
+});
