@@ -84,10 +84,11 @@ static uint8_t *scratch_of(size_t len) {
   return scratch;
 }
 
-// Decodes a zstd payload into `out` (`cap` bytes): its length, or -1 when it is no frame of at most `cap` bytes.
-static int64_t decode_zstd(const job_t *j, uint8_t *out, size_t cap) {
+// Decompresses one zstd frame (with `dict`, raw content, when given) into `out` (`cap`
+// bytes): its length, or -1 when it is no frame of at most `cap` bytes.
+static int64_t decompress(uint8_t *out, size_t cap, const uint8_t *src, size_t len, const uint8_t *dict, size_t dict_len) {
   if (!dctx && !(dctx = ZSTD_createDCtx())) return -1;
-  size_t r = ZSTD_decompressDCtx(dctx, out, cap, j->payload, j->payload_len);
+  size_t r = dict ? ZSTD_decompress_usingDict(dctx, out, cap, src, len, dict, dict_len) : ZSTD_decompressDCtx(dctx, out, cap, src, len);
   if (ZSTD_isError(r)) {
     // A frame that failed half-way may leave state behind: the next one gets a fresh context.
     ZSTD_freeDCtx(dctx);
@@ -107,17 +108,13 @@ static pthread_mutex_t write_turn = PTHREAD_MUTEX_INITIALIZER;
 static uint8_t *decode_frame(const uint8_t *src, size_t len, const uint8_t *dict, size_t dict_len, size_t *out_len) {
   unsigned long long stated = ZSTD_getFrameContentSize(src, len);
   if (stated == ZSTD_CONTENTSIZE_ERROR || stated == ZSTD_CONTENTSIZE_UNKNOWN || stated > MAX_UNSIZED) return NULL;
-  if (!dctx && !(dctx = ZSTD_createDCtx())) return NULL;
   uint8_t *out = malloc(stated ? (size_t)stated : 1);
-  if (!out) return NULL;
-  size_t r = dict ? ZSTD_decompress_usingDict(dctx, out, (size_t)stated, src, len, dict, dict_len) : ZSTD_decompressDCtx(dctx, out, (size_t)stated, src, len);
-  if (ZSTD_isError(r) || r != stated) {
-    ZSTD_freeDCtx(dctx);
-    dctx = NULL;
+  int64_t got = out ? decompress(out, (size_t)stated, src, len, dict, dict_len) : -1;
+  if (got != (int64_t)stated) {
     free(out);
     return NULL;
   }
-  *out_len = (size_t)r;
+  *out_len = (size_t)got;
   return out;
 }
 
@@ -226,7 +223,7 @@ static void verify_one(batch_t *b, job_t *j, int *fds, char **paths, size_t *ope
     // A chunk of files: decoded into the thread's buffer (its bytes go to the files, not back).
     uint8_t *out = scratch_of((size_t)j->size);
     if (!out) { j->status = UNDECODABLE; return; }
-    int64_t got = decode_zstd(j, out, (size_t)j->size);
+    int64_t got = decompress(out, (size_t)j->size, j->payload, j->payload_len, NULL, 0);
     if (got < 0) { j->status = UNDECODABLE; return; }
     bytes = out;
     len = (size_t)got;
@@ -234,14 +231,9 @@ static void verify_one(batch_t *b, job_t *j, int *fds, char **paths, size_t *ope
     unsigned long long stated = ZSTD_getFrameContentSize(j->payload, j->payload_len);
     if (stated == ZSTD_CONTENTSIZE_ERROR) { j->status = UNDECODABLE; return; }
     if (stated == ZSTD_CONTENTSIZE_UNKNOWN || stated > MAX_UNSIZED) { j->status = DECODE_ELSEWHERE; return; }
-    uint8_t *out = malloc(stated ? (size_t)stated : 1);
-    if (!out) { j->status = DECODE_ELSEWHERE; return; }
-    int64_t got = decode_zstd(j, out, (size_t)stated);
-    if (got < 0) { free(out); j->status = UNDECODABLE; return; }
-    j->kept = out;
-    j->kept_len = (size_t)got;
-    bytes = out;
-    len = (size_t)got;
+    if (!(j->kept = decode_frame(j->payload, j->payload_len, NULL, 0, &j->kept_len))) { j->status = UNDECODABLE; return; }
+    bytes = j->kept;
+    len = j->kept_len;
   }
   if (j->size >= 0 && len != (size_t)j->size) { j->status = WRONG_SIZE; return; }
   // (A stored blob was checked as the last link of its chain.)

@@ -151,8 +151,8 @@ export class ObjectImporter {
   private storedBases(o: WireObject): StoredLink[] | undefined {
     if (!this.pool?.verifiesDeltas) return undefined;
     const base = oidFromBytes(payloadDeltaBase(o.payload, o.id).base);
-    if (this.verifying.has(base) || !this.objects.has(base)) return undefined;
-    return this.objects.storedChain(base);
+    // storedChain reads the records themselves: an id not committed here has none.
+    return this.verifying.has(base) ? undefined : this.objects.storedChain(base);
   }
 
   private verifyOnWorker(pool: BlobVerifier, o: WireObject, chain?: StoredLink[]): void {
@@ -197,14 +197,21 @@ export class ObjectImporter {
   }
 
   private acceptFromWorker(o: WireObject, verified: VerifiedBlob, uses: ChunkPlace[]): void {
-    uses.forEach((u, i) => {
+    this.placePieces(uses, verified);
+    this.acceptBlob(o, verified.bytes);
+    for (const file of new Set(uses.map((u) => u.file))) this.advanceFile(file);
+  }
+
+  /** Hands each place its hash piece from a verified blob (none when it is not verified), and notes failed writes. */
+  private placePieces(places: ChunkPlace[], verified: VerifiedBlob | undefined): void {
+    places.forEach((u, i) => {
       const v = this.pendingFiles.get(u.file);
       if (!v) return;
+      v.awaiting.delete(u.index);
+      if (!verified) return;
       v.pieces.set(u.index, verified.pieces![i]!);
       if (verified.unwritten![i]) v.unwritten = true;
     });
-    this.acceptBlob(o, verified.bytes);
-    for (const file of new Set(uses.map((u) => u.file))) this.advanceFile(file);
   }
 
   /** Waits until every blob handed to the workers is verified and queued (or one failed). */
@@ -343,14 +350,7 @@ export class ObjectImporter {
       if (this.failure) return;
       try {
         if (err) throw err;
-        const f = this.pendingFiles.get(fileId);
-        if (!f) return;
-        same.forEach((i, k) => {
-          f.awaiting.delete(i);
-          if (!verified) return;
-          f.pieces.set(i, verified.pieces![k]!);
-          if (verified.unwritten![k]) f.unwritten = true;
-        });
+        this.placePieces(same.map((index) => ({ file: fileId, index })), verified);
         this.advanceFile(fileId);
       } catch (e) {
         this.failure = e as Error;

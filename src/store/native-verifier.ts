@@ -87,11 +87,7 @@ export class NativeVerifier implements BlobVerifier {
 
   verify(id: Oid, encoding: number, payload: Uint8Array, req: VerifyRequest, done: (result: VerifiedBlob | undefined, err?: DvError) => void): void {
     const weight = weightOf(encoding, payload, req.size);
-    this.inflight += weight;
-    this.jobs++;
-    this.outbox.push({ id, encoding, payload, ...req, weight, done });
-    this.outboxBytes += weight;
-    if (this.outboxBytes >= BATCH_BYTES) this.flush();
+    this.enqueue({ id, encoding, payload, ...req, weight, done }, weight);
   }
 
   waitBelow(limit: number): Promise<void> { return this.waitUntil(() => this.inflight <= limit); }
@@ -106,9 +102,15 @@ export class NativeVerifier implements BlobVerifier {
    * It weighs nothing in bytesInFlight (no payload is held for it); drain waits for it.
    */
   verifyStored(id: Oid, chain: StoredLink[], req: VerifyRequest, done: (result: VerifiedBlob | undefined, err?: DvError) => void): void {
+    this.enqueue({ id, encoding: STORED, payload: NO_PAYLOAD, ...req, chain, weight: 0, done }, req.size ?? DELTA_WEIGHT);
+  }
+
+  /** Adds a job to the open batch (`work`: its share of the batch), sending the batch when full. */
+  private enqueue(job: Job, work: number): void {
+    this.inflight += job.weight;
     this.jobs++;
-    this.outbox.push({ id, encoding: STORED, payload: NO_PAYLOAD, ...req, chain, weight: 0, done });
-    this.outboxBytes += req.size ?? DELTA_WEIGHT;
+    this.outbox.push(job);
+    this.outboxBytes += work;
     if (this.outboxBytes >= BATCH_BYTES) this.flush();
   }
 
