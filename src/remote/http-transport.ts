@@ -3,6 +3,7 @@ import https from 'node:https';
 import { Readable } from 'node:stream';
 import { ConflictError, InvalidInputError, NotFoundError, RemoteError, type DvError } from '../errors/index.js';
 import { isOid, type Oid } from '../hash/index.js';
+import { timeoutMs } from '../util/index.js';
 import type { OpenTransportOptions } from './open-transport.js';
 import { HAVE_BATCH, type RefUpdate, type Transport, type WireObject } from './transport.js';
 import { decodeFrames, decodeIds, encodeFrames, encodeIds } from './wire-format.js';
@@ -16,10 +17,13 @@ export class HttpTransport implements Transport {
   private readonly base: URL;
   private readonly token: string | undefined;
   private readonly agent: http.Agent;
+  /** How long the server may stay silent (no bytes either way) before the request fails. */
+  private readonly idleMs: number;
 
   constructor(url: string, opts: OpenTransportOptions = {}) {
     this.base = new URL(url.endsWith('/') ? url : url + '/');
     this.token = opts.token ?? process.env.DV_TOKEN;
+    this.idleMs = timeoutMs(process.env.DV_HTTP_TIMEOUT, 'DV_HTTP_TIMEOUT', 300);
     this.agent = this.base.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
   }
 
@@ -76,11 +80,29 @@ export class HttpTransport implements Transport {
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (Buffer.isBuffer(body)) headers['content-length'] = body.length;
     return new Promise((resolve, reject) => {
+      let answer: http.IncomingMessage | undefined;
       const req = mod.request(url, { method, headers, agent: this.agent }, (res) => {
+        answer = res;
         if ((res.statusCode ?? 500) < 300) { resolve(res); return; }
         readAll(res).then((b) => reject(errorFromResponse(url, res.statusCode ?? 500, b)), reject);
       });
-      req.on('error', (err) => reject(new RemoteError(`cannot reach ${this.base.href}: ${err.message}`, { cause: err })));
+      let connected = false;
+      req.on('socket', (socket) => {
+        if (socket.connecting) socket.once('connect', () => { connected = true; }); else connected = true;
+      });
+      req.on('error', (err) => {
+        if (err instanceof RemoteError) reject(err);
+        else if (!connected) reject(new RemoteError(`cannot reach ${this.base.href}: ${err.message}`, { cause: err }));
+        else reject(new RemoteError(`the connection to ${this.base.href} broke: ${err.message}`, { cause: err, hint: RETRY_HINT }));
+      });
+      // The socket's silence counts while the answer's body streams too; whoever reads it learns why it stopped.
+      req.setTimeout(this.idleMs, () => {
+        const err = new RemoteError(`${this.base.href} sent nothing for ${this.idleMs / 1000} s`, {
+          hint: `the server or the network may be down: ${RETRY_HINT}, or raise DV_HTTP_TIMEOUT (seconds)`,
+        });
+        answer?.destroy(err);
+        req.destroy(err);
+      });
       if (body === undefined) req.end();
       else if (Buffer.isBuffer(body)) req.end(body);
       else {
@@ -91,11 +113,15 @@ export class HttpTransport implements Transport {
   }
 }
 
+/** What to do after a transfer broke off: nothing that already crossed is sent again. */
+const RETRY_HINT = 'run the command again (what already crossed is not sent again)';
+
 async function readAll(res: http.IncomingMessage): Promise<Buffer> {
   const parts: Buffer[] = [];
   try {
     for await (const c of res) parts.push(c as Buffer);
   } catch (err) {
+    if (err instanceof RemoteError) throw err;
     throw new RemoteError(`the connection broke: ${(err as Error).message}`, { cause: err });
   }
   return Buffer.concat(parts);

@@ -24,6 +24,8 @@ export interface ServeOptions {
   readOnly?: boolean;
   /** Largest push body accepted, in bytes. */
   maxPushBytes?: number;
+  /** A connection that sends and receives nothing for this long is closed (default 300 s). */
+  idleTimeoutMs?: number;
   /** Told of every answered request (dv serve prints one line each on stderr). */
   log?: (entry: RequestLogEntry) => void;
 }
@@ -55,6 +57,7 @@ export interface RunningServer {
 /** Largest JSON or id-list body (a full "have?" batch of ids fits). */
 const MAX_SMALL_BODY = HAVE_BATCH * 32 + 1024;
 const DEFAULT_MAX_PUSH = 64 * 1024 ** 3;
+export const DEFAULT_IDLE_TIMEOUT_MS = 300_000;
 
 /** An error answered with an HTTP status. */
 class HttpError extends Error {
@@ -177,6 +180,11 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     });
   });
   server.keepAliveTimeout = 30_000;
+  // A push of many gigabytes over a slow link takes as long as it takes (Node's default
+  // would cut any request off after 5 minutes); a client that goes silent is dropped instead,
+  // so a stalled push does not hold its writer lease, which keeps gc out, for ever.
+  server.requestTimeout = 0;
+  server.setTimeout(opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1', () => resolve());

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../errors/index.js';
+import { InvalidInputError, UsageError } from '../errors/index.js';
 
 /** A moment with its UTC offset in minutes, as commits record it. */
 export interface Timestamp {
@@ -31,4 +31,15 @@ export function formatTimestamp(t: Timestamp): string {
   const sign = t.tz < 0 ? '-' : '+';
   const a = Math.abs(t.tz);
   return `${local}${sign}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
+/**
+ * A timeout given in seconds (an option or an environment variable, named by `what`),
+ * in milliseconds; `fallbackSecs` when it is not set. Zero, negative and non-numbers are refused.
+ */
+export function timeoutMs(raw: string | number | undefined, what: string, fallbackSecs: number): number {
+  if (raw === undefined || raw === '') return fallbackSecs * 1000;
+  const secs = Number(raw);
+  if (!Number.isFinite(secs) || secs <= 0) throw new UsageError(`${what} needs a number of seconds above 0, got ${JSON.stringify(String(raw))}`);
+  return secs * 1000;
 }

@@ -54,3 +54,25 @@ test('a remote that advertises an object it does not have is caught', async () =
     assert.ok(!fs.existsSync(path.join(root, 'c')));
   } finally { await l.close(); }
 });
+
+test('a remote that stops sending mid-object fails the clone after DV_HTTP_TIMEOUT seconds, with a hint, and leaves nothing', async () => {
+  const l = await lyingRemote(src, 'stalls');
+  try {
+    const root = tmpDir();
+    const started = Date.now();
+    const r = await dvAsync(root, ['clone', l.url, 'c'], { DV_HTTP_TIMEOUT: '1' });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^dv: http:\/\/127\.0\.0\.1:\d+\/src\/ sent nothing for 1 s$/m);
+    assert.match(r.stderr, /hint: .*run the command again .*DV_HTTP_TIMEOUT/);
+    assert.ok(Date.now() - started < 10_000, 'it gave up after about a second');
+    assert.ok(!fs.existsSync(path.join(root, 'c')));
+  } finally { await l.close(); }
+});
+
+test('DV_HTTP_TIMEOUT that is not a positive number is refused before anything is asked', async () => {
+  const root = tmpDir();
+  const r = await dvAsync(root, ['clone', 'http://127.0.0.1:9/hub', 'c'], { DV_HTTP_TIMEOUT: 'soon' });
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^dv: DV_HTTP_TIMEOUT needs a number of seconds above 0, got "soon"$/m);
+  assert.ok(!fs.existsSync(path.join(root, 'c')));
+});

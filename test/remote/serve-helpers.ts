@@ -43,11 +43,13 @@ export { dvAsync } from '../helpers.js';
 /**
  * A TCP proxy in front of a server: forwards client bytes until `limit` have passed, then
  * holds the rest (a stalled upload), and drops the client when the server goes away.
+ * With `throttle`, client bytes pass at most `bytes` every `ms` (a slow but steady link).
  */
 export class StallingProxy {
   private server = net.createServer((client) => this.connect(client));
   forwarded = 0;
   limit = Infinity;
+  throttle: { bytes: number; ms: number } | undefined;
   port = 0;
 
   constructor(public targetPort: number) {}
@@ -59,17 +61,36 @@ export class StallingProxy {
 
   private connect(client: net.Socket): void {
     const upstream = net.connect(this.targetPort, '127.0.0.1');
-    client.on('data', (d: Buffer) => {
+    const forward = (d: Buffer) => {
       const room = this.limit - this.forwarded;
       if (room <= 0) return;
       const part = d.length <= room ? d : d.subarray(0, room);
       this.forwarded += part.length;
       upstream.write(part);
+    };
+    // Throttled: each tick renews the budget; what exceeds it waits, the client paused meanwhile.
+    let queued: Buffer[] = [];
+    let budget = 0;
+    const flush = () => {
+      while (budget > 0 && queued.length > 0) {
+        const head = queued[0]!;
+        const part = head.subarray(0, budget);
+        forward(part);
+        budget -= part.length;
+        if (part.length === head.length) queued.shift(); else queued[0] = head.subarray(part.length);
+      }
+      if (queued.length === 0) client.resume(); else client.pause();
+    };
+    const timer = this.throttle && setInterval(() => { budget = this.throttle?.bytes ?? Infinity; flush(); }, this.throttle.ms);
+    client.on('data', (d: Buffer) => {
+      if (!timer) { forward(d); return; }
+      queued.push(d);
+      flush();
     });
     upstream.on('data', (d) => client.write(d));
     upstream.on('close', () => client.destroy());
     upstream.on('error', () => client.destroy());
-    client.on('close', () => upstream.destroy());
+    client.on('close', () => { clearInterval(timer); queued = []; upstream.destroy(); });
     client.on('error', () => upstream.destroy());
   }
 
@@ -80,9 +101,10 @@ export class StallingProxy {
 
 /**
  * A server speaking the protocol for a real repository, but lying the way `lie` says:
- * bytes that do not match their id, or a ref to an object it does not hold.
+ * bytes that do not match their id, or a ref to an object it does not hold; or one that
+ * 'stalls': it sends half of the first object asked for, then nothing, holding the connection open.
  */
-export type Lie = 'wrong-bytes' | 'phantom-ref';
+export type Lie = 'wrong-bytes' | 'phantom-ref' | 'stalls';
 /** The id a 'phantom-ref' liar points main at: an object it does not hold. */
 export const phantom = 'ab'.repeat(32) as Oid;
 export async function lyingRemote(src: Repository, lie: Lie): Promise<{ url: string; close(): Promise<void> }> {
@@ -100,6 +122,12 @@ export async function lyingRemote(src: Repository, lie: Lie): Promise<{ url: str
       res.end(Buffer.from(ids.map(() => 1)));
     } else if (endpoint === 'objects') {
       const ids = decodeIds(Buffer.concat(body)).filter((id) => id !== phantom);
+      if (lie === 'stalls') {
+        for await (const frame of encodeFrames(readWireObjects(src, ids))) {
+          res.write(frame.subarray(0, frame.length >> 1));
+          return;
+        }
+      }
       async function* tampered(): AsyncGenerator<WireObject> {
         for await (const o of readWireObjects(src, ids)) {
           if (lie === 'wrong-bytes' && o.kind === 'blob' && o.payload.length > 1000) {

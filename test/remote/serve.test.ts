@@ -199,3 +199,47 @@ test('kill -9 of the server in the middle of a push, then a retry: the push comp
     servers.push(s);
   }
 });
+
+test('--idle-timeout: a push that goes silent is dropped and its writer lease freed; a slow but steady one completes', async () => {
+  const { root, hub, work } = makeHub();
+  const s = await startServe(['--port', '0', '--idle-timeout', '1', hub], root);
+  servers.push(s);
+  const proxy = new StallingProxy(s.port);
+  await proxy.listen();
+  try {
+    dvOk(work, ['remote', 'add', 'net', `http://127.0.0.1:${proxy.port}/hub`]);
+    commitChange(work, 'data/big.bin', crypto.randomBytes(1536 << 10));
+    const before = dvOk(hub, ['rev-parse', 'main']);
+
+    // Stalled: the body stops after 512 KiB and the client stays connected.
+    proxy.limit = proxy.forwarded + (512 << 10);
+    const stalled = await dvAsync(work, ['push', 'net']);
+    assert.equal(stalled.code, 1, 'the server dropped the silent push');
+    assert.match(stalled.stderr, /^dv: the connection to http:\/\/127\.0\.0\.1:\d+\/hub\/ broke: /m);
+    assert.match(stalled.stderr, /^hint: run the command again \(what already crossed is not sent again\)$/m);
+    await waitFor(() => / POST \/hub\/receive \d+ .*error=/.test(s.stderr()));
+    assert.equal(dvOk(hub, ['rev-parse', 'main']), before, 'the ref did not move');
+    // gc refuses to run while a push holds a lease: it runs, so the lease is gone.
+    const gc = dv(hub, ['gc']);
+    assert.equal(gc.code, 0, gc.stderr);
+
+    // Slow but steady: 128 KiB every 250 ms, so the push takes far longer than the idle timeout.
+    proxy.limit = Infinity;
+    proxy.throttle = { bytes: 128 << 10, ms: 250 };
+    const started = Date.now();
+    const slow = await dvAsync(work, ['push', 'net']);
+    assert.equal(slow.code, 0, slow.stderr);
+    assert.ok(Date.now() - started > 2000, `the push took ${Date.now() - started} ms`);
+    assert.equal(dvOk(hub, ['rev-parse', 'main']), dvOk(work, ['rev-parse', 'main']));
+    assert.match(dvOk(hub, ['fsck']), /checked/);
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('--idle-timeout must be a positive number of seconds', () => {
+  const { root, hub } = makeHub();
+  const r = dv(root, ['serve', '--port', '0', '--idle-timeout', '0', hub]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^dv: --idle-timeout needs a number of seconds above 0, got "0"$/m);
+});

@@ -1,3 +1,4 @@
+import { timeoutMs } from '../../../util/index.js';
 import { plainCommand } from '../../command.js';
 import type { RequestLogEntry } from '../../../server/index.js';
 
@@ -20,6 +21,7 @@ export default plainCommand({
     .option('tokens', { type: 'string', describe: 'tokens file (`dv token create`); without it anyone may read and write' })
     .option('read-only', { type: 'boolean', default: false, describe: 'refuse every push' })
     .option('max-push-bytes', { type: 'number', describe: 'largest push accepted (bytes, default 64 GiB)' })
+    .option('idle-timeout', { type: 'number', describe: 'close a connection silent for this many seconds (default 300; a push takes as long as it needs while bytes flow)' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no request log on stderr' })
     .example('$0 serve /srv/hub --tokens /srv/tokens.json', 'serve /srv/hub at http://127.0.0.1:8080/hub')
     .example('$0 serve --port 0 --read-only a b', 'two repositories, read-only, on a free port'),
@@ -28,6 +30,7 @@ export default plainCommand({
     const server = await startServer({
       host: argv.host, port: argv.port, repos: (argv.repos as string[]).map(String), tokensFile: argv.tokens,
       readOnly: argv.readOnly as boolean, maxPushBytes: argv.maxPushBytes as number | undefined,
+      idleTimeoutMs: timeoutMs(argv.idleTimeout as number | undefined, '--idle-timeout', 300),
       log: argv.quiet ? undefined : (e) => process.stderr.write(requestLogLine(e) + '\n'),
     });
     process.stdout.write(`listening on ${server.url}\n`);
