@@ -39,7 +39,8 @@ export interface RequestLogEntry {
   who: string;
   method: string;
   path: string;
-  status: number;
+  /** The answer's status; null when the connection closed before an answer was begun. */
+  status: number | null;
   /** The request body's bytes read, and the answer's bytes written. */
   bytesIn: number;
   bytesOut: number;
@@ -171,13 +172,18 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     }
   };
 
+  // Requests being answered: closing waits for them, so a push cut off by a shutdown
+  // still commits what it verified (its retry does not send that again) before the stores close.
+  const inFlight = new Set<Promise<void>>();
   const server = http.createServer((req, res) => {
     const notes: RequestNotes = { who: '-', bytesIn: 0 };
     if (opts.log) logWhenAnswered(req, res, notes, opts.log);
-    handle(req, res, notes).catch((err) => {
+    const answering = handle(req, res, notes).catch((err) => {
       notes.error = err instanceof Error ? err.message : String(err);
       sendError(req, res, err);
     });
+    inFlight.add(answering);
+    void answering.finally(() => inFlight.delete(answering));
   });
   server.keepAliveTimeout = 30_000;
   // A push of many gigabytes over a slow link takes as long as it takes (Node's default
@@ -197,6 +203,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
     port,
     async close() {
       await new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); });
+      await Promise.allSettled([...inFlight]);
       for (const r of repos.values()) await r.close();
     },
   };
@@ -252,7 +259,7 @@ function logWhenAnswered(req: http.IncomingMessage, res: http.ServerResponse, no
     logged = true;
     log({
       time: new Date(), from: socket.remoteAddress ?? '-', who: notes.who, method: req.method ?? '-', path: (req.url ?? '/').split('?')[0]!,
-      status: res.statusCode, bytesIn: notes.bytesIn, bytesOut: socket.bytesWritten - written0, ms: Math.round(performance.now() - started),
+      status: res.headersSent ? res.statusCode : null, bytesIn: notes.bytesIn, bytesOut: socket.bytesWritten - written0, ms: Math.round(performance.now() - started),
       error: res.writableFinished ? notes.error : notes.error ?? 'the connection closed before the answer was sent',
     });
   };

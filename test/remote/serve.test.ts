@@ -217,7 +217,7 @@ test('--idle-timeout: a push that goes silent is dropped and its writer lease fr
     assert.equal(stalled.code, 1, 'the server dropped the silent push');
     assert.match(stalled.stderr, /^dv: the connection to http:\/\/127\.0\.0\.1:\d+\/hub\/ broke: /m);
     assert.match(stalled.stderr, /^hint: run the command again \(what already crossed is not sent again\)$/m);
-    await waitFor(() => / POST \/hub\/receive \d+ .*error=/.test(s.stderr()));
+    await waitFor(() => / POST \/hub\/receive - in=\d+ .*error=/.test(s.stderr()));
     assert.equal(dvOk(hub, ['rev-parse', 'main']), before, 'the ref did not move');
     // gc refuses to run while a push holds a lease: it runs, so the lease is gone.
     const gc = dv(hub, ['gc']);
@@ -242,4 +242,43 @@ test('--idle-timeout must be a positive number of seconds', () => {
   const r = dv(root, ['serve', '--port', '0', '--idle-timeout', '0', hub]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^dv: --idle-timeout needs a number of seconds above 0, got "0"$/m);
+});
+
+test('SIGTERM in the middle of a push: the server keeps what it verified and exits cleanly; the retry sends only the rest', async () => {
+  const { root, hub, work } = makeHub();
+  let s = await startServe(['--port', '0', hub], root);
+  const proxy = new StallingProxy(s.port);
+  await proxy.listen();
+  try {
+    dvOk(work, ['remote', 'add', 'net', `http://127.0.0.1:${proxy.port}/hub`]);
+    const size = 4 << 20;
+    commitChange(work, 'data/big.bin', crypto.randomBytes(size));
+    const before = dvOk(hub, ['rev-parse', 'main']);
+    proxy.throttle = { bytes: 256 << 10, ms: 50 };
+    const start = proxy.forwarded;
+    const pushing = dvAsync(work, ['push', 'net']);
+    while (proxy.forwarded - start < size / 2) await new Promise((r) => setTimeout(r, 10));
+    s.proc.kill('SIGTERM');
+    const exit = await new Promise<number | null>((r) => s.proc.once('exit', (code) => r(code)));
+    assert.equal(exit, 0, s.stderr());
+    assert.match(s.stderr(), / POST \/hub\/receive - in=\d+ .*error="the connection closed before the answer was sent"/);
+    const first = await pushing;
+    assert.equal(first.code, 1);
+    assert.match(first.stderr, /broke: .*\nhint: run the command again/);
+    assert.equal(dvOk(hub, ['rev-parse', 'main']), before, 'the ref did not move');
+    assert.match(dvOk(hub, ['fsck']), /[1-9]\d* dangling/, 'what verified before the shutdown was kept');
+
+    s = await startServe(['--port', '0', hub], root);
+    proxy.targetPort = s.port;
+    proxy.throttle = undefined;
+    const retry = await dvAsync(work, ['push', 'net', '--json']);
+    assert.equal(retry.code, 0, retry.stderr);
+    const sent = (JSON.parse(retry.stdout) as { bytes: number }).bytes;
+    assert.ok(sent < size * 0.75, `the retry sent ${sent} of ${size} bytes`);
+    assert.equal(dvOk(hub, ['rev-parse', 'main']), dvOk(work, ['rev-parse', 'main']));
+    assert.match(dvOk(hub, ['fsck']), /checked/);
+  } finally {
+    await proxy.close();
+    servers.push(s);
+  }
 });

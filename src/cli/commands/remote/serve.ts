@@ -8,7 +8,7 @@ import type { RequestLogEntry } from '../../../server/index.js';
  */
 function requestLogLine(e: RequestLogEntry): string {
   const error = e.error === undefined ? '' : ` error=${JSON.stringify(e.error)}`;
-  return `${e.time.toISOString()} from=${e.from} who=${e.who} ${e.method} ${e.path} ${e.status} in=${e.bytesIn} out=${e.bytesOut} ms=${e.ms}${error}`;
+  return `${e.time.toISOString()} from=${e.from} who=${e.who} ${e.method} ${e.path} ${e.status ?? '-'} in=${e.bytesIn} out=${e.bytesOut} ms=${e.ms}${error}`;
 }
 
 export default plainCommand({
