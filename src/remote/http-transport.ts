@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { ConflictError, InvalidInputError, NotFoundError, RemoteError, type DvError } from '../errors/index.js';
 import { isOid, type Oid } from '../hash/index.js';
 import { timeoutMs } from '../util/index.js';
+import { RETRY_HINT } from './retry-hint.js';
 import type { OpenTransportOptions } from './open-transport.js';
 import { HAVE_BATCH, type RefUpdate, type Transport, type WireObject } from './transport.js';
 import { decodeFrames, decodeIds, encodeFrames, encodeIds } from './wire-format.js';
@@ -112,9 +113,6 @@ export class HttpTransport implements Transport {
     });
   }
 }
-
-/** What to do after a transfer broke off: nothing that already crossed is sent again. */
-const RETRY_HINT = 'run the command again (what already crossed is not sent again)';
 
 async function readAll(res: http.IncomingMessage): Promise<Buffer> {
   const parts: Buffer[] = [];

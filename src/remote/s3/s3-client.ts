@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import type * as S3 from '@aws-sdk/client-s3';
 import { RemoteError } from '../../errors/index.js';
+import { timeoutMs } from '../../util/index.js';
+import { RETRY_HINT } from '../retry-hint.js';
 import type { S3Location } from './s3-location.js';
 
 // Loaded on first use: only s3:// remotes pay for the SDK.
@@ -12,6 +14,9 @@ function s3sdk(): typeof S3 {
   sdk ??= require('@aws-sdk/client-s3') as typeof S3;
   return sdk;
 }
+
+/** Tries per S3 request (the SDK retries throttling, 5xx answers and timeouts). */
+const MAX_ATTEMPTS = 4;
 
 /** A conditional write that the server refused because its condition did not hold. */
 export class PreconditionFailed extends Error {}
@@ -26,14 +31,20 @@ export type PutCondition = { ifMatch: string } | { ifNoneMatch: '*' } | undefine
  */
 export class S3Bucket {
   private readonly client: S3.S3Client;
+  /** How long the server may stay silent before a request fails (and is retried). */
+  private readonly idleMs: number;
 
   constructor(readonly loc: S3Location) {
     const { S3Client } = s3sdk();
+    this.idleMs = timeoutMs(process.env.DV_HTTP_TIMEOUT, 'DV_HTTP_TIMEOUT', 300);
     this.client = new S3Client({
       region: loc.region,
       forcePathStyle: loc.pathStyle,
       ...(loc.endpoint ? { endpoint: loc.endpoint } : {}),
-      maxAttempts: 4,
+      maxAttempts: MAX_ATTEMPTS,
+      // Without these the SDK waits for ever on a server that accepted the connection and went quiet
+      // (socketTimeout: silence, however long the transfer; its requestTimeout caps the total).
+      requestHandler: { connectionTimeout: this.idleMs, socketTimeout: this.idleMs },
     });
   }
 
@@ -111,6 +122,11 @@ export class S3Bucket {
     }
     if (isCode(err, 'AccessDenied', 403) || isCode(err, 'InvalidAccessKeyId') || isCode(err, 'SignatureDoesNotMatch')) {
       return new RemoteError(`S3 refused to ${what} ${where}: ${errText(err)}`, { hint: 'check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) and the bucket\'s policy', cause: err });
+    }
+    if (err instanceof Error && err.name === 'TimeoutError') {
+      return new RemoteError(`${this.loc.endpoint ?? 'S3'} sent nothing for ${this.idleMs / 1000} s (${what} ${where}, ${MAX_ATTEMPTS} attempts)`, {
+        hint: `the server or the network may be down: ${RETRY_HINT}, or raise DV_HTTP_TIMEOUT (seconds)`, cause: err,
+      });
     }
     if (err instanceof Error && err.name === 'CredentialsProviderError') {
       return new RemoteError(`no AWS credentials found for ${where}`, { hint: 'set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE', cause: err });
