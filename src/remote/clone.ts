@@ -4,6 +4,7 @@ import { ConflictError } from '../errors/index.js';
 import type { Oid } from '../hash/index.js';
 import { BRANCH_PREFIX, HEAD, REMOTE_PREFIX } from '../refs/index.js';
 import { DEFAULT_BRANCH, initRepository, type Repository } from '../repo/index.js';
+import { exitCleanlyOnInterrupt } from '../util/index.js';
 import { checkout, PreparedContent } from '../worktree/index.js';
 import { CheckoutTap } from './checkout-tap.js';
 import { fetchFrom } from './fetch.js';
@@ -38,7 +39,8 @@ export interface CloneResult {
 
 /**
  * Clones a repository: creates the directory, adds the remote as origin, fetches, sets
- * up the branch and checks it out. If anything fails, the new directory is removed.
+ * up the branch and checks it out. If anything fails, or the process is interrupted
+ * (SIGINT, SIGTERM), the new directory is removed.
  */
 export async function clone(url: string, opts: CloneOptions = {}): Promise<CloneResult> {
   const target = path.resolve(opts.dir ?? defaultCloneDir(url));
@@ -46,6 +48,15 @@ export async function clone(url: string, opts: CloneOptions = {}): Promise<Clone
     throw new ConflictError(`destination ${target} already exists and is not empty`, { hint: 'name another directory: dv clone URL DIR' });
   }
   const createdDir = !fs.existsSync(target);
+  // Leave no half-made clone behind: the directory goes if it was made here, else its contents.
+  const removeClone = () => {
+    if (createdDir) fs.rmSync(target, { recursive: true, force: true });
+    else if (fs.existsSync(target)) for (const e of fs.readdirSync(target)) fs.rmSync(path.join(target, e), { recursive: true, force: true });
+  };
+  return exitCleanlyOnInterrupt(removeClone, `interrupted; removed the partial clone in ${target}`, () => cloneInto(target, url, opts, removeClone));
+}
+
+async function cloneInto(target: string, url: string, opts: CloneOptions, removeClone: () => void): Promise<CloneResult> {
   const remoteUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : path.resolve(url);
   const transport = await openTransport(remoteUrl, { token: opts.token });
   let repo: Repository | undefined;
@@ -87,9 +98,7 @@ export async function clone(url: string, opts: CloneOptions = {}): Promise<Clone
     return result;
   } catch (err) {
     if (repo) await repo.close();
-    // Leave no half-made clone behind.
-    if (createdDir) fs.rmSync(target, { recursive: true, force: true });
-    else if (fs.existsSync(target)) for (const e of fs.readdirSync(target)) fs.rmSync(path.join(target, e), { recursive: true, force: true });
+    removeClone();
     throw err;
   } finally {
     prepared?.dispose();

@@ -46,3 +46,25 @@ export function isRecordedProcessAlive(p: ProcessIdentity): boolean {
   const ticks = processStartTicks(p.pid);
   return ticks === undefined || ticks === p.startTicks;
 }
+
+/**
+ * Runs `fn`; should SIGINT or SIGTERM arrive meanwhile, the work in flight is abandoned:
+ * `cleanUp` runs (synchronously), `message` goes to stderr and the process exits with
+ * 128 + the signal's number, as a shell reports an interrupted command.
+ */
+export async function exitCleanlyOnInterrupt<T>(cleanUp: () => void, message: string, fn: () => Promise<T>): Promise<T> {
+  const onSignal = (signal: NodeJS.Signals) => {
+    try { cleanUp(); } finally {
+      process.stderr.write(`dv: ${message}\n`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await fn();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

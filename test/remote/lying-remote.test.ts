@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { openRepositoryPath } from '../../src/remote/index.js';
 import type { Repository } from '../../src/repo/index.js';
-import { dv, dvOk, tmpDir } from '../helpers.js';
+import { DV, dv, dvOk, TEST_ENV, tmpDir } from '../helpers.js';
 import { makeSourceRepo } from './fixtures.js';
 import { dvAsync, lyingRemote } from './serve-helpers.js';
 
@@ -76,3 +77,25 @@ test('DV_HTTP_TIMEOUT that is not a positive number is refused before anything i
   assert.match(r.stderr, /^dv: DV_HTTP_TIMEOUT needs a number of seconds above 0, got "soon"$/m);
   assert.ok(!fs.existsSync(path.join(root, 'c')));
 });
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  test(`${signal} in the middle of a clone removes the partial clone and exits ${signal === 'SIGINT' ? 130 : 143}`, async () => {
+    const l = await lyingRemote(src, 'stalls');
+    try {
+      const root = tmpDir();
+      const target = path.join(root, 'c');
+      const child = spawn(process.execPath, [DV, 'clone', l.url, 'c'], { cwd: root, env: { ...process.env, ...TEST_ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+      const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+      // The repository exists once the refs are listed; the objects' request then stalls.
+      for (let i = 0; i < 200 && !fs.existsSync(path.join(target, '.dv')); i++) await new Promise((r) => setTimeout(r, 25));
+      assert.ok(fs.existsSync(path.join(target, '.dv')), 'the clone started');
+      await new Promise((r) => setTimeout(r, 300));
+      child.kill(signal);
+      assert.equal(await exited, signal === 'SIGINT' ? 130 : 143, stderr);
+      assert.match(stderr, /^dv: interrupted; removed the partial clone in .*\/c$/m);
+      assert.ok(!fs.existsSync(target));
+    } finally { await l.close(); }
+  });
+}
