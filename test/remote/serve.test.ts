@@ -28,6 +28,16 @@ async function waitFor(ready: () => boolean): Promise<void> {
   assert.ok(ready(), 'timed out waiting');
 }
 
+/** makeHub's hub served by `dv serve` (with `args`) behind a StallingProxy, reached from work as the remote `net`. */
+async function hubBehindProxy(args: string[] = []) {
+  const { root, hub, work } = makeHub();
+  const s = await startServe(['--port', '0', ...args, hub], root);
+  const proxy = new StallingProxy(s.port);
+  await proxy.listen();
+  dvOk(work, ['remote', 'add', 'net', `http://127.0.0.1:${proxy.port}/hub`]);
+  return { root, hub, work, s, proxy };
+}
+
 function commitChange(dir: string, file: string, content: string | Buffer): void {
   writeFiles(dir, { [file]: content });
   dvOk(dir, ['add', file]);
@@ -166,12 +176,10 @@ test('two clients push to one branch at once: exactly one wins, the other is tol
 });
 
 test('kill -9 of the server in the middle of a push, then a retry: the push completes, fsck is clean on both sides', async () => {
-  const { root, hub, work } = makeHub();
-  let s = await startServe(['--port', '0', hub], root);
-  const proxy = new StallingProxy(s.port);
-  await proxy.listen();
+  const setup = await hubBehindProxy();
+  const { root, hub, work, proxy } = setup;
+  let s = setup.s;
   try {
-    dvOk(work, ['remote', 'add', 'net', `http://127.0.0.1:${proxy.port}/hub`]);
     commitChange(work, 'data/big.bin', crypto.randomBytes(8 << 20));
     const before = dvOk(hub, ['rev-parse', 'main']);
     proxy.limit = 3 << 20;
@@ -201,13 +209,9 @@ test('kill -9 of the server in the middle of a push, then a retry: the push comp
 });
 
 test('--idle-timeout: a push that goes silent is dropped and its writer lease freed; a slow but steady one completes', async () => {
-  const { root, hub, work } = makeHub();
-  const s = await startServe(['--port', '0', '--idle-timeout', '1', hub], root);
+  const { hub, work, s, proxy } = await hubBehindProxy(['--idle-timeout', '1']);
   servers.push(s);
-  const proxy = new StallingProxy(s.port);
-  await proxy.listen();
   try {
-    dvOk(work, ['remote', 'add', 'net', `http://127.0.0.1:${proxy.port}/hub`]);
     commitChange(work, 'data/big.bin', crypto.randomBytes(1536 << 10));
     const before = dvOk(hub, ['rev-parse', 'main']);
 
@@ -245,12 +249,10 @@ test('--idle-timeout must be a positive number of seconds', () => {
 });
 
 test('SIGTERM in the middle of a push: the server keeps what it verified and exits cleanly; the retry sends only the rest', async () => {
-  const { root, hub, work } = makeHub();
-  let s = await startServe(['--port', '0', hub], root);
-  const proxy = new StallingProxy(s.port);
-  await proxy.listen();
+  const setup = await hubBehindProxy();
+  const { root, hub, work, proxy } = setup;
+  let s = setup.s;
   try {
-    dvOk(work, ['remote', 'add', 'net', `http://127.0.0.1:${proxy.port}/hub`]);
     const size = 4 << 20;
     commitChange(work, 'data/big.bin', crypto.randomBytes(size));
     const before = dvOk(hub, ['rev-parse', 'main']);
