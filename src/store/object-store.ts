@@ -104,7 +104,11 @@ export class ObjectStore {
 
   /** Decodes a stored payload and checks it against its id (see read). */
   private decodeVerified(id: Oid, stored: EncodedPayload): DecodedObject {
-    return verifyPayload(id, stored, (base, of) => this.readDeltaBase(base, of));
+    try {
+      return verifyPayload(id, stored, (base, of) => this.readDeltaBase(base, of));
+    } catch (err) {
+      throw withCorruptHint(err);
+    }
   }
 
   /** A blob's verified bytes as the base of another object's delta. */
@@ -346,8 +350,7 @@ export class WriteBatch {
     try {
       return ids.map(this.readBase).filter((b): b is DeltaBase => b !== undefined);
     } catch (err) {
-      if (err instanceof CorruptObjectError && !err.hint) throw new CorruptObjectError(err.message, { data: err.data, hint: CORRUPT_HINT, cause: err });
-      throw err;
+      throw withCorruptHint(err);
     }
   }
 
@@ -489,4 +492,10 @@ export class WriteBatch {
       bumpGeneration(this.env);
     });
   }
+}
+
+/** A stored object found damaged: the error carries the hint to run fsck, unless it has one. */
+function withCorruptHint(err: unknown): unknown {
+  if (err instanceof CorruptObjectError && !err.hint) return new CorruptObjectError(err.message, { data: err.data, hint: CORRUPT_HINT, cause: err });
+  return err;
 }

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { openRepository } from '../../src/repo/index.js';
 import { hashBytes } from '../../src/hash/index.js';
+import { packPath } from '../../src/store/pack-store.js';
 import { dv, dvOk, makeRepo } from '../helpers.js';
 
 /** A deterministic CSV of about 10 MiB (enough to start the encode workers); `edit` rewrites every 89th row. */
@@ -58,18 +59,30 @@ test('encode workers store exactly what the main thread stores, deltas included'
   assert.deepEqual(stores[1], stores[0]);
 });
 
-test('a corrupt delta base read by an encode worker fails the add cleanly, index untouched', () => {
+test('a corrupt delta base read by an encode worker fails the add cleanly, index untouched', async () => {
   const v1 = csv(0);
   const dir = makeRepo({ 'data.csv': v1 });
   dvOk(dir, ['add', 'data.csv']);
   dvOk(dir, ['commit', '-m', 'v1']);
-  const packs = path.join(dir, '.dv', 'packs');
-  for (const name of fs.readdirSync(packs)) {
-    const file = path.join(packs, name);
-    const bytes = fs.readFileSync(file);
-    // The second half holds chunks only (threaded adds write the file object first).
-    for (let i = bytes.length >> 1; i < bytes.length; i += 4096) bytes[i] = bytes[i]! ^ 0xff;
-    fs.writeFileSync(file, bytes);
+  // Damage the middle of every chunk's packed payload, and nothing else: the file object
+  // must still read, so the damage is met where a worker reads a chunk as a delta base.
+  const repo = openRepository(dir);
+  try {
+    const obj = repo.objects.read(hashBytes(v1));
+    assert.equal(obj.kind, 'file');
+    if (obj.kind !== 'file') return;
+    for (const c of obj.file.chunks) {
+      const loc = repo.objects.locatePayload(c.id)!.loc!;
+      const fd = fs.openSync(packPath(path.join(dir, '.dv'), loc.pack), 'r+');
+      const at = loc.offset + (loc.length >> 1);
+      const byte = Buffer.alloc(1);
+      fs.readSync(fd, byte, 0, 1, at);
+      byte[0] = byte[0]! ^ 0xff;
+      fs.writeSync(fd, byte, 0, 1, at);
+      fs.closeSync(fd);
+    }
+  } finally {
+    await repo.close();
   }
   fs.writeFileSync(path.join(dir, 'data.csv'), csv(2));
   const before = dvOk(dir, ['status', '--json']);
