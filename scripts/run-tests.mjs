@@ -29,5 +29,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 console.error(`running ${files.length} test files`);
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit', cwd: root });
+// The tests reach nothing over TLS, and Node 20 parses the whole NODE_EXTRA_CA_CERTS
+// bundle when it starts: ~40 ms of each of the thousands of dv processes the tests run.
+const env = { ...process.env };
+delete env.NODE_EXTRA_CA_CERTS;
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], { stdio: 'inherit', cwd: root, env });
 process.exit(r.status ?? 1);
