@@ -78,7 +78,10 @@ export async function collectObjects(opts: CollectOptions): Promise<CollectResul
     }
   };
 
-  // History first, locally when the source can: one batch of questions instead of one per generation.
+  // History first, when the source knows it (a local store, or a remote's history answer):
+  // one batch of questions instead of one per generation, and every commit the receiver
+  // lacks joins the first generation, so a long history takes a few round trips, not one per commit.
+  const frontier = [...opts.tips];
   if (opts.source.parentsOf) {
     const commits: Oid[] = [];
     const visited = new Set<Oid>();
@@ -93,6 +96,7 @@ export async function collectObjects(opts: CollectOptions): Promise<CollectResul
       stack.push(...parents);
     }
     await ask(commits);
+    for (const c of commits) if (answers.get(c) !== true) frontier.push(c);
     // What a held parent's trees hold need not be asked about.
     if (opts.source.heldAlongside) {
       for (const c of commits) {
@@ -107,10 +111,9 @@ export async function collectObjects(opts: CollectOptions): Promise<CollectResul
 
   const nodes = new Map<Oid, WalkNode>();
   const decided = new Set<Oid>();
-  let frontier = [...opts.tips];
-  while (frontier.length > 0) {
+  for (let generation = frontier; generation.length > 0;) {
     const candidates: Oid[] = [];
-    for (const id of frontier) {
+    for (const id of generation) {
       if (decided.has(id)) continue;
       decided.add(id);
       candidates.push(id);
@@ -126,17 +129,18 @@ export async function collectObjects(opts: CollectOptions): Promise<CollectResul
       nodes.set(id, node);
       for (const l of node.links) if (!decided.has(l)) next.push(l);
     }
-    frontier = next;
+    generation = next;
   }
-  return { ids: sendOrder(nodes), nodes, asked, calls };
+  return { ids: sendOrder(nodes, opts.tips), nodes, asked, calls };
 }
 
 /**
- * Orders objects so each comes after the objects it links to (depth-first post-order),
- * except that a file object comes just before its chunks: the receiver holds it back and
- * hashes the chunks as they stream in, instead of reading them back afterwards.
+ * Orders the objects reachable from `tips` so each comes after the objects it links to
+ * (depth-first post-order), except that a file object comes just before its chunks: the
+ * receiver holds it back and hashes the chunks as they stream in, instead of reading them
+ * back afterwards. A node the tips do not reach (a commit a lying history answer named) is left out.
  */
-function sendOrder(nodes: Map<Oid, WalkNode>): Oid[] {
+function sendOrder(nodes: Map<Oid, WalkNode>, tips: Oid[]): Oid[] {
   const out: Oid[] = [];
   const done = new Set<Oid>();
   const visit = (id: Oid): { id: Oid; next: number } => {
@@ -144,8 +148,8 @@ function sendOrder(nodes: Map<Oid, WalkNode>): Oid[] {
     if (nodes.get(id)!.kind === 'file') out.push(id);
     return { id, next: 0 };
   };
-  for (const root of nodes.keys()) {
-    if (done.has(root)) continue;
+  for (const root of tips) {
+    if (done.has(root) || !nodes.has(root)) continue;
     const stack = [visit(root)];
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!;

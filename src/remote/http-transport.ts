@@ -1,13 +1,14 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Readable } from 'node:stream';
-import { ConflictError, InvalidInputError, NotFoundError, RemoteError, type DvError } from '../errors/index.js';
+import { ConflictError, DvError, InvalidInputError, NotFoundError, RemoteError } from '../errors/index.js';
 import { isOid, type Oid } from '../hash/index.js';
 import { timeoutMs } from '../util/index.js';
 import { RETRY_HINT } from './retry-hint.js';
 import type { OpenTransportOptions } from './open-transport.js';
 import { HAVE_BATCH, type RefUpdate, type Transport, type WireObject } from './transport.js';
-import { decodeFrames, decodeIds, encodeFrames, encodeIds } from './wire-format.js';
+import type { CommitHistory } from './commit-history.js';
+import { decodeFrames, decodeHistory, encodeFrames, encodeHistoryRequest, encodeIds } from './wire-format.js';
 
 /**
  * A repository served by `dv serve` at http(s)://HOST:PORT/NAME, spoken to with the
@@ -56,6 +57,24 @@ export class HttpTransport implements Transport {
       const res = await this.request('POST', 'objects', encodeIds(ids.slice(i, i + HAVE_BATCH)));
       yield* decodeFrames(res);
     }
+  }
+
+  async history(tips: Oid[], stop: Oid[]): Promise<CommitHistory> {
+    const out: CommitHistory = new Map();
+    // A request carries at most HAVE_BATCH ids in all; stopping short only costs a longer answer.
+    const half = HAVE_BATCH / 2;
+    for (let i = 0; i < tips.length; i += half) {
+      let res: http.IncomingMessage;
+      try {
+        res = await this.request('POST', 'history', encodeHistoryRequest(tips.slice(i, i + half), stop.slice(0, half)));
+      } catch (err) {
+        // A server without the endpoint (the repository itself answered listRefs): the fetch walks generation by generation.
+        if (err instanceof DvError && err.data.status === 404) return new Map();
+        throw err;
+      }
+      for (const [id, parents] of decodeHistory(await readAll(res))) out.set(id, parents);
+    }
+    return out;
   }
 
   async putObjects(objects: AsyncIterable<WireObject>): Promise<void> {

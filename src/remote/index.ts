@@ -5,6 +5,7 @@
  */
 export * from './transport.js';
 export * from './collect-objects.js';
+export * from './commit-history.js';
 export * from './store-source.js';
 export * from './import-objects.js';
 export * from './remote-config.js';

@@ -6,6 +6,7 @@ import { BRANCH_PREFIX, HEAD, TAG_PREFIX } from '../refs/index.js';
 import { DV_DIR, FORMAT_FILE, openRepositoryAt, type Repository } from '../repo/index.js';
 import { withWriterLease } from '../store/index.js';
 import { applyRefUpdates } from './apply-ref-updates.js';
+import { commitHistory, type CommitHistory } from './commit-history.js';
 import { importObjects } from './import-objects.js';
 import { StoredObjects } from './stored-objects.js';
 import type { RefUpdate, TransferEvents, Transport, WireObject } from './transport.js';
@@ -47,6 +48,10 @@ export class PathTransport implements Transport {
 
   getObjects(ids: Oid[]): AsyncIterable<WireObject> {
     return readWireObjects(this.repo, ids);
+  }
+
+  async history(tips: Oid[], stop: Oid[]): Promise<CommitHistory> {
+    return commitHistory(this.repo.objects, tips, stop);
   }
 
   async putObjects(objects: AsyncIterable<WireObject>): Promise<void> {

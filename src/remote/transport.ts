@@ -1,5 +1,6 @@
 import type { Oid } from '../hash/index.js';
 import type { ObjectKind } from '../objects/index.js';
+import type { CommitHistory } from './commit-history.js';
 
 /**
  * One object as stored: its id and its stored payload (raw, zstd, or a zstd delta
@@ -50,6 +51,14 @@ export interface Transport {
    * interruption stays stored, so a retry need not send it again.
    */
   putObjects(objects: AsyncIterable<WireObject>): Promise<void>;
+  /**
+   * The commits reachable from `tips`, each with its parents, walked no further than the
+   * ids in `stop` (what the asker holds), so a fetch asks for a long history in a few
+   * requests instead of one per generation. Only a hint: every commit is still fetched
+   * and verified, and an empty answer (a remote that cannot walk cheaply, such as S3, or
+   * an older server) leaves the fetch to walk generation by generation.
+   */
+  history?(tips: Oid[], stop: Oid[]): Promise<CommitHistory>;
   /** All-or-nothing CAS ref updates; a stale `old` throws ConflictError naming the ref. */
   updateRefs(updates: RefUpdate[], who?: string): Promise<void>;
   close(): Promise<void>;

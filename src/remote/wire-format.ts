@@ -142,3 +142,53 @@ export function rawIds(bytes: Uint8Array): Buffer[] {
   for (let i = 0; i < whole.length; i += 32) out.push(whole.subarray(i, i + 32));
   return out;
 }
+
+/** A history question: how many tips, the tips, then the ids to stop at (all raw). */
+export function encodeHistoryRequest(tips: Oid[], stop: Oid[]): Buffer {
+  const count = Buffer.alloc(4);
+  count.writeUInt32BE(tips.length);
+  return Buffer.concat([count, encodeIds(tips), encodeIds(stop)]);
+}
+
+export function decodeHistoryRequest(bytes: Uint8Array): { tips: Oid[]; stop: Oid[] } {
+  if (bytes.length < 4) throw new RemoteError('a history request is too short');
+  const whole = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = whole.readUInt32BE(0);
+  const ids = decodeIds(whole.subarray(4));
+  if (n > ids.length) throw new RemoteError(`a history request names ${n} tips but holds ${ids.length} ids`);
+  return { tips: ids.slice(0, n), stop: ids.slice(n) };
+}
+
+/** A history answer: per commit, its raw id, a u16 parent count and the parents' raw ids. */
+export function encodeHistory(history: Map<Oid, Oid[]>): Buffer {
+  let size = 0;
+  for (const parents of history.values()) size += 34 + parents.length * 32;
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const [id, parents] of history) {
+    if (parents.length > 0xffff) throw new RemoteError(`commit ${id} has more parents than the protocol carries`);
+    oidToBytes(id).copy(out, at);
+    out.writeUInt16BE(parents.length, at + 32);
+    at += 34;
+    for (const p of parents) { oidToBytes(p).copy(out, at); at += 32; }
+  }
+  return out;
+}
+
+export function decodeHistory(bytes: Uint8Array): Map<Oid, Oid[]> {
+  const whole = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Map<Oid, Oid[]>();
+  let at = 0;
+  while (at < whole.length) {
+    if (at + 34 > whole.length) throw new RemoteError('the history answer was cut off');
+    const id = oidFromBytes(whole.subarray(at, at + 32));
+    const n = whole.readUInt16BE(at + 32);
+    at += 34;
+    if (at + n * 32 > whole.length) throw new RemoteError(`the history answer was cut off in commit ${id}`);
+    const parents: Oid[] = [];
+    for (let i = 0; i < n; i++, at += 32) parents.push(oidFromBytes(whole.subarray(at, at + 32)));
+    out.set(id, parents);
+  }
+  return out;
+}
+

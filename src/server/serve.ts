@@ -7,7 +7,8 @@ import { isOid, type Oid } from '../hash/index.js';
 import { BRANCH_PREFIX, TAG_PREFIX } from '../refs/index.js';
 import type { Repository } from '../repo/index.js';
 import {
-  HAVE_BATCH, advertisedRefs, applyRefUpdates, decodeFrames, decodeIds, encodeFrames, importObjects, openRepositoryPath, rawIds, readWireObjects,
+  HAVE_BATCH, advertisedRefs, applyRefUpdates, commitHistory, decodeFrames, decodeHistoryRequest, decodeIds, encodeFrames, encodeHistory, importObjects,
+  openRepositoryPath, rawIds, readWireObjects,
   type RefUpdate,
 } from '../remote/index.js';
 import { blobVerifier, withWriterLease } from '../store/index.js';
@@ -108,7 +109,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, notes: RequestNotes): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const m = /^\/([^/]+)\/(refs|has|objects|receive|update-refs)$/.exec(url.pathname);
+    const m = /^\/([^/]+)\/(refs|has|history|objects|receive|update-refs)$/.exec(url.pathname);
     if (!m) {
       // Which repositories there are is not said: a caller may not be allowed to know.
       throw new HttpError(404, `no such endpoint ${url.pathname}`, 'a repository served by dv serve is at http://HOST:PORT/NAME (NAME: its directory\'s name)');
@@ -143,6 +144,13 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         const ids = rawIds(await readBody(req, notes, MAX_SMALL_BODY));
         const answer = Buffer.alloc(ids.length);
         ids.forEach((id, i) => { answer[i] = repo.objects.hasRaw(id) ? 1 : 0; });
+        res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': answer.length });
+        res.end(answer);
+        return;
+      }
+      case 'history': {
+        const { tips, stop } = decodeHistoryRequest(await readBody(req, notes, MAX_SMALL_BODY));
+        const answer = encodeHistory(commitHistory(repo.objects, tips, stop));
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': answer.length });
         res.end(answer);
         return;

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
 import { Readable } from 'node:stream';
-import { advertisedRefs, decodeIds, encodeFrames, readWireObjects, type WireObject } from '../../src/remote/index.js';
+import { advertisedRefs, commitHistory, decodeHistoryRequest, decodeIds, encodeFrames, encodeHistory, readWireObjects, type WireObject } from '../../src/remote/index.js';
 import type { Repository } from '../../src/repo/index.js';
 import type { Oid } from '../../src/hash/index.js';
 import { DV, TEST_ENV } from '../helpers.js';
@@ -102,21 +102,33 @@ export class StallingProxy {
 /**
  * A server speaking the protocol for a real repository, but lying the way `lie` says:
  * bytes that do not match their id, or a ref to an object it does not hold; or one that
- * 'stalls': it sends half of the first object asked for, then nothing, holding the connection open.
+ * 'stalls': it sends half of the first object asked for, then nothing, holding the connection open;
+ * or 'extra-history': it advertises main alone and its history answer names `extraParent`
+ * as a parent of main's tip. Only 'extra-history' answers the history endpoint at all (the
+ * others are like a server that predates it); 'none' is such a server, honest.
  */
-export type Lie = 'wrong-bytes' | 'phantom-ref' | 'stalls';
+export type Lie = 'wrong-bytes' | 'phantom-ref' | 'stalls' | 'extra-history' | 'none';
 /** The id a 'phantom-ref' liar points main at: an object it does not hold. */
 export const phantom = 'ab'.repeat(32) as Oid;
-export async function lyingRemote(src: Repository, lie: Lie): Promise<{ url: string; close(): Promise<void> }> {
+export async function lyingRemote(src: Repository, lie: Lie, extraParent?: Oid): Promise<{ url: string; requests: () => number; close(): Promise<void> }> {
+  let requests = 0;
   const server = http.createServer(async (req, res) => {
+    requests++;
     const body: Buffer[] = [];
     for await (const c of req) body.push(c as Buffer);
     const endpoint = req.url!.split('/').pop();
     if (endpoint === 'refs') {
       const { refs, head } = advertisedRefs(src);
-      const out = Object.fromEntries(refs);
+      let out = Object.fromEntries(refs);
       if (lie === 'phantom-ref') out['refs/heads/main'] = phantom;
+      if (lie === 'extra-history') out = { 'refs/heads/main': out['refs/heads/main']! };
       res.end(JSON.stringify({ refs: out, head }));
+    } else if (endpoint === 'history' && lie === 'extra-history') {
+      const { tips, stop } = decodeHistoryRequest(Buffer.concat(body));
+      const history = commitHistory(src.objects, tips, stop);
+      const main = src.refs.resolve('refs/heads/main')!;
+      if (history.has(main)) history.set(main, [...history.get(main)!, extraParent!]);
+      res.end(encodeHistory(history));
     } else if (endpoint === 'has') {
       const ids = decodeIds(Buffer.concat(body));
       res.end(Buffer.from(ids.map(() => 1)));
@@ -147,5 +159,5 @@ export async function lyingRemote(src: Repository, lie: Lie): Promise<{ url: str
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}/src`, close: () => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }) };
+  return { url: `http://127.0.0.1:${port}/src`, requests: () => requests, close: () => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }) };
 }

@@ -29,7 +29,7 @@ let fresh = 0;
 transportSuite('s3', async () => {
   const transport = S3Transport.open(`s3://${suiteBucket}/remote-${fresh++}`);
   return { transport, close: () => transport.close() };
-});
+}, { walksHistory: false });
 
 describe('s3 remote', () => {
   test('URLs: bucket, prefix, endpoint and region from the URL or the AWS environment', () => {

@@ -34,9 +34,10 @@ async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<voi
 
 /**
  * The behaviour every transport (path, http, s3) must show. `open` makes a fresh empty
- * remote and returns a transport to it.
+ * remote and returns a transport to it. `walksHistory`: whether the transport answers
+ * `history` (S3 holds no commit graph to walk, so its fetches go generation by generation).
  */
-export function transportSuite(name: string, open: () => Promise<TransportFixture>): void {
+export function transportSuite(name: string, open: () => Promise<TransportFixture>, opts: { walksHistory: boolean } = { walksHistory: true }): void {
   describe(`transport: ${name}`, () => {
     let src: Repository;
     let v1: Oid;
@@ -90,6 +91,23 @@ export function transportSuite(name: string, open: () => Promise<TransportFixtur
           assert.equal(o.kind, mine.kind);
           assert.ok(Buffer.from(o.payload).equals(Buffer.from(mine.payload)));
         }
+      } finally { await f.close(); }
+    });
+
+    test(opts.walksHistory ? 'history: the commits from the tips down to the stop ids, with their parents' : 'history: not answered', async () => {
+      const f = await open();
+      const t = f.transport;
+      try {
+        if (!opts.walksHistory) { assert.equal(t.history, undefined); return; }
+        assert.ok(t.history);
+        assert.equal((await t.history([main], [])).size, 0, 'an empty remote knows no commits');
+        const all = await collect(t, [main]);
+        await t.putObjects(readWireObjects(src, all.ids));
+        assert.deepEqual([...await t.history([main], [])], [[main, [v1]], [v1, []]]);
+        assert.deepEqual([...await t.history([main], [v1])], [[main, [v1]]], 'the walk stops at what the asker holds');
+        assert.deepEqual([...await t.history([main], [main])], []);
+        const tree = src.objects.readCommit(main).tree;
+        assert.deepEqual([...await t.history([tree, 'ab'.repeat(32) as Oid, v1], [])], [[v1, []]], 'a tree and an unknown id are skipped');
       } finally { await f.close(); }
     });
 
