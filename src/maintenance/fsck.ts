@@ -25,6 +25,8 @@ export interface FsckReport {
   corrupt: CorruptEntry[];
   missing: MissingEntry[];
   badLinks: BadLinkEntry[];
+  /** In a partial clone: file contents the trees name that no checkout has fetched yet (not a problem). */
+  notFetched: number;
   /** Pack files: how many, their size on disk, and the payload bytes stored objects use in them (the rest is for gc). */
   packs: { files: number; bytes: number; liveBytes: number };
 }
@@ -32,6 +34,8 @@ export interface FsckReport {
 export interface FsckOptions {
   /** Called after each object is checked with the count so far and the total stored. */
   onProgress?: (done: number, total: number) => void;
+  /** A partial clone: file content a tree names may be absent until a checkout fetches it. */
+  partial?: boolean;
 }
 
 /** Referrers remembered per missing object; enough to find the culprit without unbounded lists. */
@@ -54,6 +58,7 @@ class Checker {
   private readonly verified = new Set<Oid>();
   private readonly corrupt = new Map<Oid, string>();
   private readonly missing = new Map<Oid, string[]>();
+  private readonly notFetched = new Set<Oid>();
   private readonly badLinks: BadLinkEntry[] = [];
   private readonly total: number;
   private done = 0;
@@ -75,7 +80,7 @@ class Checker {
       if (this.reachable.has(id)) continue;
       dangling++;
       if (this.verified.has(id)) continue;
-      for (const l of this.verify(id)) if (!l.weak && !this.objects.has(l.id)) this.noteMissing(l.id, l.from);
+      for (const l of this.verify(id)) if (!l.weak && !this.objects.has(l.id)) this.noteAbsent(l);
     }
     const corrupt = [...this.corrupt].map(([id, message]) => ({ id, message }));
     const missing = [...this.missing].map(([id, referencedBy]) => ({ id, referencedBy }));
@@ -85,6 +90,7 @@ class Checker {
       reachable: objects - dangling,
       dangling,
       corrupt, missing, badLinks: this.badLinks,
+      notFetched: this.notFetched.size,
     };
   }
 
@@ -107,7 +113,7 @@ class Checker {
       return [];
     }
     if (!this.objects.has(id)) {
-      if (!link.weak) { this.reachable.add(id); this.noteMissing(id, link.from); }
+      if (!link.weak) { this.reachable.add(id); this.noteAbsent(link); }
       return [];
     }
     this.reachable.add(id);
@@ -198,6 +204,12 @@ class Checker {
     if (err instanceof NotFoundError && err.data.id && err.data.id !== id && !this.objects.has(err.data.id as Oid)) return;
     if (this.corrupt.has(id)) return;
     this.corrupt.set(id, err instanceof DvError ? err.message : `object ${id} cannot be read: ${(err as Error).message}`);
+  }
+
+  /** A link to an object not stored: missing, unless it is file content a partial clone has not fetched. */
+  private noteAbsent(link: ObjectLink): void {
+    if (this.opts.partial && link.expect === 'content') this.notFetched.add(link.id);
+    else this.noteMissing(link.id, link.from);
   }
 
   private noteMissing(id: Oid, from: string): void {

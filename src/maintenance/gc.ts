@@ -28,6 +28,8 @@ export interface GcOptions {
   retries?: number;
   /** First wait before a retry, doubled each time (default 100 ms). */
   retryDelayMs?: number;
+  /** A partial clone: file content no checkout fetched yet is absent, not missing. */
+  partial?: boolean;
 }
 
 const NO_COMPACTION: CompactResult = { packsRemoved: 0, packsWritten: 0, bytesFreed: 0, packsDeferred: 0 };
@@ -56,7 +58,7 @@ export async function gc(repo: Repository, opts: GcOptions = {}): Promise<GcResu
     // Everything from here to the sweep is synchronous, so all reads share one snapshot.
     env.root.resetReadTxn();
     const generation = readGeneration(env);
-    const marked = markReachable(repo.objects, collectRoots(env));
+    const marked = markReachable(repo.objects, collectRoots(env), { partial: opts.partial });
     const garbage = findGarbage(env, marked);
     const result = {
       dryRun: !!opts.dryRun, objects: garbage.total, removed: garbage.keys.length, kept: garbage.total - garbage.keys.length,

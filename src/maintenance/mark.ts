@@ -8,9 +8,10 @@ import { objectLinks, recordLinks, type ObjectLink } from './links.js';
  * Marks every stored object reachable from `roots`. Structured and file objects are read
  * (and so verified); chunk blobs are only looked up, never read. A missing or unreadable
  * object that is reachable stops the mark: what it would have kept is unknown, so sweeping
- * could lose data.
+ * could lose data. In a partial clone (`partial`), file content a tree names may be absent:
+ * no checkout has fetched it yet.
  */
-export function markReachable(objects: ObjectStore, roots: ObjectLink[]): Set<Oid> {
+export function markReachable(objects: ObjectStore, roots: ObjectLink[], opts: { partial?: boolean } = {}): Set<Oid> {
   const marked = new Set<Oid>();
   const db = objects.env.objects;
   const stack = [...roots];
@@ -20,7 +21,7 @@ export function markReachable(objects: ObjectStore, roots: ObjectLink[]): Set<Oi
     // Only the kind byte is needed; the fast read reuses one buffer instead of allocating.
     const rec = db.getBinaryFast(oidToBytes(link.id));
     if (!rec) {
-      if (link.weak) continue;
+      if (link.weak || (opts.partial && link.expect === 'content')) continue;
       throw new CorruptObjectError(`object ${link.id} (${link.from}) is missing; gc will not sweep a broken repository`, {
         data: { id: link.id, from: link.from },
         hint: 'run `dv fsck` to see what is wrong',

@@ -109,6 +109,27 @@ test('a missing object is reported with who refers to it', async () => {
   await repo.close();
 });
 
+test('in a partial clone, absent file content is not fetched yet, but an absent tree, commit or chunk is still missing', async () => {
+  const { repo } = newRepo();
+  const first = commitOnHead(repo, { 'a.csv': 'x\n' }, 'first');
+  const second = commitOnHead(repo, { 'a.csv': 'y\n', 'sub/b.csv': 'z\n', 'big.bin': noise(900_000, 5) }, 'second');
+  const chunk = repo.objects.readKind(fileId(repo, second, 'big.bin'), 'file').file.chunks.at(-1)!.id;
+  for (const id of [fileId(repo, first, 'a.csv'), fileId(repo, second, 'a.csv'), fileId(repo, second, 'sub/b.csv')]) repo.env.objects.removeSync(oidToBytes(id));
+  const clean = fsck(repo, { partial: true });
+  assert.equal(clean.ok, true, JSON.stringify(clean.missing));
+  assert.equal(clean.notFetched, 3);
+  assert.equal(fsck(repo).missing.length, 3, 'outside a partial clone the same is missing');
+
+  const sub = repo.objects.readTree(repo.objects.readCommit(second).tree).entries.find((e) => e.name === 'sub')!.id;
+  repo.env.objects.removeSync(oidToBytes(sub));
+  repo.env.objects.removeSync(oidToBytes(chunk));
+  const broken = fsck(repo, { partial: true });
+  assert.equal(broken.ok, false);
+  assert.deepEqual(broken.missing.map((m) => m.id).sort(), [chunk, sub].sort());
+  assert.equal(broken.notFetched, 2, 'what the missing tree named is not counted');
+  await repo.close();
+});
+
 test('a missing parent commit and a missing chunk are both reported', async () => {
   const { repo } = newRepo();
   const first = commitOnHead(repo, { 'a.csv': 'x\n' }, 'first');

@@ -208,7 +208,15 @@ test('partial clone: checkout of one path fetches only the objects it needs', ()
   const p = path.join(root, 'p');
   assert.ok(r.bytes < 20_000, `history and trees only: ${r.bytes} bytes`);
   assert.ok(!fs.existsSync(path.join(p, 'data')));
+  // fsck counts content no checkout fetched yet apart from what is missing, and passes.
+  const before = JSON.parse(dvOk(p, ['fsck', '--json']));
+  assert.deepEqual([before.ok, before.missing, before.notFetched], [true, [], 4]);
+  assert.match(dvOk(p, ['fsck']), /^4 file\(s\) not fetched yet \(partial clone: `dv checkout REV -- PATH` fetches what a path needs\)$/m);
   dvOk(p, ['checkout', 'main', '--', 'data/notes/readme.txt']);
+  assert.equal(JSON.parse(dvOk(p, ['fsck', '--json'])).notFetched, 3);
+  // gc keeps what was fetched and does not take what is not fetched yet for damage.
+  assert.equal(JSON.parse(dvOk(p, ['gc', '--json'])).removed, 0);
+  assert.equal(JSON.parse(dvOk(p, ['fsck', '--json'])).notFetched, 3);
   assert.equal(fs.readFileSync(path.join(p, 'data/notes/readme.txt'), 'utf8'), 'weather data\n');
   assert.ok(!fs.existsSync(path.join(p, 'data/weather.csv')));
   const packs = path.join(p, '.dv', 'packs');

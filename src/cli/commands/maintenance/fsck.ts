@@ -8,12 +8,15 @@ export default repoCommand({
   describe: "verify every object's hash and connectivity",
   builder: (y) => withJson(y)
     .example('$0 fsck', 're-hash every object and check nothing reachable is missing')
-    .example('$0 fsck --json', 'the same, as one JSON document'),
+    .example('$0 fsck --json', 'the same, as one JSON document')
+    .epilog('In a partial clone (dv clone --no-checkout), file content no checkout has fetched yet is counted as not fetched, not as missing.'),
   run: async (repo, argv) => {
     const { fsck, describeProblems } = await import('../../../maintenance/index.js');
+    const { isPartialClone } = await import('../../../remote/index.js');
     let progress: Progress | undefined;
     let last = 0;
     const report = fsck(repo, {
+      partial: isPartialClone(repo),
       onProgress: (done, total) => {
         progress ??= startProgress('checking objects', total, 'items');
         progress.tick(done - last);
@@ -26,6 +29,7 @@ export default repoCommand({
       ...r.corrupt.map((c) => `corrupt ${c.id}: ${c.message}`),
       ...r.missing.map((m) => `missing ${m.id} (referenced by ${m.referencedBy.join(', ')})`),
       ...r.badLinks.map((b) => `bad link to ${b.id}: ${b.message}`),
+      ...(r.notFetched > 0 ? [`${r.notFetched} file(s) not fetched yet (partial clone: \`dv checkout REV -- PATH\` fetches what a path needs)`] : []),
     ]);
     if (report.ok) return 0;
     note(`dv: ${describeProblems(report)}`);

@@ -12,7 +12,8 @@ export default repoCommand({
   run: async (repo, argv) => {
     const { gc } = await import('../../../maintenance/index.js');
     const { pruneOutputCache } = await import('../../../pipeline/index.js');
-    const objects = await gc(repo, { dryRun: argv.dryRun });
+    const { isPartialClone } = await import('../../../remote/index.js');
+    const objects = await gc(repo, { dryRun: argv.dryRun, partial: isPartialClone(repo) });
     // After the object sweep, so what the run cache can restore is judged on what is still stored.
     const result = { ...objects, outputCache: pruneOutputCache(repo, { dryRun: argv.dryRun }) };
     printResult(argv, result, (r) => {
