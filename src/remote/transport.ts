@@ -55,8 +55,9 @@ export interface Transport {
    * The commits reachable from `tips`, each with its parents, walked no further than the
    * ids in `stop` (what the asker holds), so a fetch asks for a long history in a few
    * requests instead of one per generation. Only a hint: every commit is still fetched
-   * and verified, and an empty answer (a remote that cannot walk cheaply, such as S3, or
-   * an older server) leaves the fetch to walk generation by generation.
+   * and verified, and a commit the answer leaves out (an older server, an S3 pack
+   * written before indexes listed commits) is found by walking generation by generation.
+   * Optional: a bundle, read locally, costs no round trips to walk.
    */
   history?(tips: Oid[], stop: Oid[]): Promise<CommitHistory>;
   /** All-or-nothing CAS ref updates; a stale `old` throws ConflictError naming the ref. */

@@ -4,8 +4,10 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { ConflictError } from '../../src/errors/index.js';
-import { collectObjects, openRepositoryPath, readWireObjects, storeSource } from '../../src/remote/index.js';
-import { S3Transport, parseS3Url } from '../../src/remote/s3/index.js';
+import type { Oid } from '../../src/hash/index.js';
+import { collectObjects, commitHistory, fetchObjects, openRepositoryPath, readWireObjects, storeSource } from '../../src/remote/index.js';
+import { S3Transport, decodePackIndex, encodePackIndex, parseS3Url, type PackEntry } from '../../src/remote/s3/index.js';
+import { commitOn, newRepo } from '../history/fixtures.js';
 import { dv, dvOk, tmpDir, writeFiles } from '../helpers.js';
 import { makeSourceRepo } from './fixtures.js';
 import { dvAsync, startS3Server } from './s3-server.js';
@@ -29,7 +31,7 @@ let fresh = 0;
 transportSuite('s3', async () => {
   const transport = S3Transport.open(`s3://${suiteBucket}/remote-${fresh++}`);
   return { transport, close: () => transport.close() };
-}, { walksHistory: false });
+});
 
 describe('s3 remote', () => {
   test('URLs: bucket, prefix, endpoint and region from the URL or the AWS environment', () => {
@@ -124,5 +126,58 @@ describe('s3 remote', () => {
     assert.match(r3.stderr, /^dv: S3 refused to .* s3:\/\/dv-suite\/x\/.*\nhint: check AWS_ACCESS_KEY_ID/);
     assert.equal(dvOk(dir, ['rev-parse', 'HEAD']), head);
     assert.equal(dv(dir, ['rev-parse', 'refs/remotes/wrong/main']).code, 1, 'no remote-tracking ref was written');
+  });
+});
+
+describe('s3 history', () => {
+  test('a fresh client learns a long history from the pack indexes: a fetch of 40 commits takes a few requests', async () => {
+    const bucket = await makeBucket('dv-history');
+    const src = newRepo();
+    try {
+      for (let i = 1; i <= 40; i++) commitOn(src, { 'log.csv': `round,${i}\n`.repeat(i) }, `round ${i}`);
+      const main = src.refs.resolve('refs/heads/main')!;
+      const writer = S3Transport.open(`s3://${bucket}/h`);
+      const all = await collectObjects({ source: storeSource(src.objects), has: (ids) => writer.hasObjects(ids), tips: [main] });
+      await writer.putObjects(readWireObjects(src, all.ids));
+      await writer.close();
+
+      const reader = S3Transport.open(`s3://${bucket}/h`);
+      const history = await reader.history([main], []);
+      assert.equal(history.size, 40);
+      assert.deepEqual(history.get(main), src.objects.readCommit(main).parents);
+      const into = newRepo();
+      const r = await fetchObjects(into, reader, [main]);
+      await reader.close();
+      assert.ok(r.requests <= 6, `fetched in ${r.requests} requests`);
+      assert.equal(commitHistory(into.objects, [main], []).size, 40);
+      await into.close();
+    } finally { await src.close(); }
+  });
+
+  test('pack indexes: version 1 (no commit list) still reads; a commit list cut off or naming a commit the pack lacks is refused and adds nothing', () => {
+    const a = 'aa'.repeat(32) as Oid;
+    const b = 'bb'.repeat(32) as Oid;
+    const entries = [{ id: a, offset: 0, length: 10 }, { id: b, offset: 10, length: 10 }];
+    const v2 = encodePackIndex(entries, 20, new Map([[b, [a]]]));
+    const index = new Map<Oid, PackEntry>();
+    const history = new Map<Oid, Oid[]>();
+    assert.equal(decodePackIndex('p2', v2, index, history), 2);
+    assert.deepEqual([...history], [[b, [a]]]);
+
+    const v1 = encodePackIndex(entries, 20);
+    v1[4] = 1;
+    const fromV1 = new Map<Oid, Oid[]>();
+    assert.equal(decodePackIndex('p1', v1, new Map(), fromV1), 2);
+    assert.equal(fromV1.size, 0);
+    assert.throws(() => decodePackIndex('p1', Buffer.concat([v1, Buffer.alloc(1)]), new Map()), /pack index p1 in the bucket is malformed: wrong length/);
+
+    for (const [bad, why] of [
+      [v2.subarray(0, v2.length - 5), /commit list is cut off/],
+      [encodePackIndex(entries, 20, new Map([['cc'.repeat(32) as Oid, []]])), /lists commit c{64}, which the pack does not hold/],
+    ] as const) {
+      const untouched = new Map<Oid, PackEntry>();
+      assert.throws(() => decodePackIndex('px', bad, untouched, new Map()), why);
+      assert.equal(untouched.size, 0, 'nothing was taken in');
+    }
   });
 });

@@ -34,10 +34,9 @@ async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<voi
 
 /**
  * The behaviour every transport (path, http, s3) must show. `open` makes a fresh empty
- * remote and returns a transport to it. `walksHistory`: whether the transport answers
- * `history` (S3 holds no commit graph to walk, so its fetches go generation by generation).
+ * remote and returns a transport to it.
  */
-export function transportSuite(name: string, open: () => Promise<TransportFixture>, opts: { walksHistory: boolean } = { walksHistory: true }): void {
+export function transportSuite(name: string, open: () => Promise<TransportFixture>): void {
   describe(`transport: ${name}`, () => {
     let src: Repository;
     let v1: Oid;
@@ -94,11 +93,10 @@ export function transportSuite(name: string, open: () => Promise<TransportFixtur
       } finally { await f.close(); }
     });
 
-    test(opts.walksHistory ? 'history: the commits from the tips down to the stop ids, with their parents' : 'history: not answered', async () => {
+    test('history: the commits from the tips down to the stop ids, with their parents', async () => {
       const f = await open();
       const t = f.transport;
       try {
-        if (!opts.walksHistory) { assert.equal(t.history, undefined); return; }
         assert.ok(t.history);
         assert.equal((await t.history([main], [])).size, 0, 'an empty remote knows no commits');
         const all = await collect(t, [main]);

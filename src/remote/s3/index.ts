@@ -5,3 +5,4 @@
  */
 export * from './s3-location.js';
 export * from './s3-transport.js';
+export * from './s3-pack.js';

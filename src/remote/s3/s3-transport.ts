@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { ConflictError, CorruptObjectError, InvalidInputError, RemoteError } from '../../errors/index.js';
 import { oidFromBytes, type Oid } from '../../hash/index.js';
-import { objectLinks } from '../../objects/index.js';
+import { objectLinks, type DecodedObject } from '../../objects/index.js';
 import { BRANCH_PREFIX, TAG_PREFIX, parseShortRefName } from '../../refs/index.js';
 import { ENCODING_DELTA, deltaBase as payloadDeltaBase, inlineRecord, verifyPayload } from '../../store/index.js';
 import { BlobCache } from '../blob-cache.js';
+import { walkHistory, type CommitHistory } from '../commit-history.js';
 import type { RefUpdate, Transport, WireObject } from '../transport.js';
 import { PreconditionFailed, S3Bucket } from './s3-client.js';
 import { parseS3Url, type S3Location } from './s3-location.js';
@@ -33,6 +34,8 @@ const REF_ATTEMPTS = 12;
  */
 export class S3Transport implements Transport {
   private index = new Map<Oid, PackEntry>();
+  /** The commits the loaded indexes list (version 2 indexes), with their parents. */
+  private readonly commits: CommitHistory = new Map();
   private readonly loadedPacks = new Set<string>();
   private indexLoaded = false;
   private ifMatchBare = false;
@@ -62,6 +65,13 @@ export class S3Transport implements Transport {
   async hasObjects(ids: Oid[]): Promise<boolean[]> {
     await this.loadIndex(false);
     return ids.map((id) => this.index.has(id));
+  }
+
+  /** From the commit lists of the pack indexes, which a fetch loads anyway: no request of its own. */
+  async history(tips: Oid[], stop: Oid[]): Promise<CommitHistory> {
+    await this.loadIndex(false);
+    if (tips.some((id) => !this.index.has(id))) await this.loadIndex(true);
+    return walkHistory((id) => this.commits.get(id), tips, stop);
   }
 
   getObjects(ids: Oid[]): AsyncIterable<WireObject> {
@@ -130,7 +140,7 @@ export class S3Transport implements Transport {
     await parallel(names, PARALLEL, async (name) => {
       const got = await this.bucket.get(this.key(`packs/${name}.idx`));
       if (!got) return;
-      decodePackIndex(name, got.body, this.index);
+      decodePackIndex(name, got.body, this.index, this.commits);
       this.loadedPacks.add(name);
     });
     this.indexLoaded = true;
@@ -142,8 +152,8 @@ export class S3Transport implements Transport {
     // File objects travel just before their chunks: each waits here until its chunks are in.
     const waiting = new Map<Oid, { file: WireObject; missing: number }>();
     const waitingOn = new Map<Oid, Oid[]>();
-    const add = async (o: WireObject): Promise<void> => {
-      pack.add(o);
+    const add = async (o: WireObject, parents?: Oid[]): Promise<void> => {
+      pack.add(o, parents);
       for (const fileId of waitingOn.get(o.id) ?? []) {
         const w = waiting.get(fileId)!;
         if (--w.missing === 0) { waiting.delete(fileId); pack.add(w.file); }
@@ -154,16 +164,16 @@ export class S3Transport implements Transport {
     try {
       for await (const o of objects) {
         if (this.index.has(o.id) || pack.has(o.id) || waiting.has(o.id)) continue;
-        const chunks = await this.verify(o, pack);
-        if (chunks) {
-          const missing = [...new Set(chunks)].filter((c) => !this.index.has(c) && !pack.has(c));
+        const obj = await this.verify(o, pack);
+        if (obj.kind === 'file') {
+          const missing = [...new Set(obj.file.chunks.map((c) => c.id))].filter((c) => !this.index.has(c) && !pack.has(c));
           if (missing.length > 0) {
             waiting.set(o.id, { file: o, missing: missing.length });
             for (const c of missing) waitingOn.set(c, [...(waitingOn.get(c) ?? []), o.id]);
             continue;
           }
         }
-        await add(o);
+        await add(o, obj.kind === 'commit' ? obj.commit.parents : undefined);
       }
     } catch (err) {
       // What was verified stays: a retry need not send it again.
@@ -181,23 +191,21 @@ export class S3Transport implements Transport {
    * Checks an object before it is uploaded: its bytes against its id (a delta decoded
    * against its base, from this push or the bucket), and that everything it needs is in
    * the bucket or earlier in the push. A file object's chunks are checked one by one as
-   * blobs (they may follow it: its chunk ids are returned); its whole-content hash is
-   * checked by every reader.
+   * blobs (they may follow it: the caller waits for them); its whole-content hash is
+   * checked by every reader. Returns the decoded object.
    */
-  private async verify(o: WireObject, pack: PackBuilder): Promise<Oid[] | undefined> {
+  private async verify(o: WireObject, pack: PackBuilder): Promise<DecodedObject> {
     const base = o.kind === 'blob' && o.encoding === ENCODING_DELTA ? await this.loadBlob(oidFromBytes(payloadDeltaBase(o.payload, o.id).base), pack) : undefined;
     const obj = verifyPayload(o.id, o, () => base!);
     const held = (id: Oid): boolean => this.index.has(id) || pack.has(id);
     if (obj.kind === 'blob') {
       this.cache.remember(o.id, obj.data);
-    } else if (obj.kind === 'file') {
-      return obj.file.chunks.map((c) => c.id);
-    } else {
+    } else if (obj.kind !== 'file') {
       for (const l of objectLinks(o.id, obj)) {
         if (!l.weak && !held(l.id)) throw new CorruptObjectError(`object ${o.id} arrived before ${l.id} (${l.from}), which it needs`, { data: { id: o.id, missing: l.id } });
       }
     }
-    return undefined;
+    return obj;
   }
 
   /** A blob's verified bytes (as a delta base): from the cache, this push, or the bucket. */
@@ -217,11 +225,12 @@ export class S3Transport implements Transport {
   private async uploadPack(pack: PackBuilder): Promise<void> {
     if (pack.count === 0) return;
     const name = `${String(Date.now()).padStart(13, '0')}-${randomBytes(8).toString('hex')}`;
-    const { body, entries } = pack.take();
+    const { body, entries, commits } = pack.take();
     await this.bucket.put(this.key(`packs/${name}.pack`), body);
     // The index is written last: an object counts as held only once its pack is complete.
-    await this.bucket.put(this.key(`packs/${name}.idx`), encodePackIndex(entries, body.length), { ifNoneMatch: '*' });
+    await this.bucket.put(this.key(`packs/${name}.idx`), encodePackIndex(entries, body.length, commits), { ifNoneMatch: '*' });
     for (const e of entries) this.index.set(e.id, { pack: name, offset: e.offset, length: e.length });
+    for (const [id, parents] of commits) this.commits.set(id, parents);
     this.loadedPacks.add(name);
   }
 
@@ -318,6 +327,7 @@ export class S3Transport implements Transport {
 class PackBuilder {
   private parts: Buffer[] = [];
   private entries: Array<{ id: Oid; offset: number; length: number }> = [];
+  private commits: CommitHistory = new Map();
   private readonly byId = new Map<Oid, WireObject>();
   size = 0;
 
@@ -325,18 +335,21 @@ class PackBuilder {
   has(id: Oid): boolean { return this.byId.has(id); }
   get(id: Oid): WireObject | undefined { return this.byId.get(id); }
 
-  add(o: WireObject): void {
+  /** Adds an object; a commit comes with its parents, for the index's commit list. */
+  add(o: WireObject, parents?: Oid[]): void {
     const rec = inlineRecord(o);
+    if (parents) this.commits.set(o.id, parents);
     this.entries.push({ id: o.id, offset: this.size, length: rec.length });
     this.parts.push(rec);
     this.byId.set(o.id, o);
     this.size += rec.length;
   }
 
-  take(): { body: Buffer; entries: Array<{ id: Oid; offset: number; length: number }> } {
-    const out = { body: Buffer.concat(this.parts, this.size), entries: this.entries };
+  take(): { body: Buffer; entries: Array<{ id: Oid; offset: number; length: number }>; commits: CommitHistory } {
+    const out = { body: Buffer.concat(this.parts, this.size), entries: this.entries, commits: this.commits };
     this.parts = [];
     this.entries = [];
+    this.commits = new Map();
     this.byId.clear();
     this.size = 0;
     return out;
