@@ -131,6 +131,12 @@ export class ObjectImporter {
   async add(o: WireObject): Promise<Oid | undefined> {
     this.check();
     if (this.holds(o.id) || this.verifying.has(o.id)) { this.skipped++; return undefined; }
+    if (o.kind === 'blob' && o.encoding === ENCODING_DELTA) {
+      // A delta sent right after its base (a push of corrected data) waits for that base's
+      // check instead of stalling every thread until all in flight are done.
+      const base = oidFromBytes(payloadDeltaBase(o.payload, o.id).base);
+      if (this.verifying.has(base)) { this.park(base, o); return undefined; }
+    }
     const chain = o.kind === 'blob' && o.encoding === ENCODING_DELTA ? this.storedBases(o) : undefined;
     if (this.pool && (chain || (o.kind === 'blob' && o.encoding !== ENCODING_DELTA && o.payload.length >= POOL_MIN_PAYLOAD))) {
       this.verifyOnWorker(this.pool, o, chain);
@@ -145,14 +151,28 @@ export class ObjectImporter {
 
   /**
    * Where a delta's base and the bases under it are stored, when the verifier's threads
-   * can decode it there: the base is committed (its pack bytes are then on disk), not just
-   * verified and queued, nor still being verified.
+   * can decode it there: the base is verified and queued (its pack bytes are written out
+   * for them), not still being verified.
    */
   private storedBases(o: WireObject): StoredLink[] | undefined {
     if (!this.pool?.verifiesDeltas) return undefined;
     const base = oidFromBytes(payloadDeltaBase(o.payload, o.id).base);
-    // storedChain reads the records themselves: an id not committed here has none.
-    return this.verifying.has(base) ? undefined : this.objects.storedChain(base);
+    return this.verifying.has(base) ? undefined : this.batch.storedChain(base);
+  }
+
+  /** Holds a delta back until its base is verified and queued (acceptBlob takes it on). */
+  private park(base: Oid, o: WireObject): void {
+    const list = this.waiting.get(base) ?? [];
+    list.push(o);
+    this.waiting.set(base, list);
+  }
+
+  /** Takes on a delta whose base is now held: on the verifier's threads when they can read the base, else here. */
+  private addHeldDelta(o: WireObject): void {
+    if (this.holds(o.id) || this.verifying.has(o.id)) return;
+    const chain = this.storedBases(o);
+    if (this.pool && chain) this.verifyOnWorker(this.pool, o, chain);
+    else this.addVerifiedHere(o);
   }
 
   private verifyOnWorker(pool: BlobVerifier, o: WireObject, chain?: StoredLink[]): void {
@@ -231,9 +251,7 @@ export class ObjectImporter {
         if (!this.opts.deferMissingBases) {
           throw new RemoteError(`object ${o.id} is a delta against ${base}, which was neither held nor sent first`, { data: { id: o.id, base } });
         }
-        const list = this.waiting.get(base) ?? [];
-        list.push(o);
-        this.waiting.set(base, list);
+        this.park(base, o);
         return base;
       }
     }
@@ -277,7 +295,7 @@ export class ObjectImporter {
     const waiting = this.waiting.get(o.id);
     if (waiting) {
       this.waiting.delete(o.id);
-      for (const w of waiting) this.addVerifiedHere(w);
+      for (const w of waiting) this.addHeldDelta(w);
     }
   }
 
@@ -332,12 +350,12 @@ export class ObjectImporter {
   /**
    * Has the verifier's threads make the pieces of a chunk held here (and write it into a
    * tapped file) from the store, so a file that arrived around chunks already held (a
-   * correction) is hashed without this thread decoding them. A chunk not committed yet, or
-   * that does not read back right there, is read here when its turn comes.
+   * correction) is hashed without this thread decoding them. A chunk whose bytes cannot be
+   * read by path (stored inline), or that does not read back right there, is read here when its turn comes.
    */
   private hashHeldChunk(fileId: Oid, chunk: Oid, indexes: number[]): void {
     const v = this.pendingFiles.get(fileId)!;
-    const chain = this.pool?.verifyStored && this.objects.storedChain(chunk);
+    const chain = this.pool?.verifyStored && this.batch.storedChain(chunk);
     if (!chain) return;
     // Places listing another size than the first are left to the in-order check, which refuses them.
     const size = v.file.chunks[indexes[0]!]!.size;
@@ -442,7 +460,18 @@ export class ObjectImporter {
   private blobBytes(id: Oid): Uint8Array {
     const cached = this.cache.get(id);
     if (cached) return cached;
-    if (this.unflushed.has(id) && !this.objects.has(id)) this.commit();
+    if (this.unflushed.has(id) && !this.objects.has(id)) {
+      // Verified and queued, not committed: decoded from the batch. Committing instead costs
+      // a disk flush per delta whose base came moments before it (a clone of corrected data).
+      const queued = this.batch.pendingPayload(id);
+      if (!queued) this.commit();
+      else {
+        const obj = verifyPayload(id, queued, (base) => this.blobBytes(base));
+        if (obj.kind !== 'blob') throw new CorruptObjectError(`object ${id} is used as a delta base but is a ${obj.kind}`, { data: { id } });
+        this.cache.remember(id, obj.data);
+        return obj.data;
+      }
+    }
     try {
       return this.objects.readDeltaBase(id, id);
     } catch (err) {

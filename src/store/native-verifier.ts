@@ -116,7 +116,11 @@ export class NativeVerifier implements BlobVerifier {
 
   private async waitUntil(ready: () => boolean): Promise<void> {
     this.flush();
-    while (!ready()) await new Promise<void>((resolve) => { this.waiters.push(resolve); });
+    while (!ready()) {
+      await new Promise<void>((resolve) => { this.waiters.push(resolve); });
+      // Jobs the answered ones' callbacks queued (a delta whose base just passed) go out too, or nothing would answer them.
+      this.flush();
+    }
   }
 
   /**

@@ -124,23 +124,7 @@ export class ObjectStore {
    * one of them is not a packed blob or its record is damaged (read it here instead).
    */
   storedChain(id: Oid): StoredLink[] | undefined {
-    const chain: StoredLink[] = [];
-    let cur = id;
-    try {
-      for (let i = 0; i <= MAX_DELTA_DEPTH; i++) {
-        const rec = this.getRecord(cur);
-        if (!rec || recordKind(rec, cur) !== 'blob') return undefined;
-        const loc = recordLocation(rec, cur);
-        if (!loc) return undefined;
-        chain.push({ id: cur, path: packPath(this.dvDir, loc.pack), offset: loc.offset, length: loc.length, encoding: rec[1]! & ~PACKED });
-        const base = recordDeltaBase(rec, cur);
-        if (!base) return chain.reverse();
-        cur = oidFromBytes(base);
-      }
-    } catch {
-      // A damaged record: the thread that reads it here says so.
-    }
-    return undefined;
+    return chainOf(id, this.dvDir, (cur) => this.getRecord(cur));
   }
 
   /** The id of the base a stored delta needs (from its record, without reading packs), or undefined when not a delta. */
@@ -286,7 +270,10 @@ export class ObjectStore {
 }
 
 /** A commit whose pack bytes are being flushed in the background, its entries written after. */
-interface CommitInFlight { items: Array<[Buffer, Buffer]>; keys: Set<string>; taken: boolean }
+interface CommitInFlight { items: Array<[Buffer, Buffer]>; keys: PendingKeys; taken: boolean }
+
+/** Ids (hex) added but not committed, with their records (null while a worker still encodes the payload). */
+type PendingKeys = Map<string, Buffer | null>;
 
 /**
  * Collects objects and writes them in few LMDB transactions. Content payloads are
@@ -296,7 +283,7 @@ interface CommitInFlight { items: Array<[Buffer, Buffer]>; keys: Set<string>; ta
  */
 export class WriteBatch {
   private pending: Array<[Buffer, Buffer]> = [];
-  private pendingKeys = new Set<string>();
+  private pendingKeys: PendingKeys = new Map();
   private inFlight: CommitInFlight | undefined;
   /** Why a background commit failed; thrown by the next add or commit. */
   private backgroundFailure: Error | undefined;
@@ -337,7 +324,7 @@ export class WriteBatch {
     // without the memory of another worker.
     if (this.pool && this.pool.bytesInFlight < POOL_INFLIGHT_BYTES) {
       // Known from now on, so a repeat of this chunk is not encoded twice.
-      this.pendingKeys.add(rawId.toString('hex'));
+      this.pendingKeys.set(rawId.toString('hex'), null);
       this.pool.encode(bytes, baseIds ?? [], (p) => this.add(rawId, p, true));
     } else {
       this.add(rawId, encodeBlob(bytes, this.readBases(baseIds ?? [])), true);
@@ -412,7 +399,7 @@ export class WriteBatch {
       record = inlineRecord(p);
     }
     this.pending.push([key, record]);
-    this.pendingKeys.add(key.toString('hex'));
+    this.pendingKeys.set(key.toString('hex'), record);
     this.bytes += p.payload.length;
     this.writtenBytes += p.payload.length;
     if (this.bytes < BATCH_BYTES) return;
@@ -435,7 +422,7 @@ export class WriteBatch {
     if (this.inFlight || !this.pack) { this.commit(); return; }
     const flight: CommitInFlight = { items: this.pending, keys: this.pendingKeys, taken: false };
     this.pending = [];
-    this.pendingKeys = new Set();
+    this.pendingKeys = new Map();
     this.bytes = 0;
     this.inFlight = flight;
     this.pack.syncInBackground((err) => {
@@ -453,6 +440,39 @@ export class WriteBatch {
 
   private checkBackground(): void {
     if (this.backgroundFailure) throw this.backgroundFailure;
+  }
+
+  /**
+   * The payload of an object added but not committed yet (not re-verified), read back
+   * without making anything durable; undefined when it is not pending or no longer at hand.
+   */
+  pendingPayload(id: Oid): EncodedPayload | undefined {
+    const rec = this.pendingRecord(id);
+    if (!rec) return undefined;
+    const kind = recordKind(rec, id);
+    const loc = recordLocation(rec, id);
+    if (!loc) return { kind, encoding: rec[1]!, payload: rec.subarray(2) };
+    const payload = this.pack?.readBack(loc, id);
+    return payload && { kind, encoding: rec[1]! & ~PACKED, payload };
+  }
+
+  private pendingRecord(id: Oid): Buffer | undefined {
+    return this.pendingKeys.get(id) ?? this.inFlight?.keys.get(id) ?? undefined;
+  }
+
+  /**
+   * ObjectStore.storedChain, counting what was added but not committed: its pack bytes are
+   * written out (not made durable), so other threads can read them by path.
+   */
+  storedChain(id: Oid): StoredLink[] | undefined {
+    let pending = false;
+    const chain = chainOf(id, this.dvDir, (cur) => {
+      const rec = this.pendingRecord(cur);
+      if (rec) pending = true;
+      return rec ?? this.env.objects.getBinary(oidToBytes(cur)) ?? undefined;
+    });
+    if (chain && pending) this.pack?.writeOut();
+    return chain;
   }
 
   /** Makes everything added so far durable and visible, keeping the pack file open for more. */
@@ -492,6 +512,27 @@ export class WriteBatch {
       bumpGeneration(this.env);
     });
   }
+}
+
+/** ObjectStore.storedChain over the records `recordOf` gives. */
+function chainOf(id: Oid, dvDir: string, recordOf: (id: Oid) => Uint8Array | undefined): StoredLink[] | undefined {
+  const chain: StoredLink[] = [];
+  let cur = id;
+  try {
+    for (let i = 0; i <= MAX_DELTA_DEPTH; i++) {
+      const rec = recordOf(cur);
+      if (!rec || recordKind(rec, cur) !== 'blob') return undefined;
+      const loc = recordLocation(rec, cur);
+      if (!loc) return undefined;
+      chain.push({ id: cur, path: packPath(dvDir, loc.pack), offset: loc.offset, length: loc.length, encoding: rec[1]! & ~PACKED });
+      const base = recordDeltaBase(rec, cur);
+      if (!base) return chain.reverse();
+      cur = oidFromBytes(base);
+    }
+  } catch {
+    // A damaged record: the thread that reads it here says so.
+  }
+  return undefined;
 }
 
 /** A stored object found damaged: the error carries the hint to run fsck, unless it has one. */

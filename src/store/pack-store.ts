@@ -72,6 +72,20 @@ export class PackWriter {
     return loc;
   }
 
+  /**
+   * A payload appended to the pack being written, read back before it is durable (from
+   * the stage or the file); undefined when `loc` is in another pack.
+   */
+  readBack(loc: PackLocation, id: string): Buffer | undefined {
+    if (this.fd === null || loc.pack !== this.pack) return undefined;
+    // A payload is wholly staged or wholly written: the stage goes out before a large one.
+    const stageStart = this.offset - this.staged;
+    if (loc.offset >= stageStart) return Buffer.from(this.stage.subarray(loc.offset - stageStart, loc.offset - stageStart + loc.length));
+    const buf = Buffer.allocUnsafe(loc.length);
+    readFully(this.fd, buf, loc, id);
+    return buf;
+  }
+
   /** Writes out and flushes appended bytes to disk. */
   sync(): void {
     this.writeStaged();
@@ -92,6 +106,11 @@ export class PackWriter {
       if (!err) this.durable = Math.max(this.durable, upTo);
       done(err);
     });
+  }
+
+  /** Writes the staged bytes out to the file (not made durable): readable there by other threads. */
+  writeOut(): void {
+    this.writeStaged();
   }
 
   private writeStaged(): void {
@@ -119,7 +138,8 @@ export class PackWriter {
     const file = path.join(dir, packFileName(n));
     try {
       fs.mkdirSync(dir, { recursive: true });
-      this.fd = fs.openSync(file, 'wx');
+      // Readable too: a payload not yet durable is read back from here (readBack).
+      this.fd = fs.openSync(file, 'wx+');
     } catch (err) {
       throw packCreateError(err, dir, file);
     }
@@ -141,6 +161,16 @@ function packCreateError(err: unknown, dir: string, file: string): Error {
   return new CorruptObjectError(`cannot create a pack file: ${why}`, { data: { dir }, hint: CORRUPT_HINT, cause: err });
 }
 
+/** Reads the payload at `loc` into `buf` (exactly its length); a pack that ends sooner is corrupt. */
+function readFully(fd: number, buf: Uint8Array, loc: PackLocation, id: string): void {
+  let off = 0;
+  while (off < loc.length) {
+    const n = fs.readSync(fd, buf, off, loc.length - off, loc.offset + off);
+    if (n === 0) throw new CorruptObjectError(`object ${id} is truncated in pack ${packFileName(loc.pack)}`, { data: { id, pack: loc.pack } });
+    off += n;
+  }
+}
+
 /** Reads packed payloads with positioned reads (no memory mapping of pack data). */
 export class PackReader {
   private readonly fds = new Map<number, number>();
@@ -154,13 +184,7 @@ export class PackReader {
 
   /** Reads a payload into `buf` at `at` (which must have room for `loc.length` bytes). */
   readInto(loc: PackLocation, id: string, buf: Uint8Array, at: number): void {
-    const fd = this.fdFor(loc.pack, id);
-    let off = 0;
-    while (off < loc.length) {
-      const n = fs.readSync(fd, buf, at + off, loc.length - off, loc.offset + off);
-      if (n === 0) throw new CorruptObjectError(`object ${id} is truncated in pack ${packFileName(loc.pack)}`, { data: { id, pack: loc.pack } });
-      off += n;
-    }
+    readFully(this.fdFor(loc.pack, id), buf.subarray(at, at + loc.length), loc, id);
   }
 
   close(): void {

@@ -4,11 +4,12 @@
 // between must finish the one in flight itself.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { hashBytesRaw, oidFromBytes } from '../../src/hash/index.js';
 import { initRepository } from '../../src/repo/index.js';
-import { ENCODING_RAW } from '../../src/store/index.js';
+import { ENCODING_RAW, readGeneration } from '../../src/store/index.js';
 import { tmpDir } from '../helpers.js';
 
 function blobs(n: number): Array<{ raw: Buffer; payload: Buffer }> {
@@ -57,6 +58,40 @@ test('a flush while a background commit is in flight finishes it at once, and th
     for (const b of all) assert.ok(repo.objects.has(oidFromBytes(b.raw)), 'visible right after the flush');
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(batch.written, 4, 'the background callback wrote nothing more');
+  } finally {
+    await repo.close();
+  }
+});
+
+test('objects added but not committed read back from the batch (staged, written out or in flight) without committing anything', async () => {
+  const repo = initRepository(path.join(tmpDir(), 'r'), { bare: true });
+  try {
+    const batch = repo.objects.batch();
+    const generation = readGeneration(repo.env);
+    const [inFlight, written, small] = [blobs(1)[0]!, blobs(1)[0]!, { payload: Buffer.from('tiny') }];
+    const smallRaw = hashBytesRaw(small.payload);
+    batch.putPayload(inFlight.raw, { kind: 'blob', encoding: ENCODING_RAW, payload: inFlight.payload });
+    batch.commitInBackground();
+    batch.putPayload(written.raw, { kind: 'blob', encoding: ENCODING_RAW, payload: written.payload });
+    batch.putPayload(smallRaw, { kind: 'blob', encoding: ENCODING_RAW, payload: small.payload });
+    for (const [raw, payload] of [[inFlight.raw, inFlight.payload], [written.raw, written.payload], [smallRaw, small.payload]] as const) {
+      const got = batch.pendingPayload(oidFromBytes(raw));
+      assert.ok(got && Buffer.from(got.payload).equals(payload) && got.kind === 'blob' && got.encoding === ENCODING_RAW);
+    }
+    // A chain names the pack file and place of a pending payload, written out so other threads can read it there.
+    const chain = batch.storedChain(oidFromBytes(written.raw))!;
+    assert.equal(chain.length, 1);
+    const fd = fs.openSync(chain[0]!.path, 'r');
+    const back = Buffer.alloc(chain[0]!.length);
+    fs.readSync(fd, back, 0, back.length, chain[0]!.offset);
+    fs.closeSync(fd);
+    assert.ok(back.equals(written.payload));
+    assert.equal(batch.storedChain(oidFromBytes(smallRaw)), undefined, 'an inline payload has no place in a pack');
+    assert.equal(batch.pendingPayload(oidFromBytes(blobs(1)[0]!.raw)), undefined, 'an id never added');
+    assert.equal(repo.objects.has(oidFromBytes(written.raw)), false, 'nothing was committed by reading');
+    batch.flush();
+    assert.equal(batch.pendingPayload(oidFromBytes(written.raw)), undefined, 'once committed it is the store\'s');
+    assert.ok(readGeneration(repo.env) > generation);
   } finally {
     await repo.close();
   }
