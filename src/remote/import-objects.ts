@@ -170,7 +170,9 @@ export class ObjectImporter {
   /** Takes on a delta whose base is now held: on the verifier's threads when they can read the base, else here. */
   private addHeldDelta(o: WireObject): void {
     if (this.holds(o.id) || this.verifying.has(o.id)) return;
-    const chain = this.storedBases(o);
+    // A base whose bytes came back is decoded against here: cheaper than a thread reading and decompressing it again.
+    const cached = this.cache.has(oidFromBytes(payloadDeltaBase(o.payload, o.id).base));
+    const chain = cached ? undefined : this.storedBases(o);
     if (this.pool && chain) this.verifyOnWorker(this.pool, o, chain);
     else this.addVerifiedHere(o);
   }
