@@ -170,6 +170,9 @@ describe('s3 history', () => {
     assert.equal(decodePackIndex('p1', v1, new Map(), fromV1), 2);
     assert.equal(fromV1.size, 0);
     assert.throws(() => decodePackIndex('p1', Buffer.concat([v1, Buffer.alloc(1)]), new Map()), /pack index p1 in the bucket is malformed: wrong length/);
+    const v3 = Buffer.from(v2);
+    v3[4] = 3;
+    assert.throws(() => decodePackIndex('p3', v3, new Map()), (err: Error & { hint?: string }) => /has version 3, newer than this dv reads \(2\)/.test(err.message) && err.hint === 'upgrade dv');
 
     for (const [bad, why] of [
       [v2.subarray(0, v2.length - 5), /commit list is cut off/],

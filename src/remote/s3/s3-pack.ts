@@ -56,7 +56,8 @@ export function decodePackIndex(pack: string, bytes: Uint8Array, into: Map<Oid, 
   const bad = (why: string): RemoteError => new RemoteError(`pack index ${pack} in the bucket is malformed: ${why}`, { data: { pack } });
   if (b.length < HEADER || !b.subarray(0, 4).equals(MAGIC)) throw bad('bad header');
   const version = b[4]!;
-  if (version !== 1 && version !== VERSION) throw bad(`unknown version ${version}`);
+  if (version > VERSION) throw new RemoteError(`pack index ${pack} in the bucket has version ${version}, newer than this dv reads (${VERSION})`, { data: { pack }, hint: 'upgrade dv' });
+  if (version < 1) throw bad(`unknown version ${version}`);
   const count = b.readUInt32BE(8);
   const packLength = Number(b.readBigUInt64BE(12));
   const end = HEADER + count * ENTRY;
