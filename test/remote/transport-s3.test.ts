@@ -184,3 +184,26 @@ describe('s3 history', () => {
     }
   });
 });
+
+describe('s3 partial clone', () => {
+  test('clone --no-checkout from s3:// fetches history only; a checkout of one path fetches just that file', async () => {
+    const bucket = await makeBucket('dv-partial');
+    const url = `s3://${bucket}/p`;
+    const env = server.env;
+    const { dir } = makeSourceRepo();
+    dvOk(dir, ['remote', 'add', 'origin', url], { env });
+    dvOk(dir, ['push', '--tags', 'origin', 'main'], { env });
+
+    const base = tmpDir();
+    const r = JSON.parse(dvOk(base, ['clone', '--no-checkout', '--json', url, 'p'], { env }));
+    assert.equal(r.partial, true);
+    assert.ok(r.bytes < 20_000, `history and trees only: ${r.bytes} bytes`);
+    const p = path.join(base, 'p');
+    assert.equal(JSON.parse(dvOk(p, ['fsck', '--json'])).notFetched, 4);
+    dvOk(p, ['checkout', 'main', '--', 'data/notes/readme.txt'], { env });
+    assert.equal(fs.readFileSync(path.join(p, 'data/notes/readme.txt'), 'utf8'), 'weather data\n');
+    assert.ok(!fs.existsSync(path.join(p, 'data/weather.csv')));
+    const after = JSON.parse(dvOk(p, ['fsck', '--json']));
+    assert.deepEqual([after.ok, after.notFetched], [true, 3]);
+  });
+});
