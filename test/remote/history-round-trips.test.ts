@@ -73,7 +73,7 @@ test(`a clone and a push of a ${COMMITS}-commit history over dv serve take a few
   const mark = requestLines(s).length;
   const f = await dvAsync(clone, ['pull']);
   assert.equal(f.code, 0, f.stderr);
-  assert.ok(requestLines(s, mark).length < 8, requestLines(s, mark).join('\n'));
+  assert.ok(requestLines(s, mark).length < 10, requestLines(s, mark).join('\n'));
   assertComplete(clone);
 });
 
