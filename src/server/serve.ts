@@ -7,7 +7,7 @@ import { isOid, type Oid } from '../hash/index.js';
 import { BRANCH_PREFIX, TAG_PREFIX } from '../refs/index.js';
 import type { Repository } from '../repo/index.js';
 import {
-  HAVE_BATCH, advertisedRefs, applyRefUpdates, commitHistory, decodeFrames, decodeHistoryRequest, decodeIds, encodeFrames, encodeHistory, importObjects,
+  HAVE_BATCH, advertisedRefs, applyRefUpdates, commitHistoryInSlices, decodeFrames, decodeHistoryRequest, decodeIds, encodeFrames, encodeHistory, importObjects,
   openRepositoryPath, rawIds, readWireObjects,
   type RefUpdate,
 } from '../remote/index.js';
@@ -150,7 +150,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
       }
       case 'history': {
         const { tips, stop } = decodeHistoryRequest(await readBody(req, notes, MAX_SMALL_BODY));
-        const answer = encodeHistory(commitHistory(repo.objects, tips, stop));
+        const answer = encodeHistory(await commitHistoryInSlices(repo.objects, tips, stop));
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': answer.length });
         res.end(answer);
         return;
