@@ -3,7 +3,7 @@ import { oidToBytes, shortOid, type Oid } from '../hash/index.js';
 import type { DecodedObject, ObjectKind } from '../objects/index.js';
 import { recordKind, type ObjectStore } from '../store/index.js';
 import type { Repository } from '../repo/index.js';
-import { kindMatches, objectLinks, recordLinks, type ObjectLink } from './links.js';
+import { fetchedOnCheckout, kindMatches, objectLinks, recordLinks, type ObjectLink } from './links.js';
 import { packUsage, payloadSize } from './pack-usage.js';
 import { collectRoots } from './roots.js';
 
@@ -208,7 +208,7 @@ class Checker {
 
   /** A link to an object not stored: missing, unless it is file content a partial clone has not fetched. */
   private noteAbsent(link: ObjectLink): void {
-    if (this.opts.partial && link.expect === 'content') this.notFetched.add(link.id);
+    if (fetchedOnCheckout(link, this.opts.partial)) this.notFetched.add(link.id);
     else this.noteMissing(link.id, link.from);
   }
 

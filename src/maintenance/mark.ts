@@ -2,7 +2,7 @@ import { CorruptObjectError } from '../errors/index.js';
 import { oidToBytes, shortOid, type Oid } from '../hash/index.js';
 import type { ObjectStore } from '../store/index.js';
 import { recordKind } from '../store/index.js';
-import { objectLinks, recordLinks, type ObjectLink } from './links.js';
+import { fetchedOnCheckout, objectLinks, recordLinks, type ObjectLink } from './links.js';
 
 /**
  * Marks every stored object reachable from `roots`. Structured and file objects are read
@@ -21,7 +21,7 @@ export function markReachable(objects: ObjectStore, roots: ObjectLink[], opts: {
     // Only the kind byte is needed; the fast read reuses one buffer instead of allocating.
     const rec = db.getBinaryFast(oidToBytes(link.id));
     if (!rec) {
-      if (link.weak || (opts.partial && link.expect === 'content')) continue;
+      if (link.weak || fetchedOnCheckout(link, opts.partial)) continue;
       throw new CorruptObjectError(`object ${link.id} (${link.from}) is missing; gc will not sweep a broken repository`, {
         data: { id: link.id, from: link.from },
         hint: 'run `dv fsck` to see what is wrong',

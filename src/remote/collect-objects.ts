@@ -1,6 +1,7 @@
 import { RemoteError } from '../errors/index.js';
 import type { Oid } from '../hash/index.js';
 import type { ObjectKind } from '../objects/index.js';
+import { walkHistory } from './commit-history.js';
 import { HAVE_BATCH } from './transport.js';
 
 /** What the walk learns about one object from the side that holds it. */
@@ -83,25 +84,15 @@ export async function collectObjects(opts: CollectOptions): Promise<CollectResul
   // lacks joins the first generation, so a long history takes a few round trips, not one per commit.
   const frontier = [...opts.tips];
   if (opts.source.parentsOf) {
-    const commits: Oid[] = [];
-    const visited = new Set<Oid>();
-    const stack = [...opts.tips];
-    while (stack.length > 0) {
-      const id = stack.pop()!;
-      if (visited.has(id) || answers.get(id) === true) continue;
-      visited.add(id);
-      const parents = opts.source.parentsOf(id);
-      if (parents === undefined) continue;
-      commits.push(id);
-      stack.push(...parents);
-    }
+    const history = walkHistory(opts.source.parentsOf, opts.tips, opts.known ?? []);
+    const commits = [...history.keys()];
     await ask(commits);
     for (const c of commits) if (answers.get(c) !== true) frontier.push(c);
     // What a held parent's trees hold need not be asked about.
     if (opts.source.heldAlongside) {
-      for (const c of commits) {
+      for (const [c, parents] of history) {
         if (answers.get(c) === true) continue;
-        for (const p of opts.source.parentsOf(c) ?? []) {
+        for (const p of parents) {
           if (answers.get(p) !== true) continue;
           for (const id of opts.source.heldAlongside(c, p)) if (!answers.has(id)) answers.set(id, true);
         }

@@ -23,7 +23,8 @@ export interface FetchObjectsResult { objects: number; bytes: number; requests: 
 
 /**
  * Brings every object reachable from `tips` that is not held here, generation by
- * generation (all the missing commits in the first when the remote tells its history): structured objects are verified on arrival and kept aside until what they
+ * generation (all the missing commits in the first when the remote tells its history):
+ * structured objects are verified on arrival and kept aside until what they
  * refer to is stored, content is verified and stored as it arrives (so an interrupted
  * fetch keeps it and a retry does not ask for it again), and a delta's base is asked for
  * when it is not held. An object the remote cannot send, or that does not match its id,
@@ -80,10 +81,11 @@ export async function fetchObjects(repo: Repository, transport: Transport, tips:
 
   try {
     // The remote's history, when it can tell it: the walk then asks for every missing commit at once.
-    const history = transport.history ? await transport.history(tips, opts.known ?? []) : undefined;
-    if (history && history.size > 0) requests++;
+    const told = transport.history ? await transport.history(tips, opts.known ?? []) : undefined;
+    const history = told?.size ? told : undefined;
+    if (history) requests++;
     const collected = await collectObjects({
-      source: { load, parentsOf: history && history.size > 0 ? (id) => history.get(id) : undefined },
+      source: { load, parentsOf: history && ((id) => history.get(id)) },
       has: async (ids) => { await importer.settle(); return ids.map((id) => importer.holds(id)); },
       tips,
       known: opts.known,

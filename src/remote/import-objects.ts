@@ -131,13 +131,11 @@ export class ObjectImporter {
   async add(o: WireObject): Promise<Oid | undefined> {
     this.check();
     if (this.holds(o.id) || this.verifying.has(o.id)) { this.skipped++; return undefined; }
-    if (o.kind === 'blob' && o.encoding === ENCODING_DELTA) {
-      // A delta sent right after its base (a push of corrected data) waits for that base's
-      // check instead of stalling every thread until all in flight are done.
-      const base = oidFromBytes(payloadDeltaBase(o.payload, o.id).base);
-      if (this.verifying.has(base)) { this.park(base, o); return undefined; }
-    }
-    const chain = o.kind === 'blob' && o.encoding === ENCODING_DELTA ? this.storedBases(o) : undefined;
+    const base = o.kind === 'blob' && o.encoding === ENCODING_DELTA ? oidFromBytes(payloadDeltaBase(o.payload, o.id).base) : undefined;
+    // A delta sent right after its base (a push of corrected data) waits for that base's
+    // check instead of stalling every thread until all in flight are done.
+    if (base && this.verifying.has(base)) { this.park(base, o); return undefined; }
+    const chain = base && this.storedBases(base);
     if (this.pool && (chain || (o.kind === 'blob' && o.encoding !== ENCODING_DELTA && o.payload.length >= POOL_MIN_PAYLOAD))) {
       this.verifyOnWorker(this.pool, o, chain);
       if (this.pool.bytesInFlight > POOL_INFLIGHT_BYTES) await this.pool.waitBelow(POOL_INFLIGHT_BYTES / 2);
@@ -154,9 +152,8 @@ export class ObjectImporter {
    * can decode it there: the base is verified and queued (its pack bytes are written out
    * for them), not still being verified.
    */
-  private storedBases(o: WireObject): StoredLink[] | undefined {
+  private storedBases(base: Oid): StoredLink[] | undefined {
     if (!this.pool?.verifiesDeltas) return undefined;
-    const base = oidFromBytes(payloadDeltaBase(o.payload, o.id).base);
     return this.verifying.has(base) ? undefined : this.batch.storedChain(base);
   }
 
@@ -167,12 +164,11 @@ export class ObjectImporter {
     this.waiting.set(base, list);
   }
 
-  /** Takes on a delta whose base is now held: on the verifier's threads when they can read the base, else here. */
-  private addHeldDelta(o: WireObject): void {
+  /** Takes on a delta whose base (`base`) is now held: on the verifier's threads when they can read the base, else here. */
+  private addHeldDelta(o: WireObject, base: Oid): void {
     if (this.holds(o.id) || this.verifying.has(o.id)) return;
     // A base whose bytes came back is decoded against here: cheaper than a thread reading and decompressing it again.
-    const cached = this.cache.has(oidFromBytes(payloadDeltaBase(o.payload, o.id).base));
-    const chain = cached ? undefined : this.storedBases(o);
+    const chain = this.cache.has(base) ? undefined : this.storedBases(base);
     if (this.pool && chain) this.verifyOnWorker(this.pool, o, chain);
     else this.addVerifiedHere(o);
   }
@@ -297,7 +293,7 @@ export class ObjectImporter {
     const waiting = this.waiting.get(o.id);
     if (waiting) {
       this.waiting.delete(o.id);
-      for (const w of waiting) this.addHeldDelta(w);
+      for (const w of waiting) this.addHeldDelta(w, o.id);
     }
   }
 

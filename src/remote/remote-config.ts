@@ -52,12 +52,12 @@ export function requireRemote(repo: Repository, name: string): RemoteConfig {
   });
 }
 
-/** Every configured remote, sorted by name. */
 /** Whether this repository is a partial clone: some file content arrives only when a checkout needs it. */
 export function isPartialClone(repo: Repository): boolean {
   return listRemotes(repo).some((r) => r.partial);
 }
 
+/** Every configured remote, sorted by name. */
 export function listRemotes(repo: Repository): RemoteConfig[] {
   const out: RemoteConfig[] = [];
   for (const { key, value } of repo.env.config.getRange({ start: KEY_PREFIX, end: KEY_PREFIX + '\uffff' })) {

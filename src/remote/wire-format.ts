@@ -191,4 +191,3 @@ export function decodeHistory(bytes: Uint8Array): Map<Oid, Oid[]> {
   }
   return out;
 }
-
