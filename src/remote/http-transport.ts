@@ -3,7 +3,7 @@ import https from 'node:https';
 import { Readable } from 'node:stream';
 import { ConflictError, DvError, InvalidInputError, NotFoundError, RemoteError } from '../errors/index.js';
 import { isOid, type Oid } from '../hash/index.js';
-import { timeoutMs } from '../util/index.js';
+import { formatBytes, timeoutMs } from '../util/index.js';
 import { RETRY_HINT } from './retry-hint.js';
 import type { OpenTransportOptions } from './open-transport.js';
 import { HAVE_BATCH, type RefUpdate, type Transport, type WireObject } from './transport.js';
@@ -31,7 +31,7 @@ export class HttpTransport implements Transport {
 
   async listRefs(): Promise<{ refs: Map<string, Oid>; head: string | null }> {
     const res = await this.request('GET', 'refs');
-    const body = JSON.parse((await readAll(res)).toString('utf8')) as { refs?: Record<string, string>; head?: string | null };
+    const body = JSON.parse((await readAll(res, MAX_REFS_ANSWER, 'its list of refs')).toString('utf8')) as { refs?: Record<string, string>; head?: string | null };
     const refs = new Map<string, Oid>();
     for (const [name, id] of Object.entries(body.refs ?? {})) {
       if (!isOid(id)) throw new RemoteError(`the remote sent a malformed id for ${name}`);
@@ -45,7 +45,7 @@ export class HttpTransport implements Transport {
     for (let i = 0; i < ids.length; i += HAVE_BATCH) {
       const part = ids.slice(i, i + HAVE_BATCH);
       const res = await this.request('POST', 'has', encodeIds(part));
-      const answer = await readAll(res);
+      const answer = await readAll(res, part.length, 'its "have?" answer');
       if (answer.length !== part.length) throw new RemoteError(`the remote answered ${answer.length} of ${part.length} "have?" questions`);
       for (const b of answer) out.push(b === 1);
     }
@@ -72,20 +72,20 @@ export class HttpTransport implements Transport {
         if (err instanceof DvError && err.data.status === 404) return new Map();
         throw err;
       }
-      for (const [id, parents] of decodeHistory(await readAll(res))) out.set(id, parents);
+      for (const [id, parents] of decodeHistory(await readAll(res, MAX_HISTORY_ANSWER, 'its history'))) out.set(id, parents);
     }
     return out;
   }
 
   async putObjects(objects: AsyncIterable<WireObject>): Promise<void> {
     const res = await this.request('POST', 'receive', Readable.from(encodeFrames(objects)));
-    await readAll(res);
+    await readAll(res, MAX_SMALL_ANSWER, 'its answer to a push');
   }
 
   async updateRefs(updates: RefUpdate[], _who?: string): Promise<void> {
     // The server records the token's name as who moved the refs, not what the client claims.
     const res = await this.request('POST', 'update-refs', Buffer.from(JSON.stringify({ updates })), 'application/json');
-    await readAll(res);
+    await readAll(res, MAX_SMALL_ANSWER, 'its answer to a ref update');
   }
 
   async close(): Promise<void> {
@@ -104,7 +104,7 @@ export class HttpTransport implements Transport {
       const req = mod.request(url, { method, headers, agent: this.agent }, (res) => {
         answer = res;
         if ((res.statusCode ?? 500) < 300) { resolve(res); return; }
-        readAll(res).then((b) => reject(errorFromResponse(url, res.statusCode ?? 500, b)), reject);
+        readAll(res, MAX_SMALL_ANSWER, `its ${res.statusCode} answer`).then((b) => reject(errorFromResponse(url, res.statusCode ?? 500, b)), reject);
       });
       let connected = false;
       req.on('socket', (socket) => {
@@ -133,10 +133,28 @@ export class HttpTransport implements Transport {
   }
 }
 
-async function readAll(res: http.IncomingMessage): Promise<Buffer> {
+/*
+ * The most a well-behaved server sends for each answer read whole: a hostile or broken
+ * one streaming without end must not exhaust memory. A history answer is ~70 bytes a
+ * commit, so 512 MiB is some 7 million commits.
+ */
+const MAX_REFS_ANSWER = 64 * 1024 * 1024;
+const MAX_HISTORY_ANSWER = 512 * 1024 * 1024;
+const MAX_SMALL_ANSWER = 1024 * 1024;
+
+/** An answer's whole body, refused (and the connection dropped) once it passes `limit` bytes. */
+async function readAll(res: http.IncomingMessage, limit: number, what: string): Promise<Buffer> {
   const parts: Buffer[] = [];
+  let size = 0;
   try {
-    for await (const c of res) parts.push(c as Buffer);
+    for await (const c of res) {
+      size += (c as Buffer).length;
+      if (size > limit) {
+        res.destroy();
+        throw new RemoteError(`the remote sent more than ${formatBytes(limit)} for ${what}: it is not a dv server, or a broken one`);
+      }
+      parts.push(c as Buffer);
+    }
   } catch (err) {
     if (err instanceof RemoteError) throw err;
     throw new RemoteError(`the connection broke: ${(err as Error).message}`, { cause: err });

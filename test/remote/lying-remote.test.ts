@@ -56,6 +56,17 @@ test('a remote that advertises an object it does not have is caught', async () =
   } finally { await l.close(); }
 });
 
+test('a remote whose answer never ends is cut off at a bound with a clear error, not read until memory runs out', async () => {
+  const l = await lyingRemote(src, 'endless');
+  try {
+    const root = tmpDir();
+    const r = await dvAsync(root, ['clone', l.url, 'c']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^dv: the remote sent more than 64\.0 MiB for its list of refs: it is not a dv server, or a broken one\n/);
+    assert.ok(!fs.existsSync(path.join(root, 'c')));
+  } finally { await l.close(); }
+});
+
 test('a remote that stops sending mid-object fails the clone after DV_HTTP_TIMEOUT seconds, with a hint, and leaves nothing', async () => {
   const l = await lyingRemote(src, 'stalls');
   try {

@@ -105,9 +105,10 @@ export class StallingProxy {
  * 'stalls': it sends half of the first object asked for, then nothing, holding the connection open;
  * or 'extra-history': it advertises main alone and its history answer names `extraParent`
  * as a parent of main's tip. Only 'extra-history' answers the history endpoint at all (the
- * others are like a server that predates it); 'none' is such a server, honest.
+ * others are like a server that predates it); 'none' is such a server, honest; 'endless'
+ * answers every request with a body that never ends.
  */
-export type Lie = 'wrong-bytes' | 'phantom-ref' | 'stalls' | 'extra-history' | 'none';
+export type Lie = 'wrong-bytes' | 'phantom-ref' | 'stalls' | 'extra-history' | 'none' | 'endless';
 /** The id a 'phantom-ref' liar points main at: an object it does not hold. */
 export const phantom = 'ab'.repeat(32) as Oid;
 export async function lyingRemote(src: Repository, lie: Lie, extraParent?: Oid): Promise<{ url: string; requests: () => number; close(): Promise<void> }> {
@@ -117,7 +118,12 @@ export async function lyingRemote(src: Repository, lie: Lie, extraParent?: Oid):
     const body: Buffer[] = [];
     for await (const c of req) body.push(c as Buffer);
     const endpoint = req.url!.split('/').pop();
-    if (endpoint === 'refs') {
+    if (lie === 'endless') {
+      const block = Buffer.alloc(1 << 20, 0x20);
+      const more = (): void => { while (!res.destroyed && res.write(block)); };
+      res.on('drain', more);
+      more();
+    } else if (endpoint === 'refs') {
       const { refs, head } = advertisedRefs(src);
       let out = Object.fromEntries(refs);
       if (lie === 'phantom-ref') out['refs/heads/main'] = phantom;

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type * as S3 from '@aws-sdk/client-s3';
 import { RemoteError } from '../../errors/index.js';
-import { timeoutMs } from '../../util/index.js';
+import { formatBytes, timeoutMs } from '../../util/index.js';
 import { RETRY_HINT } from '../retry-hint.js';
 import type { S3Location } from './s3-location.js';
 
@@ -17,6 +17,9 @@ function s3sdk(): typeof S3 {
 
 /** Tries per S3 request (the SDK retries throttling, 5xx answers and timeouts). */
 const MAX_ATTEMPTS = 4;
+
+/** The most a whole-object read (refs, a pack index) takes in; a range read takes its length. */
+const MAX_WHOLE_OBJECT = 1024 * 1024 * 1024;
 
 /** A conditional write that the server refused because its condition did not hold. */
 export class PreconditionFailed extends Error {}
@@ -57,7 +60,7 @@ export class S3Bucket {
       const r = await this.client.send(new GetObjectCommand({
         Bucket: this.loc.bucket, Key: key, ...(range ? { Range: `bytes=${range.start}-${range.end - 1}` } : {}),
       }));
-      const body = Buffer.from(await r.Body!.transformToByteArray());
+      const body = await readBody(r.Body as AsyncIterable<Uint8Array> & { destroy?(): void }, range ? range.end - range.start : MAX_WHOLE_OBJECT, `s3://${this.loc.bucket}/${key}`);
       if (range && body.length !== range.end - range.start) {
         throw new RemoteError(`s3://${this.loc.bucket}/${key}: asked for ${range.end - range.start} bytes, got ${body.length}`);
       }
@@ -133,6 +136,21 @@ export class S3Bucket {
     }
     return new RemoteError(`could not ${what} ${where}: ${errText(err)}`, { cause: err });
   }
+}
+
+/** A body read whole, refused once it passes `limit` bytes (a broken or hostile server must not exhaust memory). */
+async function readBody(body: AsyncIterable<Uint8Array> & { destroy?(): void }, limit: number, where: string): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const c of body) {
+    size += c.length;
+    if (size > limit) {
+      body.destroy?.();
+      throw new RemoteError(`${where}: the server sent more than the ${formatBytes(limit)} dv reads for it`);
+    }
+    parts.push(c);
+  }
+  return Buffer.concat(parts, size);
 }
 
 function isCode(err: unknown, name: string, status?: number): boolean {
