@@ -89,6 +89,7 @@ export async function benchRemotes({ dvBin = path.join(repoRoot, 'bin', 'dv'), w
   const rounds = Math.max(1, Number(process.env.REMOTE_ROUNDS || 3));
   const pushes = [];
   const clones = [];
+  const copies = [];
   const hub = path.join(work, 'hub');
   let server;
   try {
@@ -105,11 +106,17 @@ export async function benchRemotes({ dvBin = path.join(repoRoot, 'bin', 'dv'), w
       log(`remote bench: clone over http (round ${round + 1} of ${rounds})`);
       clones.push(timed(() => JSON.parse(runDv(dvBin, work, ['clone', '--json', `${server.url}/hub`, path.join(work, 'clone')])), server.pid));
       if (!fs.readFileSync(path.join(work, 'clone', 'data', 'data.csv')).equals(fs.readFileSync(v1Csv))) throw new Error('the clone differs from the source');
+      // For scale: what writing the same bytes into a new file costs on this machine right now.
+      const copy = path.join(work, 'copy.csv');
+      copies.push(timed(() => execFileSync('dd', [`if=${v1Csv}`, `of=${copy}`, 'bs=1M'], { stdio: 'ignore' })));
+      fs.rmSync(copy);
     }
     const push = median(pushes);
     r.push = { secs: push.secs, mbps: size / push.secs / 1e6, sent: push.out.bytes, clientCpu: push.clientCpu, serverCpu: push.serverCpu, rounds: pushes.map((t) => t.secs) };
     const cl = median(clones);
     r.clone = { secs: cl.secs, mbps: size / cl.secs / 1e6, received: cl.out.bytes, clientCpu: cl.clientCpu, serverCpu: cl.serverCpu, rounds: clones.map((t) => t.secs) };
+    const cp = median(copies);
+    r.localCopy = { secs: cp.secs, mbps: size / cp.secs / 1e6, rounds: copies.map((t) => t.secs) };
 
     log('remote bench: incremental push after the 1% correction');
     fs.copyFileSync(v2Csv, path.join(src, 'data', 'data.csv'));
@@ -195,6 +202,7 @@ export async function benchRemotes({ dvBin = path.join(repoRoot, 'bin', 'dv'), w
     '| --- | --- | --- | --- |',
     `| push, whole CSV | ${r.push.secs.toFixed(2)} s, ${r.push.mbps.toFixed(0)} MB/s${cpuNote(r.push)}${roundsNote(r.push)} | ≥ 400 MB/s | ${r.gitPush.secs.toFixed(2)} s, ${r.gitPush.mbps.toFixed(0)} MB/s |`,
     `| clone, whole CSV | ${r.clone.secs.toFixed(2)} s, ${r.clone.mbps.toFixed(0)} MB/s${cpuNote(r.clone)}${roundsNote(r.clone)} | ≥ 400 MB/s | |`,
+    `| for scale: \`dd\` of the CSV into a new local file | ${r.localCopy.secs.toFixed(2)} s, ${r.localCopy.mbps.toFixed(0)} MB/s${roundsNote(r.localCopy)} | | |`,
     `| incremental push after the 1% correction | ${mb(r.incremental.sent)} MB sent (${(r.incremental.share * 100).toFixed(2)}% of the data), ${r.incremental.secs.toFixed(2)} s | ≤ 4% | ${r.gitIncremental.secs.toFixed(2)} s |`,
     `| pull of that correction into the clone (fetch + checkout) | ${r.pull.secs.toFixed(2)} s, ${mb(r.pull.received)} MB received${cpuNote(r.pull)} | | ${r.gitPull.secs.toFixed(2)} s |`,
     `| clone of both versions (v1, then the correction as deltas) | ${r.cloneBoth.secs.toFixed(2)} s, ${mb(r.cloneBoth.received)} MB received${cpuNote(r.cloneBoth)} | | |`,
