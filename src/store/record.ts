@@ -137,11 +137,12 @@ export function payloadDepth(p: EncodedPayload): number {
 
 /** The inline record for a payload. */
 export function inlineRecord(p: EncodedPayload): Buffer {
-  const out = Buffer.allocUnsafe(p.payload.length + 2);
-  out[0] = KIND_CODES[p.kind];
-  out[1] = p.encoding;
-  out.set(p.payload, 2);
-  return out;
+  return Buffer.concat([inlineRecordHead(p), p.payload], p.payload.length + 2);
+}
+
+/** The two bytes an inline record puts before the payload (for writers that join records themselves). */
+export function inlineRecordHead(p: Pick<EncodedPayload, 'kind' | 'encoding'>): Buffer {
+  return Buffer.from([KIND_CODES[p.kind], p.encoding]);
 }
 
 /** The locator record for a packed payload. */

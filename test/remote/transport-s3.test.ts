@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ConflictError } from '../../src/errors/index.js';
 import type { Oid } from '../../src/hash/index.js';
 import { collectObjects, commitHistory, fetchObjects, openRepositoryPath, readWireObjects, storeSource } from '../../src/remote/index.js';
@@ -111,6 +111,26 @@ describe('s3 remote', () => {
     const loserDir = winner === a ? b : a;
     const fetched = JSON.parse(dvOk(loserDir, ['fetch', '--json'], { env }));
     assert.equal(fetched.updated[0].new, winnerHead);
+  });
+
+  test('a push in many small packs (uploads overlapping, deltas and trees naming objects still uploading) clones back whole', async () => {
+    const bucket = await makeBucket('dv-packs');
+    const url = `s3://${bucket}/p`;
+    const env = { ...server.env, DV_S3_PACK_SIZE: '16K' };
+    const { dir } = makeSourceRepo();
+    dvOk(dir, ['remote', 'add', 'origin', url], { env });
+    dvOk(dir, ['push', 'origin', 'main', '--tags'], { env });
+    const listed = await admin.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'p/packs/' }));
+    const indexes = (listed.Contents ?? []).filter((o) => o.Key?.endsWith('.idx')).length;
+    assert.ok(indexes >= 8, `the push made many packs (${indexes})`);
+    const c = path.join(tmpDir(), 'c');
+    dvOk(path.dirname(c), ['clone', url, c], { env: server.env });
+    assert.ok(fs.readFileSync(path.join(c, 'data/weather.csv')).equals(fs.readFileSync(path.join(dir, 'data/weather.csv'))));
+    dvOk(c, ['checkout', 'v1', '--', 'data/weather.csv']);
+    dvOk(c, ['fsck']);
+    const bad = dv(dir, ['push', 'origin', 'main'], { env: { ...server.env, DV_S3_PACK_SIZE: 'lots' } });
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /^dv: DV_S3_PACK_SIZE needs a size of at least 4K \(e\.g\. 16M\), got "lots"\n/);
   });
 
   test('a missing bucket and wrong credentials are one-line errors, and the local repository is untouched', () => {

@@ -1,19 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { ConflictError, CorruptObjectError, InvalidInputError, RemoteError } from '../../errors/index.js';
+import { ConflictError, CorruptObjectError, InvalidInputError, RemoteError, UsageError } from '../../errors/index.js';
 import { oidFromBytes, type Oid } from '../../hash/index.js';
 import { objectLinks, type DecodedObject } from '../../objects/index.js';
 import { BRANCH_PREFIX, TAG_PREFIX, parseShortRefName } from '../../refs/index.js';
-import { ENCODING_DELTA, deltaBase as payloadDeltaBase, inlineRecord, verifyPayload } from '../../store/index.js';
+import { parseByteSize } from '../../util/index.js';
+import { ENCODING_DELTA, deltaBase as payloadDeltaBase, verifyPayload } from '../../store/index.js';
 import { BlobCache } from '../blob-cache.js';
 import { walkHistory, type CommitHistory } from '../commit-history.js';
 import type { RefUpdate, Transport, WireObject } from '../transport.js';
 import { PreconditionFailed, S3Bucket } from './s3-client.js';
 import { parseS3Url, type S3Location } from './s3-location.js';
-import { decodePackIndex, decodeRecord, encodePackIndex, type PackEntry } from './s3-pack.js';
+import { decodePackIndex, decodeRecord, type PackEntry } from './s3-pack.js';
+import { PackBuilder, PackUploader, type PackContents } from './s3-pack-upload.js';
 import { S3_REMOTE_FORMAT, encodeRefsDoc, parseRefsDoc, type RefsDoc } from './s3-refs.js';
 
-/** A pack is uploaded once it holds this many bytes (and at the end of a push). */
+/** A pack is uploaded once it holds this many bytes (and at the end of a push); DV_S3_PACK_SIZE sets it. */
 const PACK_BYTES = 64 * 1024 * 1024;
+/** Packs uploading at once while the next fills (each is in memory until its index is written). */
+const UPLOADS_AT_ONCE = 2;
 /** getObjects reads about this many bytes of records before yielding them. */
 const WINDOW_BYTES = 32 * 1024 * 1024;
 /** Two records of one pack closer than this are read in one ranged GET. */
@@ -24,6 +28,9 @@ const PARALLEL = 8;
 const CACHE_BYTES = 64 * 1024 * 1024;
 /** Attempts at the refs document when other pushes keep moving it. */
 const REF_ATTEMPTS = 12;
+
+/** An object this push already took on (in the pack filling, or one uploading), by id. */
+type SentLookup = (id: Oid) => WireObject | undefined;
 
 /**
  * A remote in an S3 bucket (spec/s3-remote.md): objects in packs with an index each,
@@ -41,6 +48,7 @@ export class S3Transport implements Transport {
   private ifMatchBare = false;
   private conditionalChecked = false;
   private readonly cache = new BlobCache(CACHE_BYTES);
+  private readonly packBytes = packSize(process.env.DV_S3_PACK_SIZE);
 
   private constructor(private readonly bucket: S3Bucket, readonly location: S3Location) {}
 
@@ -149,6 +157,13 @@ export class S3Transport implements Transport {
   async putObjects(objects: AsyncIterable<WireObject>): Promise<void> {
     await this.loadIndex(false);
     const pack = new PackBuilder();
+    const uploads = new PackUploader({
+      putPack: async (name, body) => { await this.bucket.put(this.key(`packs/${name}.pack`), body); },
+      // The index is written last: an object counts as held only once its pack is complete.
+      putIndex: async (name, index) => { await this.bucket.put(this.key(`packs/${name}.idx`), index, { ifNoneMatch: '*' }); },
+      indexed: (p) => this.noteUploaded(p),
+    }, UPLOADS_AT_ONCE);
+    const sent = (id: Oid): WireObject | undefined => pack.get(id) ?? uploads.get(id);
     // File objects travel just before their chunks: each waits here until its chunks are in.
     const waiting = new Map<Oid, { file: WireObject; missing: number }>();
     const waitingOn = new Map<Oid, Oid[]>();
@@ -159,14 +174,14 @@ export class S3Transport implements Transport {
         if (--w.missing === 0) { waiting.delete(fileId); pack.add(w.file); }
       }
       waitingOn.delete(o.id);
-      if (pack.size >= PACK_BYTES) await this.uploadPack(pack);
+      if (pack.size >= this.packBytes) await uploads.upload(pack);
     };
     try {
       for await (const o of objects) {
-        if (this.index.has(o.id) || pack.has(o.id) || waiting.has(o.id)) continue;
-        const obj = await this.verify(o, pack);
+        if (this.index.has(o.id) || sent(o.id) || waiting.has(o.id)) continue;
+        const obj = await this.verify(o, sent);
         if (obj.kind === 'file') {
-          const missing = [...new Set(obj.file.chunks.map((c) => c.id))].filter((c) => !this.index.has(c) && !pack.has(c));
+          const missing = [...new Set(obj.file.chunks.map((c) => c.id))].filter((c) => !this.index.has(c) && !sent(c));
           if (missing.length > 0) {
             waiting.set(o.id, { file: o, missing: missing.length });
             for (const c of missing) waitingOn.set(c, [...(waitingOn.get(c) ?? []), o.id]);
@@ -175,16 +190,25 @@ export class S3Transport implements Transport {
         }
         await add(o, obj.kind === 'commit' ? obj.commit.parents : undefined);
       }
+      await uploads.upload(pack);
+      await uploads.finish();
     } catch (err) {
       // What was verified stays: a retry need not send it again.
-      await this.uploadPack(pack).catch(() => undefined);
+      await uploads.upload(pack).catch(() => undefined);
+      await uploads.settle();
       throw err;
     }
-    await this.uploadPack(pack);
     if (waiting.size > 0) {
       const [fileId] = waiting.keys();
       throw new CorruptObjectError(`file ${fileId} arrived without all of its chunks`, { data: { id: fileId } });
     }
+  }
+
+  /** Records an uploaded pack's objects as held. */
+  private noteUploaded(pack: PackContents): void {
+    for (const e of pack.entries) this.index.set(e.id, { pack: pack.name, offset: e.offset, length: e.length });
+    for (const [id, parents] of pack.commits) this.commits.set(id, parents);
+    this.loadedPacks.add(pack.name);
   }
 
   /**
@@ -194,10 +218,10 @@ export class S3Transport implements Transport {
    * blobs (they may follow it: the caller waits for them); its whole-content hash is
    * checked by every reader. Returns the decoded object.
    */
-  private async verify(o: WireObject, pack: PackBuilder): Promise<DecodedObject> {
-    const base = o.kind === 'blob' && o.encoding === ENCODING_DELTA ? await this.loadBlob(oidFromBytes(payloadDeltaBase(o.payload, o.id).base), pack) : undefined;
+  private async verify(o: WireObject, sent: SentLookup): Promise<DecodedObject> {
+    const base = o.kind === 'blob' && o.encoding === ENCODING_DELTA ? await this.loadBlob(oidFromBytes(payloadDeltaBase(o.payload, o.id).base), sent) : undefined;
     const obj = verifyPayload(o.id, o, () => base!);
-    const held = (id: Oid): boolean => this.index.has(id) || pack.has(id);
+    const held = (id: Oid): boolean => this.index.has(id) || sent(id) !== undefined;
     if (obj.kind === 'blob') {
       this.cache.remember(o.id, obj.data);
     } else if (obj.kind !== 'file') {
@@ -209,29 +233,17 @@ export class S3Transport implements Transport {
   }
 
   /** A blob's verified bytes (as a delta base): from the cache, this push, or the bucket. */
-  private async loadBlob(id: Oid, pack: PackBuilder): Promise<Uint8Array> {
+  private async loadBlob(id: Oid, sent: SentLookup): Promise<Uint8Array> {
     const cached = this.cache.get(id);
     if (cached) return cached;
-    let o = pack.get(id);
+    let o = sent(id);
     if (!o && this.index.has(id)) o = decodeRecord(id, (await this.readRecords([id])).get(id)!);
     if (!o) throw new RemoteError(`delta base ${id} is neither in the remote nor sent before the delta`, { data: { id } });
-    const base = o.kind === 'blob' && o.encoding === ENCODING_DELTA ? await this.loadBlob(oidFromBytes(payloadDeltaBase(o.payload, id).base), pack) : undefined;
+    const base = o.kind === 'blob' && o.encoding === ENCODING_DELTA ? await this.loadBlob(oidFromBytes(payloadDeltaBase(o.payload, id).base), sent) : undefined;
     const obj = verifyPayload(id, o, () => base!);
     if (obj.kind !== 'blob') throw new CorruptObjectError(`object ${id} is used as a delta base but is a ${obj.kind}`, { data: { id } });
     this.cache.remember(id, obj.data);
     return obj.data;
-  }
-
-  private async uploadPack(pack: PackBuilder): Promise<void> {
-    if (pack.count === 0) return;
-    const name = `${String(Date.now()).padStart(13, '0')}-${randomBytes(8).toString('hex')}`;
-    const { body, entries, commits } = pack.take();
-    await this.bucket.put(this.key(`packs/${name}.pack`), body);
-    // The index is written last: an object counts as held only once its pack is complete.
-    await this.bucket.put(this.key(`packs/${name}.idx`), encodePackIndex(entries, body.length, commits), { ifNoneMatch: '*' });
-    for (const e of entries) this.index.set(e.id, { pack: name, offset: e.offset, length: e.length });
-    for (const [id, parents] of commits) this.commits.set(id, parents);
-    this.loadedPacks.add(name);
   }
 
   async updateRefs(updates: RefUpdate[], who?: string): Promise<void> {
@@ -323,37 +335,12 @@ export class S3Transport implements Transport {
   }
 }
 
-/** Objects collected for one pack, in arrival order. */
-class PackBuilder {
-  private parts: Buffer[] = [];
-  private entries: Array<{ id: Oid; offset: number; length: number }> = [];
-  private commits: CommitHistory = new Map();
-  private readonly byId = new Map<Oid, WireObject>();
-  size = 0;
-
-  get count(): number { return this.entries.length; }
-  has(id: Oid): boolean { return this.byId.has(id); }
-  get(id: Oid): WireObject | undefined { return this.byId.get(id); }
-
-  /** Adds an object; a commit comes with its parents, for the index's commit list. */
-  add(o: WireObject, parents?: Oid[]): void {
-    const rec = inlineRecord(o);
-    if (parents) this.commits.set(o.id, parents);
-    this.entries.push({ id: o.id, offset: this.size, length: rec.length });
-    this.parts.push(rec);
-    this.byId.set(o.id, o);
-    this.size += rec.length;
-  }
-
-  take(): { body: Buffer; entries: Array<{ id: Oid; offset: number; length: number }>; commits: CommitHistory } {
-    const out = { body: Buffer.concat(this.parts, this.size), entries: this.entries, commits: this.commits };
-    this.parts = [];
-    this.entries = [];
-    this.commits = new Map();
-    this.byId.clear();
-    this.size = 0;
-    return out;
-  }
+/** The pack size a push fills before uploading: DV_S3_PACK_SIZE (e.g. `16M`), else 64 MiB. */
+function packSize(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return PACK_BYTES;
+  const n = parseByteSize(raw);
+  if (n === undefined || n < 4096) throw new UsageError(`DV_S3_PACK_SIZE needs a size of at least 4K (e.g. 16M), got ${JSON.stringify(raw)}`);
+  return n;
 }
 
 function checkRefName(name: string): void {
