@@ -89,8 +89,8 @@ export class S3Transport implements Transport {
   private async *readObjects(ids: Oid[]): AsyncGenerator<WireObject> {
     await this.loadIndex(false);
     if (ids.some((id) => !this.index.has(id))) await this.loadIndex(true);
-    let start = 0;
-    while (start < ids.length) {
+    const windows: Array<{ start: number; end: number }> = [];
+    for (let start = 0; start < ids.length;) {
       let end = start;
       let bytes = 0;
       while (end < ids.length && (end === start || bytes < WINDOW_BYTES)) {
@@ -99,9 +99,21 @@ export class S3Transport implements Transport {
         bytes += e.length;
         end++;
       }
-      const records = await this.readRecords(ids.slice(start, end));
-      for (let i = start; i < end; i++) yield decodeRecord(ids[i]!, records.get(ids[i]!)!);
+      windows.push({ start, end });
       start = end;
+    }
+    // The next window downloads while the receiver verifies and stores this one.
+    const read = (w: { start: number; end: number }) => {
+      const p = this.readRecords(ids.slice(w.start, w.end));
+      p.catch(() => undefined); // awaited in its turn; not unhandled meanwhile
+      return p;
+    };
+    let next = windows.length > 0 ? read(windows[0]!) : undefined;
+    for (let k = 0; k < windows.length; k++) {
+      const records = await next!;
+      next = k + 1 < windows.length ? read(windows[k + 1]!) : undefined;
+      const { start, end } = windows[k]!;
+      for (let i = start; i < end; i++) yield decodeRecord(ids[i]!, records.get(ids[i]!)!);
     }
   }
 
