@@ -90,6 +90,7 @@ export async function benchRemotes({ dvBin = path.join(repoRoot, 'bin', 'dv'), w
   const pushes = [];
   const clones = [];
   const copies = [];
+  const checks = [];
   const hub = path.join(work, 'hub');
   let server;
   try {
@@ -103,6 +104,8 @@ export async function benchRemotes({ dvBin = path.join(repoRoot, 'bin', 'dv'), w
       else runDv(dvBin, src, ['remote', 'set-url', 'origin', `${server.url}/hub`]);
       log(`remote bench: push over http (round ${round + 1} of ${rounds})`);
       pushes.push(timed(() => JSON.parse(runDv(dvBin, src, ['push', '--json'])), server.pid));
+      // For scale: verifying what arrived with no transfer at all (a receiver verifies every object).
+      checks.push(timed(() => runDv(dvBin, hub, ['fsck'])));
       log(`remote bench: clone over http (round ${round + 1} of ${rounds})`);
       clones.push(timed(() => JSON.parse(runDv(dvBin, work, ['clone', '--json', `${server.url}/hub`, path.join(work, 'clone')])), server.pid));
       if (!fs.readFileSync(path.join(work, 'clone', 'data', 'data.csv')).equals(fs.readFileSync(v1Csv))) throw new Error('the clone differs from the source');
@@ -115,6 +118,8 @@ export async function benchRemotes({ dvBin = path.join(repoRoot, 'bin', 'dv'), w
     r.push = { secs: push.secs, mbps: size / push.secs / 1e6, sent: push.out.bytes, clientCpu: push.clientCpu, serverCpu: push.serverCpu, rounds: pushes.map((t) => t.secs) };
     const cl = median(clones);
     r.clone = { secs: cl.secs, mbps: size / cl.secs / 1e6, received: cl.out.bytes, clientCpu: cl.clientCpu, serverCpu: cl.serverCpu, rounds: clones.map((t) => t.secs) };
+    const ck = median(checks);
+    r.hubFsck = { secs: ck.secs, mbps: size / ck.secs / 1e6, cpu: ck.clientCpu, rounds: checks.map((t) => t.secs) };
     const cp = median(copies);
     r.localCopy = { secs: cp.secs, mbps: size / cp.secs / 1e6, rounds: copies.map((t) => t.secs) };
 
@@ -202,6 +207,7 @@ export async function benchRemotes({ dvBin = path.join(repoRoot, 'bin', 'dv'), w
     '| --- | --- | --- | --- |',
     `| push, whole CSV | ${r.push.secs.toFixed(2)} s, ${r.push.mbps.toFixed(0)} MB/s${cpuNote(r.push)}${roundsNote(r.push)} | ≥ 400 MB/s | ${r.gitPush.secs.toFixed(2)} s, ${r.gitPush.mbps.toFixed(0)} MB/s |`,
     `| clone, whole CSV | ${r.clone.secs.toFixed(2)} s, ${r.clone.mbps.toFixed(0)} MB/s${cpuNote(r.clone)}${roundsNote(r.clone)} | ≥ 400 MB/s | |`,
+    `| for scale: \`dv fsck\` of the hub after the push (decompresses and hashes every object, as receiving does; no transfer) | ${r.hubFsck.secs.toFixed(2)} s, ${r.hubFsck.mbps.toFixed(0)} MB/s (CPU ${r.hubFsck.cpu.toFixed(2)} s)${roundsNote(r.hubFsck)} | | |`,
     `| for scale: \`dd\` of the CSV into a new local file | ${r.localCopy.secs.toFixed(2)} s, ${r.localCopy.mbps.toFixed(0)} MB/s${roundsNote(r.localCopy)} | | |`,
     `| incremental push after the 1% correction | ${mb(r.incremental.sent)} MB sent (${(r.incremental.share * 100).toFixed(2)}% of the data), ${r.incremental.secs.toFixed(2)} s | ≤ 4% | ${r.gitIncremental.secs.toFixed(2)} s |`,
     `| pull of that correction into the clone (fetch + checkout) | ${r.pull.secs.toFixed(2)} s, ${mb(r.pull.received)} MB received${cpuNote(r.pull)} | | ${r.gitPull.secs.toFixed(2)} s |`,
