@@ -5,12 +5,13 @@ import { printResult } from '../../output.js';
 
 const add = repoCommand({
   command: 'add <name> <url>',
-  describe: 'add a remote: a path, http(s)://HOST:PORT/NAME',
+  describe: 'add a remote: a path, http(s)://HOST:PORT/NAME or s3://BUCKET/PREFIX',
   builder: (y) => withJson(y)
     .positional('name', { type: 'string', demandOption: true, describe: 'short name (origin, team…)' })
     .positional('url', { type: 'string', demandOption: true, describe: 'where the repository is' })
     .example('$0 remote add origin /srv/data.dv', 'a bare repository on a mounted disk')
-    .example('$0 remote add hub http://data.example:8080/hub', 'a repository served by `dv serve`'),
+    .example('$0 remote add hub http://data.example:8080/hub', 'a repository served by `dv serve`')
+    .example('$0 remote add team s3://my-bucket/datasets', 'objects in an S3 bucket (AWS S3, MinIO, Ceph)'),
   run: async (repo, argv) => {
     const { addRemote } = await import('../../../remote/index.js');
     printResult(argv, addRemote(repo, argv.name, remoteUrl(argv.url)), (r) => `Added remote ${r.name} → ${r.url}`);
