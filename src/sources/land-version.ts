@@ -8,7 +8,7 @@ import { flattenTree, lookupPath } from '../history/index.js';
 import { HEAD } from '../refs/index.js';
 import type { Repository } from '../repo/index.js';
 import { diffRows, fileChunkSource, tableFormatOf } from '../rows/index.js';
-import type { RepoPath } from '../util/index.js';
+import { replaceFile, type RepoPath } from '../util/index.js';
 import { add, assertInsideWorktree, cleanWorktreeCopy, commit, hashWorktreeFile, readIndex } from '../worktree/index.js';
 import type { SourceEntry } from './source-entry.js';
 
@@ -92,7 +92,7 @@ export async function landVersion(repo: Repository, opts: {
   meta.sources.push(full);
   const abs = path.join(root, p);
   fs.mkdirSync(path.dirname(abs), { recursive: true });
-  fs.renameSync(file, abs);
+  replaceFile(file, abs);
   try {
     await add(repo, { paths: [p], cwd: root });
     const result = await commit(repo, { message: opts.message, meta: meta as unknown as Record<string, unknown> });
@@ -113,5 +113,5 @@ function restore(repo: Repository, abs: string, id: Oid | null): void {
   } finally {
     fs.closeSync(fd);
   }
-  fs.renameSync(tmp, abs);
+  replaceFile(tmp, abs);
 }

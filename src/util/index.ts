@@ -1,4 +1,4 @@
-/** Small helpers with no dependencies: bytes, repository paths, clock, processes. */
+/** Small helpers with no dependencies: bytes, repository paths, clock, processes, file replacement. */
 export * from './bytes.js';
 export * from './repo-path.js';
 export * from './clock.js';
@@ -7,3 +7,4 @@ export * from './process.js';
 export * from './worker-script.js';
 export * from './thread-error.js';
 export * from './package-version.js';
+export * from './replace-file.js';

@@ -6,7 +6,7 @@ import type { ObjectStore } from '../store/index.js';
 import { linkOrCopyFile, modeForKind } from './link-or-copy.js';
 import type { PreparedContent } from './prepared-content.js';
 import { statPath, type FileStat } from './scan.js';
-import { writeFully } from '../util/index.js';
+import { replaceFile, writeFully } from '../util/index.js';
 
 /**
  * Writes tree leaves into a directory. Over existing files, each goes to a temporary
@@ -52,7 +52,7 @@ export class Materializer {
   }
 
   /**
-   * Makes a leaf's file under a temporary name with `fill`, then renames it over its path;
+   * Makes a leaf's file under a temporary name with `fill`, then puts it at its path (replaceFile);
    * when `fill` says no, the temporary file goes and nothing changes (undefined).
    */
   private replace(leaf: TreeLeaf, fill: (tmp: string) => boolean): FileStat | undefined {
@@ -65,7 +65,7 @@ export class Materializer {
         return undefined;
       }
       this.removeExisting(abs);
-      fs.renameSync(tmp, abs);
+      replaceFile(tmp, abs);
     } catch (err) {
       fs.rmSync(tmp, { force: true });
       throw err;
