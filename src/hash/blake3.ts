@@ -23,7 +23,7 @@ export function hashBytes(bytes: Uint8Array): Oid {
  */
 export function hashBytesRaw(bytes: Uint8Array): Buffer {
   const native = nativeAddon();
-  if (!native) return blake3().hash(bytes);
+  if (!native) return blake3().hash(unshared(bytes));
   const out = Buffer.allocUnsafe(32);
   native.hashInto(bytes, out);
   return out;
@@ -38,21 +38,22 @@ export interface Hasher {
 /** Where shared-memory bytes are copied before hashing (grown as needed, reused). */
 let scratch = Buffer.alloc(0);
 
+/**
+ * `bytes`, or for a view of shared memory (a read-ahead ring) a private copy, valid until
+ * the next call: the blake3 package's native code crashes the process on shared memory.
+ */
+function unshared(bytes: Uint8Array): Uint8Array {
+  if (!(bytes.buffer instanceof SharedArrayBuffer)) return bytes;
+  if (scratch.length < bytes.length) scratch = Buffer.allocUnsafe(Math.max(bytes.length, 256 * 1024));
+  scratch.set(bytes);
+  return scratch.subarray(0, bytes.length);
+}
+
 /** Starts an incremental BLAKE3 hash. */
 export function createHasher(): Hasher {
   const h = blake3().createHash();
   return {
-    update(bytes) {
-      // The blake3 package's native hasher crashes the process on views of shared memory
-      // (a read-ahead ring): hash a private copy of those.
-      if (bytes.buffer instanceof SharedArrayBuffer) {
-        if (scratch.length < bytes.length) scratch = Buffer.allocUnsafe(Math.max(bytes.length, 256 * 1024));
-        scratch.set(bytes);
-        h.update(scratch.subarray(0, bytes.length));
-        return;
-      }
-      h.update(bytes);
-    },
+    update(bytes) { h.update(unshared(bytes)); },
     digest() { return oidFromBytes(h.digest()); },
   };
 }
