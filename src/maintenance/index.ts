@@ -10,3 +10,4 @@ export * from './pack-usage.js';
 export * from './fsck.js';
 export * from './compact-packs.js';
 export * from './gc.js';
+export * from './verify-contents.js';

@@ -5,6 +5,8 @@ import { initRepository, type Repository } from '../../src/repo/index.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { packFileName, PACKS_DIR, recordLocation, storeBytes } from '../../src/store/index.js';
+import { fsck, fsckWithThreads, type FsckOptions, type FsckReport } from '../../src/maintenance/index.js';
+import assert from 'node:assert/strict';
 import { tmpDir } from '../helpers.js';
 
 /** Writes files (path → content) as a tree; returns the root tree id. */
@@ -94,4 +96,14 @@ export function flipStoredByte(repo: Repository, id: Oid, at = 0): void {
     rec[2 + at]! ^= 0x01;
     repo.env.objects.putSync(Buffer.from(id, 'hex'), rec);
   }
+}
+
+/**
+ * fsck both ways — everything read on this thread, and with file contents checked on the
+ * native threads first — and checks that the two reports agree.
+ */
+export async function fsckBoth(repo: Repository, opts: FsckOptions = {}): Promise<FsckReport> {
+  const here = fsck(repo, opts);
+  assert.deepEqual(await fsckWithThreads(repo, opts), here, 'fsck with the native threads reports the same');
+  return here;
 }

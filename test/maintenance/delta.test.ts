@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hashBytes, oidFromBytes, type Oid } from '../../src/hash/index.js';
-import { fsck, gc } from '../../src/maintenance/index.js';
+import { gc } from '../../src/maintenance/index.js';
 import { openRepository, type Repository } from '../../src/repo/index.js';
 import { recordDeltaBase } from '../../src/store/index.js';
 import { dvOk, makeRepo, writeFiles } from '../helpers.js';
+import { fsckBoth } from './build.js';
 
 /** A deterministic CSV; version `edit` > 0 rewrites every 97th row. */
 function csv(rows: number, edit = 0): Buffer {
@@ -47,7 +48,7 @@ test('fsck follows delta bases: a base only a delta needs is reachable, and its 
   let repo = openRepository(dir);
   const deltas = deltaChunks(repo, v2);
   assert.ok(deltas.length > 0, 'the correction was stored as deltas');
-  assert.equal(fsck(repo).ok, true);
+  assert.equal((await fsckBoth(repo)).ok, true);
 
   // Forget v1 entirely: a new root commit with only v2, no reflogs.
   const head = repo.refs.resolve('HEAD')!;
@@ -55,7 +56,7 @@ test('fsck follows delta bases: a base only a delta needs is reachable, and its 
   const root = repo.objects.writeCommit({ ...c, parents: [], message: 'only v2' });
   repo.refs.update({ name: 'HEAD', new: root, message: 'rewrite' });
   repo.env.root.transactionSync(() => { for (const { key } of repo.env.reflog.getRange()) repo.env.reflog.removeSync(key as never); });
-  const r = fsck(repo);
+  const r = await fsckBoth(repo);
   assert.equal(r.ok, true);
   for (const d of deltas) assert.ok(repo.objects.has(d.base));
   assert.ok(r.dangling >= 3, 'v1 commits, trees and the old file object dangle');
@@ -64,14 +65,14 @@ test('fsck follows delta bases: a base only a delta needs is reachable, and its 
   await gc(repo);
   for (const d of deltas) assert.ok(repo.objects.has(d.base), `base ${d.base} kept`);
   assert.ok(repo.objects.readContentBuffer(hashBytes(v2) as Oid).equals(v2));
-  assert.equal(fsck(repo).ok, true);
+  assert.equal((await fsckBoth(repo)).ok, true);
 
   // Losing a base: the base is missing, named with the delta that needs it; the delta is not "corrupt".
   const lost = deltas[0]!;
   repo.env.objects.removeSync(Buffer.from(lost.base, 'hex'));
   await repo.close();
   repo = openRepository(dir);
-  const broken = fsck(repo);
+  const broken = await fsckBoth(repo);
   assert.equal(broken.ok, false);
   const m = broken.missing.find((x) => x.id === lost.base);
   assert.ok(m, 'the base is reported missing');

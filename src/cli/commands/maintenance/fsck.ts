@@ -11,18 +11,24 @@ export default repoCommand({
     .example('$0 fsck --json', 'the same, as one JSON document')
     .epilog('In a partial clone (dv clone --no-checkout), file content no checkout has fetched yet is counted as not fetched, not as missing.'),
   run: async (repo, argv) => {
-    const { fsck, describeProblems } = await import('../../../maintenance/index.js');
+    const { fsckWithThreads, describeProblems } = await import('../../../maintenance/index.js');
     const { isPartialClone } = await import('../../../remote/index.js');
+    let contents: Progress | undefined;
     let progress: Progress | undefined;
     let last = 0;
-    const report = fsck(repo, {
+    const report = await fsckWithThreads(repo, {
       partial: isPartialClone(repo),
+      onStart: (total) => { contents = startProgress('checking file contents', total); },
+      onBytes: (n) => contents?.tick(n),
       onProgress: (done, total) => {
+        contents?.done();
+        contents = undefined;
         progress ??= startProgress('checking objects', total, 'items');
         progress.tick(done - last);
         last = done;
       },
     });
+    contents?.done();
     progress?.done();
     printResult(argv, report, (r) => [
       `checked ${r.objects} objects (${formatBytes(r.bytes)}): ${r.reachable} reachable, ${r.dangling} dangling`,
