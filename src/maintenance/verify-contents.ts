@@ -1,5 +1,5 @@
-import { canHashInPieces, createPieceHasher, type Oid } from '../hash/index.js';
-import type { FileObject } from '../objects/index.js';
+import { createPieceHasher, type Oid } from '../hash/index.js';
+import { chunkOffsets, type FileObject } from '../objects/index.js';
 import { NativeVerifier, recordKind, type ObjectStore, type StoredLink } from '../store/index.js';
 
 /** Chunks handed to the verifier's threads before waiting for them (bounds the memory of the queue). */
@@ -23,8 +23,9 @@ export interface VerifyContentsOptions {
  */
 export async function verifyContentsOnThreads(store: ObjectStore, opts: VerifyContentsOptions = {}): Promise<Set<Oid>> {
   const verified = new Set<Oid>();
+  // Undefined without the addon, which piece hashing needs too.
   const verifier = NativeVerifier.create();
-  if (!verifier || !canHashInPieces()) return verified;
+  if (!verifier) return verified;
   const files = [...storedFiles(store)];
   opts.onStart?.(files.reduce((sum, f) => sum + f.file.size, 0));
   let queued = 0;
@@ -60,28 +61,24 @@ function* storedFiles(store: ObjectStore): Generator<{ id: Oid; file: FileObject
  */
 function checkFile(store: ObjectStore, verifier: NativeVerifier, id: Oid, file: FileObject, verified: Set<Oid>, onBytes?: (n: number) => void): number {
   const places = new Map<Oid, number[]>();
-  const offsets: number[] = [];
-  let at = 0;
   file.chunks.forEach((c, i) => {
-    offsets.push(at);
-    at += c.size;
     const list = places.get(c.id);
     if (list) list.push(i);
     else places.set(c.id, [i]);
   });
   // Everything is known before anything is queued, so a file given up on queues nothing.
-  const jobs: Array<{ chunk: Oid; indexes: number[]; chain: StoredLink[] }> = [];
+  const jobs: Array<{ chunk: Oid; indexes: number[]; size: number; chain: StoredLink[] }> = [];
   for (const [chunk, indexes] of places) {
     const size = file.chunks[indexes[0]!]!.size;
     const chain = store.storedChain(chunk);
     if (!chain || indexes.some((i) => file.chunks[i]!.size !== size)) return 0;
-    jobs.push({ chunk, indexes, chain });
+    jobs.push({ chunk, indexes, size, chain });
   }
+  const offsets = chunkOffsets(file);
   const pieces: Uint8Array[] = new Array(file.chunks.length);
   let left = jobs.length;
   let failed = false;
-  for (const { chunk, indexes, chain } of jobs) {
-    const size = file.chunks[indexes[0]!]!.size;
+  for (const { chunk, indexes, size, chain } of jobs) {
     const uses = indexes.map((i) => ({ offset: offsets[i]!, contentSize: file.size }));
     verifier.verifyStored(chunk, chain, { uses, size }, (result, err) => {
       onBytes?.(size * indexes.length);

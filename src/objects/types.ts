@@ -36,6 +36,14 @@ export interface FileObject {
   chunks: ChunkRef[];
 }
 
+/** Where each chunk of a file starts in its content. */
+export function chunkOffsets(file: FileObject): number[] {
+  const offsets: number[] = [];
+  let at = 0;
+  for (const c of file.chunks) { offsets.push(at); at += c.size; }
+  return offsets;
+}
+
 export interface Signature {
   name: string;
   email: string;

@@ -1,6 +1,6 @@
 import { CORRUPT_HINT, CorruptObjectError, RemoteError } from '../errors/index.js';
 import { oidToBytes, type Oid } from '../hash/index.js';
-import { objectLinks, type DecodedObject, type FileObject } from '../objects/index.js';
+import { chunkOffsets, objectLinks, type DecodedObject, type FileObject } from '../objects/index.js';
 import { blobVerifier, ENCODING_DELTA, deltaBase as payloadDeltaBase, type BlobVerifier, type StoredLink, verifyPayload, type ChunkUse, type ObjectStore, type VerifiedBlob, type WriteBatch } from '../store/index.js';
 import { canHashInPieces, createHasher, createPieceHasher, oidFromBytes, type Hasher, type PieceHasher } from '../hash/index.js';
 import { BlobCache } from './blob-cache.js';
@@ -323,9 +323,7 @@ export class ObjectImporter {
     if (pending) { pending.object ??= o; return; }
     const tapped = this.opts.tap?.wants(id) ?? false;
     if (tapped) this.opts.tap!.start(id);
-    const offsets: number[] = [];
-    let at = 0;
-    for (const c of file.chunks) { offsets.push(at); at += c.size; }
+    const offsets = chunkOffsets(file);
     this.pendingFiles.set(id, {
       file, offsets, next: 0, hasher: this.inPieces ? createPieceHasher() : createHasher(), pieces: new Map(), awaiting: new Set(), object: o, tapped, unwritten: false,
     });
