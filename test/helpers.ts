@@ -96,6 +96,28 @@ export function specInput(n: number, seed: number): Uint8Array {
   return b;
 }
 
+/** About 24 MiB of CSV (800,000 rows): a file large enough to be read on other threads. */
+export function bigCsv(seed: number): Buffer {
+  const rows: string[] = ['id,station,reading,note'];
+  let s = seed;
+  for (let i = 0; i < 800_000; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    rows.push(`${i},st${s % 211},${s % 99991},n${(s >>> 8).toString(36)}`);
+  }
+  return Buffer.from(rows.join('\n') + '\n');
+}
+
+/** A new repository in which each of `versions` of the file at `file` was added and committed in turn (messages v1, v2, …). */
+export function repoWithVersions(file: string, versions: Array<string | Buffer>): string {
+  const dir = makeRepo();
+  versions.forEach((content, i) => {
+    writeFiles(dir, { [file]: content });
+    dvOk(dir, ['add', '.']);
+    dvOk(dir, ['commit', '-m', `v${i + 1}`]);
+  });
+  return dir;
+}
+
 /** Flips a byte in the middle of every pack file of the repository at `dir` (a damaged store). */
 export function corruptPacks(dir: string): void {
   const packs = path.join(dir, '.dv', 'packs');

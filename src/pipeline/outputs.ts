@@ -174,7 +174,7 @@ export async function restoreOutputs(repo: Repository, outs: Record<string, Oid>
   const m = new Materializer(repo.objects, root);
   const cache = new OutputCache(repo);
   const counts: RestoreCounts = { files: 0, fromOutputCache: 0 };
-  await withWriterLease(repo.env, () => {
+  await withWriterLease(repo.env, async () => {
     const put = new Map<RepoPath, IndexEntry>();
     const remove = new Set<RepoPath>();
     for (const [outText, id] of Object.entries(outs)) {
@@ -191,7 +191,7 @@ export async function restoreOutputs(repo: Repository, outs: Record<string, Oid>
           counts.fromOutputCache++;
           opts.onBytes?.(leaf.size);
         } else {
-          st = m.write(leaf, opts.onBytes);
+          st = await m.writeAsync(leaf, opts.onBytes);
         }
         counts.files++;
         put.set(leaf.path, { id: leaf.id, kind: leaf.kind as IndexEntry['kind'], size: leaf.size, mtime: st.mtime, ctime: st.ctime, ino: st.ino, dev: st.dev });

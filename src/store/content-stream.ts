@@ -26,9 +26,12 @@ export interface StreamJob { chunks: ChunkRef[]; ctrl: SharedArrayBuffer; data: 
 
 const idle = new Map<string, Worker[]>();
 
+/** Files from this size up are read on other threads (smaller ones cost more to hand over). */
+export const LARGE_CONTENT_BYTES = 16 * 1024 * 1024;
+
 /** True when a file of `size` bytes is worth reading on a worker thread. */
 export function streamsOnWorker(size: number, chunks: readonly ChunkRef[]): boolean {
-  if (size < 16 * 1024 * 1024) return false;
+  if (size < LARGE_CONTENT_BYTES) return false;
   const threads = threadSetting((cores) => cores - 1);
   if (!Number.isInteger(threads) || threads < 1) return false;
   return chunks.every((c) => c.size <= SLOT_BYTES);

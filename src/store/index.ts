@@ -17,3 +17,4 @@ export * from './index-entry.js';
 export * from './migrate-format.js';
 export * from './native-verifier.js';
 export * from './verify-blob.js';
+export * from './file-on-threads.js';

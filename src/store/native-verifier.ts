@@ -126,9 +126,10 @@ export class NativeVerifier implements BlobVerifier {
   /**
    * Hands the open batch to the thread pool. Every batch is queued there at once: results
    * come back through the main thread, so a batch started only when another's result is
-   * taken in would leave the threads idle whenever the main thread is busy.
+   * taken in would leave the threads idle whenever the main thread is busy. A caller
+   * that waits on its jobs' callbacks rather than on drain or waitBelow calls it itself.
    */
-  private flush(): void {
+  flush(): void {
     if (this.outbox.length === 0) return;
     const jobs = this.outbox;
     this.outbox = [];

@@ -20,10 +20,17 @@ const POOL_INFLIGHT_BYTES = 8 * 1024 * 1024;
 /** Bytes stored between the caller's pauses that let workers' results in. */
 const YIELD_BYTES = 1024 * 1024;
 
-/** A stored payload's place: inline in its record, or in a pack. */
 /** A stored blob payload in a pack file: what a native thread needs to read it itself. */
 export interface StoredLink { id: Oid; path: string; offset: number; length: number; encoding: number }
 
+/**
+ * What a native thread needs to decode a stored blob: the pack places of it and its
+ * bases (`chain`, the plain one first), or for a blob stored inline its payload, with the
+ * chain of its base when it is a delta.
+ */
+export interface ThreadSource { chain?: StoredLink[]; inline?: { encoding: number; payload: Uint8Array } }
+
+/** A stored payload's place: inline in its record, or in a pack. */
 export interface StoredPayload {
   kind: ObjectKind;
   encoding: number;
@@ -125,6 +132,25 @@ export class ObjectStore {
    */
   storedChain(id: Oid): StoredLink[] | undefined {
     return chainOf(id, this.dvDir, (cur) => this.getRecord(cur));
+  }
+
+  /** What native threads need to decode a stored blob (ThreadSource), or undefined when a record on the way is missing or damaged. */
+  threadSource(id: Oid): ThreadSource | undefined {
+    const chain = this.storedChain(id);
+    if (chain) return { chain };
+    let p: StoredPayload | undefined;
+    let base: Oid | undefined;
+    try {
+      p = this.locatePayload(id);
+      base = this.deltaBaseId(id);
+    } catch {
+      return undefined; // a damaged record: reading it here says so
+    }
+    if (!p?.inline || p.kind !== 'blob') return undefined;
+    const inline = { encoding: p.encoding, payload: p.inline };
+    if (!base) return { inline };
+    const baseChain = this.storedChain(base);
+    return baseChain && { chain: baseChain, inline };
   }
 
   /** The id of the base a stored delta needs (from its record, without reading packs), or undefined when not a delta. */

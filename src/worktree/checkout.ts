@@ -145,11 +145,11 @@ export async function applyCheckout(repo: Repository, plan: CheckoutPlan, opts: 
   opts.prepared?.expectUses(plan.writes.map((l) => l.id));
   const m = new Materializer(repo.objects, root, opts.prepared);
   opts.onStart?.(plan.writes.reduce((s, l) => s + l.size, 0));
-  await withWriterLease(repo.env, () => {
+  await withWriterLease(repo.env, async () => {
     for (const p of plan.deletes) m.remove(p);
     const put = new Map<RepoPath, IndexEntry>();
     for (const leaf of plan.writes) {
-      const st = m.write(leaf, opts.onBytes);
+      const st = await m.writeAsync(leaf, opts.onBytes);
       put.set(leaf.path, { id: leaf.id, kind: leaf.kind as IndexEntry['kind'], size: leaf.size, mtime: st.mtime, ctime: st.ctime, ino: st.ino, dev: st.dev });
     }
     let carried = false;

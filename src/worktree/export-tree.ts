@@ -11,7 +11,7 @@ export interface ExportResult { files: number; bytes: number; dest: string }
  * Writes the tree of `REV[:PATH]` into an empty or new directory, verifying every file.
  * Paths keep their place relative to the repository root.
  */
-export function exportTree(repo: Repository, spec: string, dest: string, onBytes?: (n: number) => void): ExportResult {
+export async function exportTree(repo: Repository, spec: string, dest: string, onBytes?: (n: number) => void): Promise<ExportResult> {
   const colon = spec.indexOf(':');
   const rev = colon >= 0 ? spec.slice(0, colon) || 'HEAD' : spec;
   const under: RepoPath = colon >= 0 ? parseRepoPath(spec.slice(colon + 1)) : ('' as RepoPath);
@@ -26,7 +26,7 @@ export function exportTree(repo: Repository, spec: string, dest: string, onBytes
   let files = 0;
   let bytes = 0;
   for (const leaf of walkTree(repo.objects, tree, under)) {
-    m.writeNew(leaf, onBytes);
+    await m.writeNewAsync(leaf, onBytes);
     files++;
     bytes += leaf.size;
   }

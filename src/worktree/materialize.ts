@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError } from '../errors/index.js';
 import type { TreeLeaf } from '../history/index.js';
-import type { ObjectStore } from '../store/index.js';
+import { decodeFileOnThreads, LARGE_CONTENT_BYTES, NativeVerifier, type ObjectStore } from '../store/index.js';
 import { linkOrCopyFile, modeForKind } from './link-or-copy.js';
 import type { PreparedContent } from './prepared-content.js';
 import { statPath, type FileStat } from './scan.js';
@@ -52,24 +52,86 @@ export class Materializer {
   }
 
   /**
+   * Like write, but a large file's chunks are decoded, checked and written on the native
+   * threads (writeOnThreads), so every core works on it.
+   */
+  async writeAsync(leaf: TreeLeaf, onBytes?: (n: number) => void): Promise<FileStat> {
+    if (!this.threadsCanWrite(leaf)) return this.write(leaf, onBytes);
+    const { abs, tmp } = this.temporaryFor(leaf);
+    try {
+      if (!(await this.writeOnThreads(leaf, tmp, onBytes))) return this.write(leaf, onBytes);
+      this.putInPlace(abs, tmp);
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      throw err;
+    }
+    return this.statWritten(leaf, abs);
+  }
+
+  /** Like writeNew, with a large file written on the native threads (writeOnThreads). */
+  async writeNewAsync(leaf: TreeLeaf, onBytes?: (n: number) => void): Promise<void> {
+    if (!this.threadsCanWrite(leaf)) return this.writeNew(leaf, onBytes);
+    const abs = path.join(this.root, leaf.path);
+    this.prepareParent(path.dirname(abs));
+    if (!(await this.writeOnThreads(leaf, abs, onBytes))) this.writeNew(leaf, onBytes);
+  }
+
+  /** Whether a leaf is a file worth writing on the native threads: at least LARGE_CONTENT_BYTES, with them running. */
+  private threadsCanWrite(leaf: TreeLeaf): boolean {
+    return (leaf.kind === 'file' || leaf.kind === 'exec') && leaf.size >= LARGE_CONTENT_BYTES && !this.prepared && NativeVerifier.create() !== undefined;
+  }
+
+  /**
+   * Creates `target` and has the native threads decode the leaf's chunks into it
+   * (decodeFileOnThreads). When they cannot vouch for all of it, the file is removed and
+   * the result is false: the caller writes it the usual way, which names a damaged object.
+   */
+  private async writeOnThreads(leaf: TreeLeaf, target: string, onBytes?: (n: number) => void): Promise<boolean> {
+    const obj = this.objects.read(leaf.id);
+    if (obj.kind !== 'file') return false;
+    fs.closeSync(fs.openSync(target, 'wx', leaf.kind === 'exec' ? 0o755 : 0o644));
+    let ok = false;
+    try {
+      ok = await decodeFileOnThreads(this.objects, NativeVerifier.create()!, leaf.id, obj.file, { path: target, onBytes }).done;
+    } finally {
+      if (!ok) fs.rmSync(target, { force: true });
+    }
+    return ok;
+  }
+
+  /**
    * Makes a leaf's file under a temporary name with `fill`, then puts it at its path (replaceFile);
    * when `fill` says no, the temporary file goes and nothing changes (undefined).
    */
   private replace(leaf: TreeLeaf, fill: (tmp: string) => boolean): FileStat | undefined {
-    const abs = path.join(this.root, leaf.path);
-    this.prepareParent(path.dirname(abs));
-    const tmp = `${abs}.dv-tmp-${process.pid}-${this.tmpCounter++}`;
+    const { abs, tmp } = this.temporaryFor(leaf);
     try {
       if (!fill(tmp)) {
         fs.rmSync(tmp, { force: true });
         return undefined;
       }
-      this.removeExisting(abs);
-      replaceFile(tmp, abs);
+      this.putInPlace(abs, tmp);
     } catch (err) {
       fs.rmSync(tmp, { force: true });
       throw err;
     }
+    return this.statWritten(leaf, abs);
+  }
+
+  /** A leaf's path, with its parent directories ready, and the temporary name its new file is made under. */
+  private temporaryFor(leaf: TreeLeaf): { abs: string; tmp: string } {
+    const abs = path.join(this.root, leaf.path);
+    this.prepareParent(path.dirname(abs));
+    return { abs, tmp: `${abs}.dv-tmp-${process.pid}-${this.tmpCounter++}` };
+  }
+
+  /** Moves a finished temporary file to its path, over whatever is there. */
+  private putInPlace(abs: string, tmp: string): void {
+    this.removeExisting(abs);
+    replaceFile(tmp, abs);
+  }
+
+  private statWritten(leaf: TreeLeaf, abs: string): FileStat {
     const st = statPath(abs);
     if (!st || st === 'dir') throw new InvalidInputError(`could not write ${leaf.path}`);
     return st;

@@ -6,29 +6,11 @@ import { hashBytes, type Oid } from '../../src/hash/index.js';
 import { openRepository } from '../../src/repo/index.js';
 import { streamsOnWorker } from '../../src/store/index.js';
 import { encodePayload, inlineRecord } from '../../src/store/record.js';
-import { corruptPacks, dv, dvOk, makeRepo, tmpDir } from '../helpers.js';
-
-/** About 24 MiB of CSV: large enough to be read ahead on a worker thread. */
-function bigCsv(seed: number): Buffer {
-  const rows: string[] = ['id,station,reading,note'];
-  let s = seed;
-  for (let i = 0; i < 800_000; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    rows.push(`${i},st${s % 211},${s % 99991},n${(s >>> 8).toString(36)}`);
-  }
-  return Buffer.from(rows.join('\n') + '\n');
-}
-
-function repoWith(content: Buffer): string {
-  const dir = makeRepo({ 'data.csv': content });
-  dvOk(dir, ['add', '.']);
-  dvOk(dir, ['commit', '-m', 'v1']);
-  return dir;
-}
+import { bigCsv, corruptPacks, dv, dvOk, repoWithVersions, tmpDir } from '../helpers.js';
 
 test('a large file read ahead on a worker yields its exact content, as copies or as transient views, and stops cleanly', async () => {
   const content = bigCsv(11);
-  const dir = repoWith(content);
+  const dir = repoWithVersions('data.csv', [content]);
   const repo = openRepository(dir);
   try {
     const id = hashBytes(content);
@@ -53,7 +35,7 @@ test('a large file read ahead on a worker yields its exact content, as copies or
 
 test('checkout of a large file through the worker: identical bytes; DV_THREADS=0 writes the same', () => {
   const content = bigCsv(12);
-  const dir = repoWith(content);
+  const dir = repoWithVersions('data.csv', [content]);
   for (const env of [{}, { DV_THREADS: '0' }]) {
     fs.rmSync(path.join(dir, 'data.csv'));
     dvOk(dir, ['checkout', '--', 'data.csv'], { env });
@@ -63,7 +45,7 @@ test('checkout of a large file through the worker: identical bytes; DV_THREADS=0
 
 test('a damaged chunk read on the worker fails with its id and leaves the good file in place', () => {
   const content = bigCsv(13);
-  const dir = repoWith(content);
+  const dir = repoWithVersions('data.csv', [content]);
   fs.writeFileSync(path.join(dir, 'data.csv'), 'id\n1\n');
   corruptPacks(dir);
   const r = dv(dir, ['checkout', '--force', 'HEAD', '--', 'data.csv']);
@@ -77,7 +59,7 @@ test('a damaged chunk read on the worker fails with its id and leaves the good f
 
 test('a chunk that decodes cleanly but to other bytes is caught by the reading thread, with its id', async () => {
   const content = bigCsv(14);
-  const dir = repoWith(content);
+  const dir = repoWithVersions('data.csv', [content]);
   const repo = openRepository(dir);
   let victim: Oid;
   try {

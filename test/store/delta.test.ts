@@ -5,7 +5,7 @@ import path from 'node:path';
 import { openRepository } from '../../src/repo/index.js';
 import { hashBytes, oidToBytes } from '../../src/hash/index.js';
 import { ENCODING_DELTA, MAX_DELTA_DEPTH, PACKED, recordDeltaBase } from '../../src/store/index.js';
-import { dv, dvOk, makeRepo } from '../helpers.js';
+import { dv, dvOk, makeRepo, repoWithVersions } from '../helpers.js';
 
 /** A deterministic CSV of `rows` rows; `edit` rewrites every 97th row's value in version `edit`. */
 function csv(rows: number, edit = 0): Buffer {
@@ -90,12 +90,7 @@ test(`delta chains stop at depth ${MAX_DELTA_DEPTH}: the next version of a chunk
 test('gc keeps the base of a live delta even when the version it came from is gone', async () => {
   const v1 = csv(20_000);
   const v2 = csv(20_000, 3);
-  const dir = makeRepo({ 'data.csv': v1 });
-  dvOk(dir, ['add', '.']);
-  dvOk(dir, ['commit', '-m', 'v1']);
-  fs.writeFileSync(path.join(dir, 'data.csv'), v2);
-  dvOk(dir, ['add', '.']);
-  dvOk(dir, ['commit', '-m', 'v2']);
+  const dir = repoWithVersions('data.csv', [v1, v2]);
   // Rewrite history so v1 is unreachable: main becomes a root commit holding v2, reflogs cleared.
   const repo = openRepository(dir);
   try {

@@ -15,7 +15,7 @@ export default repoCommand({
   run: async (repo, argv) => {
     const { exportTree } = await import('../../../worktree/index.js');
     let bar: Progress | undefined;
-    const result = exportTree(repo, argv.rev, path.resolve(argv.dir), (n) => {
+    const result = await exportTree(repo, argv.rev, path.resolve(argv.dir), (n) => {
       bar ??= startProgress('Exporting', 0);
       bar.tick(n);
     });
