@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,11 +28,13 @@ export function dv(cwd: string, args: string[], opts: { env?: NodeJS.ProcessEnv;
 
 /**
  * Runs the real `bin/dv` without blocking this process: for races, and for servers that
- * run inside the test process (spawnSync would stop them from answering).
+ * run inside the test process (spawnSync would stop them from answering). `started`
+ * gets the child process (to signal it).
  */
-export function dvAsync(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+export function dvAsync(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}, started?: (child: ChildProcess) => void): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [DV, ...args], { cwd, env: { ...process.env, ...TEST_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    started?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });

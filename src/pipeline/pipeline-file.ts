@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { ConflictError } from '../errors/index.js';
 import { loadProjectFile, parseProjectFile, PROJECT_FILE } from '../project/index.js';
+import { temporaryName } from '../util/index.js';
 import { buildStageGraph, type StageGraph } from './stage-graph.js';
 import { parseStage, parseStages } from './stage.js';
 
@@ -46,7 +47,7 @@ export function writeStage(root: string, decl: StageDeclaration, opts: { force?:
   doc.setIn(['stages', decl.name], doc.createNode(body));
   const next = doc.toString();
   const graph = buildStageGraph(parseStages(parseProjectFile(next, file).sections.stages), root);
-  const tmp = `${file}.dv-tmp-${process.pid}`;
+  const tmp = temporaryName(file, 0);
   fs.writeFileSync(tmp, next);
   fs.renameSync(tmp, file);
   return graph;

@@ -8,3 +8,4 @@ export * from './worker-script.js';
 export * from './thread-error.js';
 export * from './package-version.js';
 export * from './replace-file.js';
+export * from './temporary-files.js';

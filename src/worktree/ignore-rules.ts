@@ -1,16 +1,22 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import type { RepoPath } from '../util/index.js';
+import { isTemporaryName, type RepoPath } from '../util/index.js';
 
 export const IGNORE_FILE = '.dvignore';
 /** Never tracked: dv's own directory and a code repository's. */
 const ALWAYS_IGNORED = ['.dv', '.git'];
 
+/** dv's own directory, a code repository's, or a file dv is making (isTemporaryName). */
+function alwaysIgnored(relPath: string): boolean {
+  const name = relPath.slice(relPath.lastIndexOf('/') + 1);
+  return ALWAYS_IGNORED.includes(name) || isTemporaryName(name);
+}
+
 /** Decides which working-tree paths dv leaves alone (gitignore syntax in `.dvignore`). */
 export interface IgnoreRules {
   ignores(relPath: string, isDir: boolean): boolean;
-  /** False when only dv's and git's own directories are ignored (no `.dvignore` rules). */
+  /** False when only dv's and git's own directories (and dv's temporary files) are ignored (no `.dvignore` rules). */
   readonly userRules: boolean;
 }
 
@@ -19,14 +25,14 @@ export function loadIgnoreRules(root: string): IgnoreRules {
   const file = path.join(root, IGNORE_FILE);
   const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
   if (text.trim() === '') {
-    // No rules of the user's: only dv's and git's own directories, checked by name.
-    return { ignores: (relPath) => ALWAYS_IGNORED.includes(relPath.slice(relPath.lastIndexOf('/') + 1)), userRules: false };
+    // No rules of the user's: only dv's and git's own directories and dv's temporary files, checked by name.
+    return { ignores: alwaysIgnored, userRules: false };
   }
   const ig: Ignore = ignore().add(ALWAYS_IGNORED).add(text);
   return {
     ignores(relPath, isDir) {
       if (relPath === '') return false;
-      return ig.ignores(isDir ? relPath + '/' : relPath);
+      return alwaysIgnored(relPath) || ig.ignores(isDir ? relPath + '/' : relPath);
     },
     userRules: true,
   };

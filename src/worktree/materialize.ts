@@ -6,7 +6,7 @@ import { decodeFileOnThreads, LARGE_CONTENT_BYTES, NativeVerifier, type ObjectSt
 import { linkOrCopyFile, modeForKind } from './link-or-copy.js';
 import type { PreparedContent } from './prepared-content.js';
 import { statPath, type FileStat } from './scan.js';
-import { replaceFile, writeFully } from '../util/index.js';
+import { exitCleanlyOnInterrupt, removeStaleTemporaries, replaceFile, temporaryName, writeFully } from '../util/index.js';
 
 /**
  * Writes tree leaves into a directory. Over existing files, each goes to a temporary
@@ -89,12 +89,17 @@ export class Materializer {
   private async writeOnThreads(leaf: TreeLeaf, target: string, onBytes?: (n: number) => void): Promise<boolean> {
     const obj = this.objects.read(leaf.id);
     if (obj.kind !== 'file') return false;
-    fs.closeSync(fs.openSync(target, 'wx', leaf.kind === 'exec' ? 0o755 : 0o644));
     let ok = false;
+    const removeTarget = () => fs.rmSync(target, { force: true });
     try {
-      ok = await decodeFileOnThreads(this.objects, NativeVerifier.create()!, leaf.id, obj.file, { path: target, onBytes }).done;
+      // Heard from before the file exists: this thread waits on the threads below, so
+      // Ctrl-C is handled at once, and the part written goes too.
+      ok = await exitCleanlyOnInterrupt(removeTarget, `interrupted while writing ${leaf.path}; the files written before it are in place`, () => {
+        fs.closeSync(fs.openSync(target, 'wx', leaf.kind === 'exec' ? 0o755 : 0o644));
+        return decodeFileOnThreads(this.objects, NativeVerifier.create()!, leaf.id, obj.file, { path: target, onBytes }).done;
+      });
     } finally {
-      if (!ok) fs.rmSync(target, { force: true });
+      if (!ok) removeTarget();
     }
     return ok;
   }
@@ -122,7 +127,7 @@ export class Materializer {
   private temporaryFor(leaf: TreeLeaf): { abs: string; tmp: string } {
     const abs = path.join(this.root, leaf.path);
     this.prepareParent(path.dirname(abs));
-    return { abs, tmp: `${abs}.dv-tmp-${process.pid}-${this.tmpCounter++}` };
+    return { abs, tmp: temporaryName(abs, this.tmpCounter++) };
   }
 
   /** Moves a finished temporary file to its path, over whatever is there. */
@@ -201,6 +206,8 @@ export class Materializer {
 
   private prepareParent(dir: string): void {
     if (this.checkedDirs.has(dir)) return;
+    // What a write killed here left (never listed by status, but it takes room).
+    removeStaleTemporaries(dir);
     // A file or symlink where a directory must go is replaced (it belongs to the old tree).
     const rel = path.relative(this.root, dir);
     let cur = this.root;
