@@ -9,3 +9,4 @@ export * from './thread-error.js';
 export * from './package-version.js';
 export * from './replace-file.js';
 export * from './temporary-files.js';
+export * from './run-with-limit.js';

@@ -49,13 +49,15 @@ export function isRecordedProcessAlive(p: ProcessIdentity): boolean {
 
 /**
  * Runs `fn`; should SIGINT or SIGTERM arrive meanwhile, the work in flight is abandoned:
- * `cleanUp` runs (synchronously), `message` goes to stderr and the process exits with
- * 128 + the signal's number, as a shell reports an interrupted command.
+ * `cleanUp` runs (synchronously), `message` (or what it returns, asked first) goes to
+ * stderr and the process exits with 128 + the signal's number, as a shell reports an
+ * interrupted command.
  */
-export async function exitCleanlyOnInterrupt<T>(cleanUp: () => void, message: string, fn: () => Promise<T>): Promise<T> {
+export async function exitCleanlyOnInterrupt<T>(cleanUp: () => void, message: string | (() => string), fn: () => Promise<T>): Promise<T> {
   const onSignal = (signal: NodeJS.Signals) => {
+    const text = typeof message === 'string' ? message : message();
     try { cleanUp(); } finally {
-      process.stderr.write(`dv: ${message}\n`);
+      process.stderr.write(`dv: ${text}\n`);
       process.exit(signal === 'SIGINT' ? 130 : 143);
     }
   };

@@ -5,11 +5,11 @@ import { flattenTree, resolveCommit, type TreeLeaf } from '../history/index.js';
 import { HEAD, BRANCH_PREFIX, branchRef } from '../refs/index.js';
 import type { Repository } from '../repo/index.js';
 import { withWriterLease } from '../store/index.js';
-import { toRepoPath, isUnder, type RepoPath } from '../util/index.js';
+import { runWithLimit, toRepoPath, isUnder, type RepoPath } from '../util/index.js';
 import { hashWorktreeFile } from './content-id.js';
 import type { IndexEntry } from './index-entry.js';
 import { writeIndex } from './index-store.js';
-import { Materializer } from './materialize.js';
+import { FILES_IN_FLIGHT, Materializer } from './materialize.js';
 import type { PreparedContent } from './prepared-content.js';
 import { compareWorktree } from './status.js';
 
@@ -148,10 +148,11 @@ export async function applyCheckout(repo: Repository, plan: CheckoutPlan, opts: 
   await withWriterLease(repo.env, async () => {
     for (const p of plan.deletes) m.remove(p);
     const put = new Map<RepoPath, IndexEntry>();
-    for (const leaf of plan.writes) {
+    // Several large files at once keep the native threads busy across file boundaries.
+    await runWithLimit(plan.writes, FILES_IN_FLIGHT, async (leaf) => {
       const st = await m.writeAsync(leaf, opts.onBytes);
       put.set(leaf.path, { id: leaf.id, kind: leaf.kind as IndexEntry['kind'], size: leaf.size, mtime: st.mtime, ctime: st.ctime, ino: st.ino, dev: st.dev });
-    }
+    });
     let carried = false;
     for (const [p, e] of plan.index) {
       if (put.has(p)) continue;

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import { ConflictError } from '../errors/index.js';
 import { resolveRevision, walkTree } from '../history/index.js';
 import type { Repository } from '../repo/index.js';
-import { parseRepoPath, type RepoPath } from '../util/index.js';
-import { Materializer } from './materialize.js';
+import { parseRepoPath, runWithLimit, type RepoPath } from '../util/index.js';
+import { FILES_IN_FLIGHT, Materializer } from './materialize.js';
 
 export interface ExportResult { files: number; bytes: number; dest: string }
 
@@ -25,10 +25,10 @@ export async function exportTree(repo: Repository, spec: string, dest: string, o
   const m = new Materializer(repo.objects, dest);
   let files = 0;
   let bytes = 0;
-  for (const leaf of walkTree(repo.objects, tree, under)) {
+  await runWithLimit(walkTree(repo.objects, tree, under), FILES_IN_FLIGHT, async (leaf) => {
     await m.writeNewAsync(leaf, onBytes);
     files++;
     bytes += leaf.size;
-  }
+  });
   return { files, bytes, dest };
 }

@@ -2,11 +2,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidInputError } from '../errors/index.js';
 import type { TreeLeaf } from '../history/index.js';
-import { decodeFileOnThreads, LARGE_CONTENT_BYTES, NativeVerifier, type ObjectStore } from '../store/index.js';
+import { decodeFileOnThreads, NativeVerifier, type ObjectStore } from '../store/index.js';
 import { linkOrCopyFile, modeForKind } from './link-or-copy.js';
 import type { PreparedContent } from './prepared-content.js';
 import { statPath, type FileStat } from './scan.js';
 import { exitCleanlyOnInterrupt, removeStaleTemporaries, replaceFile, temporaryName, writeFully } from '../util/index.js';
+
+/** Files worth writing at once (writeAsync, writeNewAsync): enough that the native threads never wait between two. */
+export const FILES_IN_FLIGHT = 8;
+
+/** Files from this size up are written on the native threads (smaller ones cost more to hand over than they take). */
+const THREAD_WRITE_MIN_BYTES = 256 * 1024;
 
 /**
  * Writes tree leaves into a directory. Over existing files, each goes to a temporary
@@ -18,6 +24,10 @@ export class Materializer {
   private readonly realRoot: string;
   private readonly checkedDirs = new Set<string>();
   private tmpCounter = 0;
+  /** Files the native threads are writing (target → leaf path); an interrupt removes them. */
+  private readonly writing = new Map<string, string>();
+  /** Ends the interrupt handling that lasts while `writing` is not empty. */
+  private writingDone: (() => void) | undefined;
 
   /** `prepared`: content already written and verified (a clone's), taken instead of decoding it. */
   constructor(private readonly objects: ObjectStore, private readonly root: string, private readonly prepared?: PreparedContent) {
@@ -76,9 +86,9 @@ export class Materializer {
     if (!(await this.writeOnThreads(leaf, abs, onBytes))) this.writeNew(leaf, onBytes);
   }
 
-  /** Whether a leaf is a file worth writing on the native threads: at least LARGE_CONTENT_BYTES, with them running. */
+  /** Whether a leaf is a file worth writing on the native threads: at least THREAD_WRITE_MIN_BYTES, not written already (prepared), with them running. */
   private threadsCanWrite(leaf: TreeLeaf): boolean {
-    return (leaf.kind === 'file' || leaf.kind === 'exec') && leaf.size >= LARGE_CONTENT_BYTES && !this.prepared && NativeVerifier.create() !== undefined;
+    return (leaf.kind === 'file' || leaf.kind === 'exec') && leaf.size >= THREAD_WRITE_MIN_BYTES && !this.prepared?.has(leaf.id) && NativeVerifier.create() !== undefined;
   }
 
   /**
@@ -90,16 +100,14 @@ export class Materializer {
     const obj = this.objects.read(leaf.id);
     if (obj.kind !== 'file') return false;
     let ok = false;
-    const removeTarget = () => fs.rmSync(target, { force: true });
+    // Heard from before the file exists: this thread only waits on the threads, so Ctrl-C is handled at once.
+    this.startWriting(target, leaf.path);
     try {
-      // Heard from before the file exists: this thread waits on the threads below, so
-      // Ctrl-C is handled at once, and the part written goes too.
-      ok = await exitCleanlyOnInterrupt(removeTarget, `interrupted while writing ${leaf.path}; the files written before it are in place`, () => {
-        fs.closeSync(fs.openSync(target, 'wx', leaf.kind === 'exec' ? 0o755 : 0o644));
-        return decodeFileOnThreads(this.objects, NativeVerifier.create()!, leaf.id, obj.file, { path: target, onBytes }).done;
-      });
+      fs.closeSync(fs.openSync(target, 'wx', leaf.kind === 'exec' ? 0o755 : 0o644));
+      ok = await decodeFileOnThreads(this.objects, NativeVerifier.create()!, leaf.id, obj.file, { path: target, onBytes }).done;
     } finally {
-      if (!ok) removeTarget();
+      if (!ok) fs.rmSync(target, { force: true });
+      this.doneWriting(target);
     }
     return ok;
   }
@@ -176,6 +184,24 @@ export class Materializer {
     } finally {
       fs.closeSync(fd);
     }
+  }
+
+  /**
+   * Notes a file the threads start writing. While any is, SIGINT or SIGTERM removes them
+   * all and ends the process; otherwise (writes on this thread) signals act as usual.
+   */
+  private startWriting(target: string, leafPath: string): void {
+    if (this.writing.size === 0) {
+      const removeAll = () => { for (const t of this.writing.keys()) fs.rmSync(t, { force: true }); };
+      const message = () => `interrupted while writing ${[...this.writing.values()].join(', ')}; the files written before are in place`;
+      void exitCleanlyOnInterrupt(removeAll, message, () => new Promise<void>((resolve) => { this.writingDone = resolve; }));
+    }
+    this.writing.set(target, leafPath);
+  }
+
+  private doneWriting(target: string): void {
+    this.writing.delete(target);
+    if (this.writing.size === 0) this.writingDone?.();
   }
 
   /** Stat data of a working-tree file, or undefined when it is absent. */

@@ -101,3 +101,32 @@ test('damaged or missing chunks: the threads do not vouch for the file, and chec
     assert.deepEqual(fs.readdirSync(out), [], 'a failed export leaves no partial file');
   }
 });
+
+test('many files of a few chunks check out several at a time on the threads: exact bytes both ways; a damaged store fails with one line and leaves no temporary file', { skip: !verifier && 'no native threads' }, () => {
+  // 20 files of 400 KB (more than are written at once), each a few chunks; v2 corrects some of them.
+  const csv = bigCsv(100);
+  const versions = [0, 50_000].map((step) => new Map(Array.from({ length: 20 }, (_, i) => {
+    const part = csv.subarray(i * 400_000, (i + 1) * 400_000);
+    return [`data/p${i}.csv`, step > 0 && i % 3 === 0 ? corrected(part, step) : part] as const;
+  })));
+  const files = (step: number) => versions[step > 0 ? 1 : 0]!;
+  const part = (i: number, step: number) => files(step).get(`data/p${i}.csv`)!;
+  const dir = repoWithVersions('data/p0.csv', [part(0, 0)]);
+  for (const [step, message] of [[0, 'v1'], [50_000, 'v2']] as const) {
+    for (const [f, content] of files(step)) fs.writeFileSync(path.join(dir, f), content);
+    dvOk(dir, ['add', '.']);
+    dvOk(dir, ['commit', '-m', message]);
+  }
+  const [first, second] = [dvOk(dir, ['rev-parse', 'HEAD~1']).trim(), dvOk(dir, ['rev-parse', 'HEAD']).trim()];
+  for (const [rev, step] of [[first, 0], [second, 50_000], [first, 0]] as const) {
+    dvOk(dir, ['checkout', rev]);
+    for (const [f, content] of files(step)) assert.ok(fs.readFileSync(path.join(dir, f)).equals(content), `${rev} ${f}`);
+    assert.match(dvOk(dir, ['status']), /nothing to commit/);
+  }
+  corruptPacks(dir);
+  const r = dv(dir, ['checkout', second]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, /^dv: object [0-9a-f]{64} (is corrupt|does not decompress|has the wrong size)/m);
+  assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('dv:')).length, 1, r.stderr);
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'data')).filter((f) => f.includes('dv-tmp')), []);
+});

@@ -27,7 +27,7 @@ test('Ctrl-C while checkout writes a large file: the partial file goes, the old 
     if (r.code === 0) { dvOk(dir, ['checkout', head]); continue; } // it finished first: try again
     interrupted = true;
     assert.equal(r.code, 130, r.stderr);
-    assert.match(r.stderr, /^dv: interrupted while writing data\.csv; the files written before it are in place$/m);
+    assert.match(r.stderr, /^dv: interrupted while writing data\.csv; the files written before are in place$/m);
   }
   assert.ok(interrupted, 'the checkout was interrupted in one of three attempts');
   assert.deepEqual(temporaries(dir), []);
