@@ -28,7 +28,10 @@ export function reportError(err: unknown): number {
   if (err instanceof DvError) {
     process.stderr.write(`dv: ${err.message}\n`);
     if (err.hint) process.stderr.write(`hint: ${err.hint}\n`);
-    if (process.env.DV_DEBUG && err.cause) process.stderr.write(String((err.cause as Error).stack ?? err.cause) + '\n');
+    if (process.env.DV_DEBUG) {
+      process.stderr.write(String(err.stack) + '\n');
+      if (err.cause) process.stderr.write(String((err.cause as Error).stack ?? err.cause) + '\n');
+    }
     return err.exitCode;
   }
   const e = err as NodeJS.ErrnoException;

@@ -120,7 +120,15 @@ export class ObjectStore {
 
   /** A blob's verified bytes as the base of another object's delta. */
   readDeltaBase(base: Oid, of: Oid): Uint8Array {
-    const obj = this.read(base);
+    let obj: DecodedObject;
+    try {
+      obj = this.read(base);
+    } catch (err) {
+      // A delta is only stored while its base is (gc keeps it too): a base not there means a damaged delta or store.
+      // Still a NotFoundError about the base (data.id), which fsck reports as the missing link.
+      if (err instanceof NotFoundError) throw new NotFoundError(`object ${of} is a delta against ${base}, which is missing`, { data: { id: base, delta: of }, hint: CORRUPT_HINT });
+      throw err;
+    }
     if (obj.kind !== 'blob') throw new CorruptObjectError(`object ${of} has a delta base ${base} that is a ${obj.kind}`, { data: { id: of, base } });
     return obj.data;
   }
@@ -214,9 +222,17 @@ export class ObjectStore {
     const chunks = streamsOnWorker(obj.file.size, obj.file.chunks)
       ? streamChunks(this.dvDir, obj.file.chunks, !opts.transient)
       : this.readChunksHere(obj.file.chunks);
-    for (const chunk of chunks) {
-      whole.update(chunk);
-      yield chunk;
+    try {
+      for (const chunk of chunks) {
+        whole.update(chunk);
+        yield chunk;
+      }
+    } catch (err) {
+      // A chunk the file lists is not stored: the file object (its chunk list in a pack) or the store is damaged.
+      if (err instanceof NotFoundError && obj.file.chunks.some((c) => c.id === err.data.id)) {
+        throw new NotFoundError(`object ${id} lists chunk ${String(err.data.id)}, which is missing`, { data: { id: err.data.id, file: id }, hint: CORRUPT_HINT });
+      }
+      throw err;
     }
     const actual = whole.digest();
     if (actual !== id) throw new CorruptObjectError(`object ${id} is corrupt: its content hashes to ${actual}`, { data: { id, actual } });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openRepository } from '../../src/repo/index.js';
-import { hashBytes, oidToBytes } from '../../src/hash/index.js';
+import { hashBytes, oidToBytes, type Oid } from '../../src/hash/index.js';
 import { ENCODING_DELTA, MAX_DELTA_DEPTH, PACKED, recordDeltaBase } from '../../src/store/index.js';
 import { dv, dvOk, makeRepo, repoWithVersions } from '../helpers.js';
 
@@ -111,4 +111,28 @@ test('gc keeps the base of a live delta even when the version it came from is go
   assert.ok(gc.removed > 0, 'v1 objects that are not delta bases were removed');
   assert.equal(dv(dir, ['fsck']).code, 0);
   assert.deepEqual(Buffer.from(dvOk(dir, ['cat', 'HEAD:data.csv'])), v2);
+});
+
+test('a delta whose base is gone is reported as damage, naming the delta and its base, with the fsck hint', async () => {
+  const v1 = csv(20_000);
+  const v2 = csv(20_000, 5);
+  const dir = repoWithVersions('data.csv', [v1, v2]);
+  const repo = openRepository(dir);
+  let delta: Oid | undefined;
+  let base: Oid | undefined;
+  try {
+    const obj = repo.objects.read(hashBytes(v2));
+    assert.equal(obj.kind, 'file');
+    for (const c of obj.kind === 'file' ? obj.file.chunks : []) {
+      const b = repo.objects.deltaBaseId(c.id);
+      if (b) { delta = c.id; base = b; break; }
+    }
+    assert.ok(delta && base, 'the correction has a delta');
+    repo.objects.env.root.transactionSync(() => repo.objects.env.objects.removeSync(oidToBytes(base!)));
+  } finally {
+    await repo.close();
+  }
+  const r = dv(dir, ['cat', 'HEAD:data.csv']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stderr, new RegExp(`^dv: object ${delta} is a delta against ${base}, which is missing\\nhint: run \`dv fsck\``));
 });
