@@ -27,7 +27,7 @@ export interface StreamJob { chunks: ChunkRef[]; ctrl: SharedArrayBuffer; data: 
 const idle = new Map<string, Worker[]>();
 
 /** Files from this size up are read on other threads (smaller ones cost more to hand over). */
-export const LARGE_CONTENT_BYTES = 16 * 1024 * 1024;
+const LARGE_CONTENT_BYTES = 16 * 1024 * 1024;
 
 /** True when a file of `size` bytes is worth reading on a worker thread. */
 export function streamsOnWorker(size: number, chunks: readonly ChunkRef[]): boolean {

@@ -126,7 +126,8 @@ export class ObjectStore {
     } catch (err) {
       // A delta is only stored while its base is (gc keeps it too): a base not there means a damaged delta or store.
       // Still a NotFoundError about the base (data.id), which fsck reports as the missing link.
-      if (err instanceof NotFoundError) throw new NotFoundError(`object ${of} is a delta against ${base}, which is missing`, { data: { id: base, delta: of }, hint: CORRUPT_HINT });
+      // (Only for this base itself: a base missing further down was named by the read of the delta above it.)
+      if (err instanceof NotFoundError && err.data.id === base) throw new NotFoundError(`object ${of} is a delta against ${base}, which is missing`, { data: { id: base, delta: of }, hint: CORRUPT_HINT });
       throw err;
     }
     if (obj.kind !== 'blob') throw new CorruptObjectError(`object ${of} has a delta base ${base} that is a ${obj.kind}`, { data: { id: of, base } });

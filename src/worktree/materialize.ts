@@ -14,6 +14,11 @@ export const FILES_IN_FLIGHT = 8;
 /** Files from this size up are written on the native threads (smaller ones cost more to hand over than they take). */
 const THREAD_WRITE_MIN_BYTES = 256 * 1024;
 
+/** The mode a leaf's new file is created with (before the umask). */
+function newFileMode(leaf: TreeLeaf): number {
+  return leaf.kind === 'exec' ? 0o755 : 0o644;
+}
+
 /**
  * Writes tree leaves into a directory. Over existing files, each goes to a temporary
  * name first and is renamed into place only after its content verified against its id,
@@ -97,13 +102,14 @@ export class Materializer {
    * the result is false: the caller writes it the usual way, which names a damaged object.
    */
   private async writeOnThreads(leaf: TreeLeaf, target: string, onBytes?: (n: number) => void): Promise<boolean> {
-    const obj = this.objects.read(leaf.id);
-    if (obj.kind !== 'file') return false;
+    // A single-chunk file is a blob: told from its record, so it is not decoded here and again by write.
+    if (this.objects.kindOf(leaf.id) !== 'file') return false;
+    const obj = this.objects.readKind(leaf.id, 'file');
     let ok = false;
     // Heard from before the file exists: this thread only waits on the threads, so Ctrl-C is handled at once.
     this.startWriting(target, leaf.path);
     try {
-      fs.closeSync(fs.openSync(target, 'wx', leaf.kind === 'exec' ? 0o755 : 0o644));
+      fs.closeSync(fs.openSync(target, 'wx', newFileMode(leaf)));
       ok = await decodeFileOnThreads(this.objects, NativeVerifier.create()!, leaf.id, obj.file, { path: target, onBytes }).done;
     } finally {
       if (!ok) fs.rmSync(target, { force: true });
@@ -170,7 +176,7 @@ export class Materializer {
       fs.symlinkSync(this.objects.readContentBuffer(leaf.id).toString(), target);
       return;
     }
-    const mode = leaf.kind === 'exec' ? 0o755 : 0o644;
+    const mode = newFileMode(leaf);
     if (this.prepared?.moveTo(leaf.id, target, mode)) {
       onBytes?.(leaf.size);
       return;
