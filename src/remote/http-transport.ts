@@ -1,6 +1,5 @@
 import http from 'node:http';
 import https from 'node:https';
-import { Readable } from 'node:stream';
 import { ConflictError, DvError, InvalidInputError, NotFoundError, RemoteError } from '../errors/index.js';
 import { isOid, type Oid } from '../hash/index.js';
 import { formatBytes, timeoutMs } from '../util/index.js';
@@ -8,7 +7,8 @@ import { RETRY_HINT } from './retry-hint.js';
 import type { OpenTransportOptions } from './open-transport.js';
 import { HAVE_BATCH, type RefUpdate, type Transport, type WireObject } from './transport.js';
 import type { CommitHistory } from './commit-history.js';
-import { decodeFrames, decodeHistory, encodeFrames, encodeHistoryRequest, encodeIds } from './wire-format.js';
+import { sendFrames } from './send-frames.js';
+import { decodeFrames, decodeHistory, encodeHistoryRequest, encodeIds } from './wire-format.js';
 
 /**
  * A repository served by `dv serve` at http(s)://HOST:PORT/NAME, spoken to with the
@@ -78,7 +78,7 @@ export class HttpTransport implements Transport {
   }
 
   async putObjects(objects: AsyncIterable<WireObject>): Promise<void> {
-    const res = await this.request('POST', 'receive', Readable.from(encodeFrames(objects)));
+    const res = await this.request('POST', 'receive', (req) => sendFrames(req, objects));
     await readAll(res, MAX_SMALL_ANSWER, 'its answer to a push');
   }
 
@@ -92,8 +92,11 @@ export class HttpTransport implements Transport {
     this.agent.destroy();
   }
 
-  /** Sends one request; a non-2xx answer becomes the error the server described. */
-  private request(method: string, endpoint: string, body?: Buffer | Readable, type = 'application/octet-stream'): Promise<http.IncomingMessage> {
+  /**
+   * Sends one request, its body a buffer or written by `body` (which ends it); a non-2xx
+   * answer becomes the error the server described.
+   */
+  private request(method: string, endpoint: string, body?: Buffer | ((req: http.ClientRequest) => Promise<unknown>), type = 'application/octet-stream'): Promise<http.IncomingMessage> {
     const url = new URL(endpoint, this.base);
     const mod = url.protocol === 'https:' ? https : http;
     const headers: http.OutgoingHttpHeaders = { 'content-type': type };
@@ -125,10 +128,7 @@ export class HttpTransport implements Transport {
       });
       if (body === undefined) req.end();
       else if (Buffer.isBuffer(body)) req.end(body);
-      else {
-        body.on('error', (err) => req.destroy(err));
-        body.pipe(req);
-      }
+      else body(req).catch((err: Error) => req.destroy(err));
     });
   }
 }

@@ -13,6 +13,7 @@ export * from './apply-ref-updates.js';
 export * from './path-transport.js';
 export * from './open-transport.js';
 export * from './wire-format.js';
+export * from './send-frames.js';
 export * from './fetch-objects.js';
 export * from './fetch-missing.js';
 export * from './push.js';

@@ -2,7 +2,7 @@ import { RemoteError } from '../errors/index.js';
 import type { Oid } from '../hash/index.js';
 import type { ObjectStore } from '../store/index.js';
 import type { TransferEvents, WireObject } from './transport.js';
-import { FRAME_HEADER, writeFrameHeader, type Frameable } from './wire-format.js';
+import { FRAME_HEADER, writeFrameHeader, type Frameable, type FrameBufferSource } from './wire-format.js';
 
 /**
  * Objects as stored here, to send. Transports that take objects one by one (a path, S3)
@@ -26,8 +26,8 @@ export class StoredObjects implements AsyncIterable<WireObject>, Frameable {
     }
   }
 
-  *frames(target: number): Generator<Buffer> {
-    let buf = Buffer.allocUnsafe(target);
+  *frames(target: number, buffers: FrameBufferSource = { take: (min = target) => Buffer.allocUnsafe(Math.max(target, min)) }): Generator<Buffer> {
+    let buf = buffers.take();
     let pos = 0;
     for (const id of this.ids) {
       const p = this.objects.locatePayload(id);
@@ -35,8 +35,8 @@ export class StoredObjects implements AsyncIterable<WireObject>, Frameable {
       const size = FRAME_HEADER + p.length;
       if (pos + size > buf.length) {
         if (pos > 0) yield buf.subarray(0, pos);
-        // A fresh buffer each time: the one handed out may still be queued on a socket.
-        buf = Buffer.allocUnsafe(Math.max(target, size));
+        // Another buffer each time: the one handed out may still be queued on a socket.
+        buf = buffers.take(size);
         pos = 0;
       }
       writeFrameHeader(buf, pos, id, p.kind, p.encoding, p.length);

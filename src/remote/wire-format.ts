@@ -27,10 +27,16 @@ export function writeFrameHeader(buf: Buffer, at: number, id: Oid, kind: WireObj
   buf.writeUInt32BE(length, at + 34);
 }
 
+/** Where a framer gets its buffers (sendFrames hands out reused ones). */
+export interface FrameBufferSource {
+  /** A buffer of the batch size, or of `min` bytes when that is more. */
+  take(min?: number): Buffer;
+}
+
 /** A source of objects that can frame itself for the wire faster than frame by frame. */
 export interface Frameable {
-  /** The frames of every object, grouped into buffers of about `target` bytes. */
-  frames(target: number): Iterable<Buffer>;
+  /** The frames of every object, grouped into buffers of about `target` bytes taken from `buffers`. */
+  frames(target: number, buffers?: FrameBufferSource): Iterable<Buffer>;
 }
 
 const WAITING = Symbol('waiting');
@@ -40,9 +46,9 @@ const WAITING = Symbol('waiting');
  * goes out as soon as the source pauses, so a source that stalls or fails has still
  * delivered everything it produced before.
  */
-export async function* encodeFrames(objects: AsyncIterable<WireObject> & Partial<Frameable>, target = 1024 * 1024): AsyncGenerator<Buffer> {
+export async function* encodeFrames(objects: AsyncIterable<WireObject> & Partial<Frameable>, target = 1024 * 1024, buffers?: FrameBufferSource): AsyncGenerator<Buffer> {
   if (objects.frames) {
-    yield* objects.frames(target);
+    yield* objects.frames(target, buffers);
     return;
   }
   const it = objects[Symbol.asyncIterator]();

@@ -1,14 +1,12 @@
 import http from 'node:http';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { DvError, InvalidInputError, UsageError } from '../errors/index.js';
 import { isOid, type Oid } from '../hash/index.js';
 import { BRANCH_PREFIX, TAG_PREFIX } from '../refs/index.js';
 import type { Repository } from '../repo/index.js';
 import {
-  HAVE_BATCH, advertisedRefs, applyRefUpdates, commitHistoryInSlices, decodeFrames, decodeHistoryRequest, decodeIds, encodeFrames, encodeHistory, importObjects,
-  openRepositoryPath, rawIds, readWireObjects,
+  HAVE_BATCH, advertisedRefs, applyRefUpdates, commitHistoryInSlices, decodeFrames, decodeHistoryRequest, decodeIds, encodeHistory, importObjects,
+  openRepositoryPath, rawIds, readWireObjects, sendFrames,
   type RefUpdate,
 } from '../remote/index.js';
 import { blobVerifier, withWriterLease } from '../store/index.js';
@@ -160,7 +158,7 @@ export async function startServer(opts: ServeOptions): Promise<RunningServer> {
         const missing = ids.filter((id) => !repo.objects.has(id));
         if (missing.length > 0) throw new HttpError(404, `the remote does not have object ${missing[0]}${missing.length > 1 ? ` (and ${missing.length - 1} more)` : ''}`);
         res.writeHead(200, { 'content-type': 'application/octet-stream' });
-        await pipeline(Readable.from(encodeFrames(readWireObjects(repo, ids))), res);
+        if (!(await sendFrames(res, readWireObjects(repo, ids)))) throw new Error('the client closed the connection before every object was sent');
         return;
       }
       case 'receive': {
