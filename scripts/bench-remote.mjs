@@ -9,7 +9,7 @@
 //
 // Targets: push and clone >= 400 MB/s, incremental push <= 4% of the data size, negotiation <= 2 s.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,8 +38,12 @@ function cpuSecs(pid, children = false) {
 /**
  * Times `fn`, which runs one dv command to completion, and the CPU seconds it and the
  * server (`serverPid`) used meanwhile: on two cores a transfer is bound by both together.
+ * An untimed `sync` goes first, as before every timed op of bench.mjs and the peers'
+ * harness: the previous step's dirty pages (a push or clone leaves about 750 MB) are
+ * written back then, not on the clock of the next command, dv's or git's.
  */
 function timed(fn, serverPid) {
+  spawnSync('sync');
   const cpu0 = [cpuSecs(process.pid, true), serverPid ? cpuSecs(serverPid) : NaN];
   const t0 = process.hrtime.bigint();
   const out = fn();
@@ -85,8 +89,9 @@ export async function benchRemotes({ dvBin = path.join(repoRoot, 'bin', 'dv'), w
 
   // The whole-CSV push and clone are repeated (ROUNDS, a fresh hub and clone each time) and
   // reported by their median: on a virtual machine, writing into memory the guest has not
-  // touched yet costs several times what it costs later, so one run can be far off.
-  const rounds = Math.max(1, Number(process.env.REMOTE_ROUNDS || 3));
+  // touched yet costs several times what it costs later, so one run can be far off (runs of
+  // one build spread from 1.24 to 2.10 s here): five runs make the median steadier than three.
+  const rounds = Math.max(1, Number(process.env.REMOTE_ROUNDS || 5));
   const pushes = [];
   const clones = [];
   const copies = [];

@@ -54,6 +54,8 @@ interface PendingFile {
   /** The file object itself once it arrived (stored when the content checks out). */
   object?: WireObject;
   tapped: boolean;
+  /** Where the tapped file is written (asked once: a clone of 512 MB asks for every chunk). */
+  tapPath?: string;
   /** A worker failed to write one of its chunks into the tapped file. */
   unwritten: boolean;
 }
@@ -177,7 +179,7 @@ export class ObjectImporter {
     const { uses, size } = this.takeUses(o.id);
     const places: ChunkUse[] = uses.map(({ file, index }) => {
       const v = this.pendingFiles.get(file)!;
-      return { offset: v.offsets[index]!, contentSize: v.file.size, path: v.tapped ? this.opts.tap!.pathOf(file) : undefined };
+      return { offset: v.offsets[index]!, contentSize: v.file.size, path: v.tapPath };
     });
     // Bytes come back only when something here needs them (no file to hash them into, or a tapped blob).
     const keep = uses.length === 0 || (this.opts.tap?.wants(o.id) ?? false);
@@ -325,7 +327,7 @@ export class ObjectImporter {
     if (tapped) this.opts.tap!.start(id);
     const offsets = chunkOffsets(file);
     this.pendingFiles.set(id, {
-      file, offsets, next: 0, hasher: this.inPieces ? createPieceHasher() : createHasher(), pieces: new Map(), awaiting: new Set(), object: o, tapped, unwritten: false,
+      file, offsets, next: 0, hasher: this.inPieces ? createPieceHasher() : createHasher(), pieces: new Map(), awaiting: new Set(), object: o, tapped, tapPath: tapped ? this.opts.tap!.pathOf(id) : undefined, unwritten: false,
     });
     if (this.inPieces) {
       const held = new Map<Oid, number[]>();
@@ -356,10 +358,9 @@ export class ObjectImporter {
     // Places listing another size than the first are left to the in-order check, which refuses them.
     const size = v.file.chunks[indexes[0]!]!.size;
     const same = indexes.filter((i) => v.file.chunks[i]!.size === size);
-    const path = v.tapped ? this.opts.tap!.pathOf(fileId) : undefined;
     for (const i of same) v.awaiting.add(i);
     this.heldJobs++;
-    this.pool!.verifyStored!(chunk, chain, { uses: same.map((i) => ({ offset: v.offsets[i]!, contentSize: v.file.size, path })), size }, (verified, err) => {
+    this.pool!.verifyStored!(chunk, chain, { uses: same.map((i) => ({ offset: v.offsets[i]!, contentSize: v.file.size, path: v.tapPath })), size }, (verified, err) => {
       this.heldJobs--;
       if (this.failure) return;
       try {
