@@ -5,9 +5,9 @@ import type { Oid } from '../hash/index.js';
 import { walkTree, type TreeLeaf } from '../history/index.js';
 import type { Repository } from '../repo/index.js';
 import { withWriterLease } from '../store/index.js';
-import { isProcessAlive, isUnder, parseRepoPath, type RepoPath } from '../util/index.js';
+import { isProcessAlive, isUnder, parseRepoPath, runWithLimit, type RepoPath } from '../util/index.js';
 import {
-  add, buildTree, loadIgnoreRules, Materializer, readIndex, scanWorktree, statPath, writeIndex, type FileStat, type IndexEntry,
+  add, buildTree, FILES_IN_FLIGHT, loadIgnoreRules, Materializer, readIndex, scanWorktree, statPath, writeIndex, type FileStat, type IndexEntry,
 } from '../worktree/index.js';
 import { isFsError, OutputCache } from './output-cache.js';
 
@@ -177,6 +177,7 @@ export async function restoreOutputs(repo: Repository, outs: Record<string, Oid>
   await withWriterLease(repo.env, async () => {
     const put = new Map<RepoPath, IndexEntry>();
     const remove = new Set<RepoPath>();
+    const writes: TreeLeaf[] = [];
     for (const [outText, id] of Object.entries(outs)) {
       const out = outText as RepoPath;
       const leaves = singleCachedLeaf(repo, cache, out, id, opts.kinds?.[out]) ?? outputLeaves(repo, out, id, opts.kinds?.[out]);
@@ -185,19 +186,22 @@ export async function restoreOutputs(repo: Repository, outs: Record<string, Oid>
       if (onDisk === 'dir' && wanted.has(out)) fs.rmSync(path.join(root, out), { recursive: true, force: true });
       else if (onDisk === 'dir') for (const p of scanWorktree(root, out, loadIgnoreRules(root)).keys()) if (!wanted.has(p)) m.remove(p);
       for (const e of readIndex(repo, out).entries.keys()) if (!wanted.has(e)) remove.add(e);
-      for (const leaf of leaves) {
-        let st = copyFromCache(m, cache, leaf);
-        if (st) {
-          counts.fromOutputCache++;
-          opts.onBytes?.(leaf.size);
-        } else {
-          st = await m.writeAsync(leaf, opts.onBytes);
-        }
-        counts.files++;
-        put.set(leaf.path, { id: leaf.id, kind: leaf.kind as IndexEntry['kind'], size: leaf.size, mtime: st.mtime, ctime: st.ctime, ino: st.ino, dev: st.dev });
-      }
+      writes.push(...leaves);
       if (leaves.length === 0) fs.mkdirSync(path.join(root, out), { recursive: true });
     }
+    // Outputs never overlap (stage-graph refuses it), so their files are written together,
+    // several at once as a checkout does: the native threads stay busy across file boundaries.
+    await runWithLimit(writes, FILES_IN_FLIGHT, async (leaf) => {
+      let st = copyFromCache(m, cache, leaf);
+      if (st) {
+        counts.fromOutputCache++;
+        opts.onBytes?.(leaf.size);
+      } else {
+        st = await m.writeAsync(leaf, opts.onBytes);
+      }
+      counts.files++;
+      put.set(leaf.path, { id: leaf.id, kind: leaf.kind as IndexEntry['kind'], size: leaf.size, mtime: st.mtime, ctime: st.ctime, ino: st.ino, dev: st.dev });
+    });
     writeIndex(repo, { put, remove, tree: undefined });
   });
   cache.flush();
