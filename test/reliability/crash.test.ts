@@ -6,7 +6,7 @@ import path from 'node:path';
 import { hashBytes } from '../../src/hash/index.js';
 import { DV, TEST_ENV, dv, dvOk, makeRepo } from '../helpers.js';
 
-const TRIALS = 20;
+const TRIALS = 14;
 const BIG = 12 * 1024 * 1024;
 
 /** Deterministic pseudo-random bytes (incompressible enough to exercise packs). */
