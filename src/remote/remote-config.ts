@@ -46,10 +46,11 @@ export function requireRemote(repo: Repository, name: string): RemoteConfig {
   const r = readRemote(repo, name);
   if (r) return r;
   const names = listRemotes(repo).map((x) => x.name);
-  throw new NotFoundError(`no remote named '${name}'`, {
-    data: { name },
-    hint: names.length ? `remotes here: ${names.join(', ')}` : 'add one with `dv remote add NAME URL`',
-  });
+  // A URL or path where a name belongs: say how to name it (remotes are used by name).
+  const where = /^[a-z][a-z0-9+.-]*:\/\//i.test(name) || name.includes('/');
+  const hint = where ? `remotes are used by name: \`dv remote add NAME ${name}\`, then use NAME${names.length ? ` (remotes here: ${names.join(', ')})` : ''}`
+    : names.length ? `remotes here: ${names.join(', ')}` : 'add one with `dv remote add NAME URL`';
+  throw new NotFoundError(`no remote named '${name}'`, { data: { name }, hint });
 }
 
 /** Whether this repository is a partial clone: some file content arrives only when a checkout needs it. */

@@ -51,6 +51,12 @@ test('remote set-url moves a remote, keeping its remote-tracking refs and partia
   const unknown = dv(p, ['remote', 'set-url', 'nope', moved]);
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /^dv: no remote named 'nope'\nhint: remotes here: origin\n$/);
+  // A URL or path given where a remote's name belongs: the hint says how to name it.
+  for (const [cmd, where] of [['push', 'http://127.0.0.1:9/hub'], ['fetch', '../hub']]) {
+    const byUrl = dv(p, [cmd!, where!]);
+    assert.equal(byUrl.code, 1);
+    assert.equal(byUrl.stderr, `dv: no remote named '${where}'\nhint: remotes are used by name: \`dv remote add NAME ${where}\`, then use NAME (remotes here: origin)\n`);
+  }
   assert.match(dvOk(p, ['remote', 'set-url', 'origin', 'http://127.0.0.1:9/hub']), /^Remote origin → http:\/\/127\.0\.0\.1:9\/hub\n$/);
 });
 
