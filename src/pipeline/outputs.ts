@@ -7,7 +7,7 @@ import type { Repository } from '../repo/index.js';
 import { withWriterLease } from '../store/index.js';
 import { isProcessAlive, isUnder, parseRepoPath, runWithLimit, type RepoPath } from '../util/index.js';
 import {
-  add, buildTree, FILES_IN_FLIGHT, loadIgnoreRules, Materializer, readIndex, scanWorktree, statPath, writeIndex, type FileStat, type IndexEntry,
+  add, buildTree, FILES_IN_FLIGHT, indexEntryOf, loadIgnoreRules, Materializer, readIndex, scanWorktree, statPath, writeIndex, type FileStat, type IndexEntry,
 } from '../worktree/index.js';
 import { isFsError, OutputCache } from './output-cache.js';
 
@@ -200,7 +200,7 @@ export async function restoreOutputs(repo: Repository, outs: Record<string, Oid>
         st = await m.writeAsync(leaf, opts.onBytes);
       }
       counts.files++;
-      put.set(leaf.path, { id: leaf.id, kind: leaf.kind as IndexEntry['kind'], size: leaf.size, mtime: st.mtime, ctime: st.ctime, ino: st.ino, dev: st.dev });
+      put.set(leaf.path, indexEntryOf(leaf, st));
     });
     writeIndex(repo, { put, remove, tree: undefined });
   });

@@ -9,7 +9,7 @@ import { checkout, PreparedContent } from '../worktree/index.js';
 import { CheckoutTap } from './checkout-tap.js';
 import { fetchFrom } from './fetch.js';
 import { openTransport } from './open-transport.js';
-import { addRemote } from './remote-config.js';
+import { addRemote, remoteLocation } from './remote-config.js';
 import type { TransferEvents } from './transport.js';
 
 export interface CloneOptions {
@@ -57,7 +57,7 @@ export async function clone(url: string, opts: CloneOptions = {}): Promise<Clone
 }
 
 async function cloneInto(target: string, url: string, opts: CloneOptions, removeClone: () => void): Promise<CloneResult> {
-  const remoteUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : path.resolve(url);
+  const remoteUrl = remoteLocation(url);
   const transport = await openTransport(remoteUrl, { token: opts.token });
   let repo: Repository | undefined;
   let prepared: PreparedContent | undefined;

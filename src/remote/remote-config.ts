@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.js';
 import { REMOTE_PREFIX, parseShortRefName } from '../refs/index.js';
 import type { Repository } from '../repo/index.js';
@@ -11,6 +12,16 @@ export interface RemoteConfig {
 }
 
 const KEY_PREFIX = 'remote.';
+
+/** Whether a remote location is a URL (`http://…`, `s3://…`) rather than a path. */
+export function isRemoteUrl(where: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(where);
+}
+
+/** A remote's URL as given, or a local path made absolute (the repository may be used from elsewhere). */
+export function remoteLocation(where: string): string {
+  return isRemoteUrl(where) ? where : path.resolve(where);
+}
 
 /** Adds a remote; refuses a name already in use. */
 export function addRemote(repo: Repository, name: string, url: string, opts: { partial?: boolean } = {}): RemoteConfig {
@@ -47,7 +58,7 @@ export function requireRemote(repo: Repository, name: string): RemoteConfig {
   if (r) return r;
   const names = listRemotes(repo).map((x) => x.name);
   // A URL or path where a name belongs: say how to name it (remotes are used by name).
-  const where = /^[a-z][a-z0-9+.-]*:\/\//i.test(name) || name.includes('/');
+  const where = isRemoteUrl(name) || name.includes('/');
   const hint = where ? `remotes are used by name: \`dv remote add NAME ${name}\`, then use NAME${names.length ? ` (remotes here: ${names.join(', ')})` : ''}`
     : names.length ? `remotes here: ${names.join(', ')}` : 'add one with `dv remote add NAME URL`';
   throw new NotFoundError(`no remote named '${name}'`, { data: { name }, hint });

@@ -11,6 +11,7 @@ import type { IndexEntry } from './index-entry.js';
 import { writeIndex } from './index-store.js';
 import { FILES_IN_FLIGHT, Materializer } from './materialize.js';
 import type { PreparedContent } from './prepared-content.js';
+import { indexEntryOf } from './scan.js';
 import { compareWorktree } from './status.js';
 
 export interface CheckoutOptions {
@@ -151,7 +152,7 @@ export async function applyCheckout(repo: Repository, plan: CheckoutPlan, opts: 
     // Several large files at once keep the native threads busy across file boundaries.
     await runWithLimit(plan.writes, FILES_IN_FLIGHT, async (leaf) => {
       const st = await m.writeAsync(leaf, opts.onBytes);
-      put.set(leaf.path, { id: leaf.id, kind: leaf.kind as IndexEntry['kind'], size: leaf.size, mtime: st.mtime, ctime: st.ctime, ino: st.ino, dev: st.dev });
+      put.set(leaf.path, indexEntryOf(leaf, st));
     });
     let carried = false;
     for (const [p, e] of plan.index) {
@@ -159,7 +160,7 @@ export async function applyCheckout(repo: Repository, plan: CheckoutPlan, opts: 
       if ('mtime' in e) { put.set(p, e); carried = true; continue; }
       // Unchanged file: keep the stat data it already has in the index if the content matches.
       const st = m.statIfPresent(p);
-      if (st) put.set(p, { id: e.id, kind: e.kind as IndexEntry['kind'], size: e.size, mtime: st.mtime, ctime: st.ctime, ino: st.ino, dev: st.dev });
+      if (st) put.set(p, indexEntryOf(e, st));
     }
     // A full checkout without carried-over staged entries leaves the index equal to the target tree.
     const tree = !plan.partial && !carried ? repo.objects.readCommit(plan.target).tree : undefined;

@@ -17,6 +17,11 @@ export interface FileStat {
   dev: number;
 }
 
+/** The index entry for content `leaf` (id, kind, size) just written or found at a path with stat data `st`. */
+export function indexEntryOf(leaf: { id: IndexEntry['id']; kind: string; size: number }, st: FileStat): IndexEntry {
+  return { id: leaf.id, kind: leaf.kind as IndexEntry['kind'], size: leaf.size, mtime: st.mtime, ctime: st.ctime, ino: st.ino, dev: st.dev };
+}
+
 /** Stat data of one path (lstat: symlinks are not followed), or undefined if absent or a directory. */
 export function statPath(abs: string): FileStat | 'dir' | undefined {
   let st: fs.Stats | undefined;

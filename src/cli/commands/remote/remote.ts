@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { repoCommand, withJson } from '../../command.js';
 import { printResult } from '../../output.js';
@@ -13,8 +12,8 @@ const add = repoCommand({
     .example('$0 remote add hub http://data.example:8080/hub', 'a repository served by `dv serve`')
     .example('$0 remote add team s3://my-bucket/datasets', 'objects in an S3 bucket (AWS S3, MinIO, Ceph)'),
   run: async (repo, argv) => {
-    const { addRemote } = await import('../../../remote/index.js');
-    printResult(argv, addRemote(repo, argv.name, remoteUrl(argv.url)), (r) => `Added remote ${r.name} → ${r.url}`);
+    const { addRemote, remoteLocation } = await import('../../../remote/index.js');
+    printResult(argv, addRemote(repo, argv.name, remoteLocation(argv.url)), (r) => `Added remote ${r.name} → ${r.url}`);
   },
 });
 
@@ -26,15 +25,10 @@ const setUrl = repoCommand({
     .positional('url', { type: 'string', demandOption: true, describe: 'where the repository is now' })
     .example('$0 remote set-url origin http://data2.example:8080/hub', 'the server moved'),
   run: async (repo, argv) => {
-    const { setRemoteUrl } = await import('../../../remote/index.js');
-    printResult(argv, setRemoteUrl(repo, argv.name, remoteUrl(argv.url)), (r) => `Remote ${r.name} → ${r.url}`);
+    const { setRemoteUrl, remoteLocation } = await import('../../../remote/index.js');
+    printResult(argv, setRemoteUrl(repo, argv.name, remoteLocation(argv.url)), (r) => `Remote ${r.name} → ${r.url}`);
   },
 });
-
-/** A remote's URL as given, or a local path made absolute (the repository may be used from elsewhere). */
-function remoteUrl(url: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : path.resolve(url);
-}
 
 const list = repoCommand({
   command: ['list', 'ls'],
