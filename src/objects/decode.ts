@@ -2,10 +2,20 @@ import { decodeCanonical } from '../codec/index.js';
 import { oidFromBytes, type Oid } from '../hash/index.js';
 import { CorruptObjectError } from '../errors/index.js';
 import { isValidEntryName } from '../util/index.js';
+import { readFileLayout } from './file-layout.js';
 import { ENTRY_BY_CODE, type Commit, type DecodedObject, type FileObject, type ObjectKind, type Signature, type Tag, type Tree, type TreeEntry } from './types.js';
 
 /** Decodes canonical structured bytes of the given kind (blob bytes pass through). */
 export function decodeObject(kind: ObjectKind, bytes: Uint8Array): DecodedObject {
+  if (kind === 'file') {
+    const file = readFileLayout(bytes);
+    if (file) return { kind, file };
+  }
+  return decodeGeneral(kind, bytes);
+}
+
+/** decodeObject through the general msgpack decoder only (readFileLayout must agree with it wherever it answers). */
+export function decodeGeneral(kind: ObjectKind, bytes: Uint8Array): DecodedObject {
   if (kind === 'blob') return { kind, data: bytes };
   const v = decodeCanonical(bytes);
   if (!isMap(v) || v.t !== kind) throw new CorruptObjectError(`object is not a ${kind}`);
