@@ -62,7 +62,8 @@ async function cloneInto(target: string, url: string, opts: CloneOptions, remove
   let repo: Repository | undefined;
   let prepared: PreparedContent | undefined;
   try {
-    const { refs, head } = await transport.listRefs();
+    const listed = await transport.listRefs();
+    const { refs, head } = listed;
     const branchRef = opts.branch ? BRANCH_PREFIX + opts.branch : head ?? (refs.has(BRANCH_PREFIX + DEFAULT_BRANCH) ? BRANCH_PREFIX + DEFAULT_BRANCH : null);
     if (opts.branch && !refs.has(branchRef!)) throw new ConflictError(`the remote has no branch '${opts.branch}'`);
     const branch = branchRef ? branchRef.slice(BRANCH_PREFIX.length) : DEFAULT_BRANCH;
@@ -73,7 +74,7 @@ async function cloneInto(target: string, url: string, opts: CloneOptions, remove
     // The branch's files are written out as they arrive; the checkout moves them into place.
     const willCheckout = !opts.bare && !opts.noCheckout && tip !== null;
     prepared = willCheckout ? new PreparedContent(path.join(repo.dvDir, 'tmp', `clone-${process.pid}`)) : undefined;
-    const fetched = await fetchFrom(repo, transport, remote, { tap: prepared && new CheckoutTap(tip!, prepared), progress: opts.progress });
+    const fetched = await fetchFrom(repo, transport, remote, { tap: prepared && new CheckoutTap(tip!, prepared), progress: opts.progress, listed });
     let written = 0;
     if (opts.bare) {
       // A bare clone mirrors the branches as they are (and drops the remote-tracking copies).

@@ -1,6 +1,6 @@
 import { CorruptObjectError, RemoteError } from '../errors/index.js';
 import type { Oid } from '../hash/index.js';
-import { objectLinks } from '../objects/index.js';
+import { objectLinks, type DecodedObject } from '../objects/index.js';
 import type { Repository } from '../repo/index.js';
 import { verifyPayload } from '../store/index.js';
 import { collectObjects, type WalkNode } from './collect-objects.js';
@@ -32,7 +32,8 @@ export interface FetchObjectsResult { objects: number; bytes: number; requests: 
  */
 export async function fetchObjects(repo: Repository, transport: Transport, tips: Oid[], opts: FetchObjectsOptions = {}): Promise<FetchObjectsResult> {
   const importer = new ObjectImporter(repo.objects, { deferMissingBases: true, partial: opts.partial, tap: opts.tap });
-  const structured = new Map<Oid, WireObject>();
+  /** Structured objects as they arrived and as verified, stored once the walk has everything they refer to. */
+  const structured = new Map<Oid, { o: WireObject; obj: DecodedObject }>();
   let bytes = 0;
   let requests = 0;
 
@@ -52,7 +53,7 @@ export async function fetchObjects(repo: Repository, transport: Transport, tips:
         continue;
       }
       const obj = verifyPayload(o.id, o, () => { throw new CorruptObjectError(`object ${o.id} is a ${o.kind} stored as a delta`); });
-      structured.set(o.id, o);
+      structured.set(o.id, { o, obj });
       opts.tap?.observe(o.id, obj);
       // Its chunks are hashed as they arrive, so the file needs no second read at the end.
       if (obj.kind === 'file' && !opts.partial) importer.expectFile(o.id, obj.file);
@@ -91,8 +92,8 @@ export async function fetchObjects(repo: Repository, transport: Transport, tips:
       known: opts.known,
     });
     for (const id of collected.ids) {
-      const o = structured.get(id);
-      if (o) await importer.add(o);
+      const s = structured.get(id);
+      if (s) await importer.add(s.o, s.obj);
     }
     await importer.finish();
     return { objects: collected.ids.length, bytes, requests };

@@ -7,7 +7,7 @@ import { fetchObjects } from './fetch-objects.js';
 import { openTransport } from './open-transport.js';
 import { readRemote, requireRemote, type RemoteConfig } from './remote-config.js';
 import { bundleRemote } from './bundle/index.js';
-import type { TransferEvents, Transport } from './transport.js';
+import type { RemoteRefs, TransferEvents, Transport } from './transport.js';
 
 export interface FetchOptions {
   remote?: string;
@@ -49,8 +49,12 @@ export async function fetchRemote(repo: Repository, opts: FetchOptions = {}): Pr
 }
 
 /** Fetches over an open transport (see fetchRemote). */
-export async function fetchFrom(repo: Repository, transport: Transport, remote: RemoteConfig, opts: Pick<FetchOptions, 'progress' | 'tapFor'> & { tap?: CheckoutTap } = {}): Promise<FetchResult> {
-  const { refs, head } = await transport.listRefs();
+export async function fetchFrom(
+  repo: Repository, transport: Transport, remote: RemoteConfig,
+  opts: Pick<FetchOptions, 'progress' | 'tapFor'> & { tap?: CheckoutTap; listed?: RemoteRefs } = {},
+): Promise<FetchResult> {
+  // A clone has just listed them: asking again would cost a round trip.
+  const { refs, head } = opts.listed ?? await transport.listRefs();
   const tap = opts.tap ?? opts.tapFor?.(refs);
   const prefix = `${REMOTE_PREFIX}${remote.name}/`;
   const updated: FetchedRef[] = [];

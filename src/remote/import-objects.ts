@@ -78,6 +78,12 @@ interface PendingFile {
 export class ObjectImporter {
   private readonly batch: WriteBatch;
   private readonly unflushed = new Set<Oid>();
+  /**
+   * Everything queued here, when the store held nothing as the import began (a clone):
+   * then it holds only these, and asking it about each of thousands of chunks is skipped.
+   * An object another process stores meanwhile is fetched and stored again, which is harmless.
+   */
+  private readonly queuedIntoEmpty: Set<Oid> | undefined;
   private readonly pool: BlobVerifier | undefined;
   /** Whether the verifier's threads hash chunks as pieces of their files (needs the native addon). */
   private readonly inPieces: boolean;
@@ -110,13 +116,14 @@ export class ObjectImporter {
   constructor(private readonly objects: ObjectStore, private readonly opts: ImportOptions = {}) {
     // The disk works while verifying goes on; what is in flight stays in `unflushed` until a commit here.
     this.batch = objects.batch({ backgroundCommits: true });
+    this.queuedIntoEmpty = objects.isEmpty() ? new Set() : undefined;
     this.pool = opts.verifier === undefined ? blobVerifier(objects.dvDir) : opts.verifier ?? undefined;
     this.inPieces = this.pool !== undefined && canHashInPieces();
   }
 
   /** True when the object is stored or verified and queued. */
   holds(id: Oid): boolean {
-    return this.unflushed.has(id) || this.objects.has(id);
+    return this.unflushed.has(id) || (this.queuedIntoEmpty ? this.queuedIntoEmpty.has(id) : this.objects.has(id));
   }
 
   /** Delta payloads held back until their base arrives. */
@@ -129,8 +136,9 @@ export class ObjectImporter {
   /**
    * Verifies and queues one object. Returns the base id when the object is a delta whose
    * base is not held yet and deferring is allowed (it is stored once the base arrives).
+   * `decoded`: what verifyPayload already made of a structured object's payload (not decoded twice).
    */
-  async add(o: WireObject): Promise<Oid | undefined> {
+  async add(o: WireObject, decoded?: DecodedObject): Promise<Oid | undefined> {
     this.check();
     if (this.holds(o.id) || this.verifying.has(o.id)) { this.skipped++; return undefined; }
     const base = o.kind === 'blob' && o.encoding === ENCODING_DELTA ? oidFromBytes(payloadDeltaBase(o.payload, o.id).base) : undefined;
@@ -146,7 +154,7 @@ export class ObjectImporter {
     }
     // Anything checked against other objects waits for the blobs in flight.
     if (this.verifying.size > 0 && (o.kind !== 'blob' || o.encoding === ENCODING_DELTA)) await this.settle();
-    return this.addVerifiedHere(o);
+    return this.addVerifiedHere(o, o.kind === 'blob' ? undefined : decoded);
   }
 
   /**
@@ -244,7 +252,7 @@ export class ObjectImporter {
     if (this.failure) throw this.failure;
   }
 
-  private addVerifiedHere(o: WireObject): Oid | undefined {
+  private addVerifiedHere(o: WireObject, decoded?: DecodedObject): Oid | undefined {
     if (o.kind === 'blob' && o.encoding === ENCODING_DELTA) {
       const base = oidFromBytes(payloadDeltaBase(o.payload, o.id).base);
       if (!this.holds(base)) {
@@ -255,7 +263,7 @@ export class ObjectImporter {
         return base;
       }
     }
-    this.accept(o, verifyPayload(o.id, o, (base) => this.blobBytes(base)));
+    this.accept(o, decoded ?? verifyPayload(o.id, o, (base) => this.blobBytes(base)));
     return undefined;
   }
 
@@ -302,6 +310,7 @@ export class ObjectImporter {
   private queue(o: WireObject): void {
     this.batch.putPayload(oidToBytes(o.id), { kind: o.kind, encoding: o.encoding, payload: o.payload });
     this.unflushed.add(o.id);
+    this.queuedIntoEmpty?.add(o.id);
     if (Date.now() - this.lastCommit >= COMMIT_INTERVAL_MS) {
       this.batch.commitInBackground();
       this.lastCommit = Date.now();

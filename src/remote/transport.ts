@@ -34,9 +34,11 @@ export const HAVE_BATCH = 10_000;
  * refers to (children, chunks, a delta's base), so holding an object means holding all
  * of it. Senders therefore send referents first (collectObjects orders them so).
  */
+/** A remote's refs: full ref names (refs/heads/…, refs/tags/…) → ids, plus HEAD's target branch if known. */
+export interface RemoteRefs { refs: Map<string, Oid>; head: string | null }
+
 export interface Transport {
-  /** Full ref names (refs/heads/…, refs/tags/…) → ids, plus HEAD's target branch if known. */
-  listRefs(): Promise<{ refs: Map<string, Oid>; head: string | null }>;
+  listRefs(): Promise<RemoteRefs>;
   /** For each id, whether the remote holds it (complete: with its delta base). Batched by caller (≤ HAVE_BATCH). */
   hasObjects(ids: Oid[]): Promise<boolean[]>;
   /**

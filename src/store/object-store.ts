@@ -62,6 +62,11 @@ export class ObjectStore {
     return this.env.objects.doesExist(id);
   }
 
+  /** True when no object is stored (a repository just made, as a clone's is). */
+  isEmpty(): boolean {
+    return this.env.objects.getKeysCount({ limit: 1 }) === 0;
+  }
+
   /** The raw LMDB value (inline record or pack locator), or undefined. */
   getRecord(id: Oid): Buffer | undefined {
     return this.env.objects.getBinary(oidToBytes(id)) ?? undefined;
