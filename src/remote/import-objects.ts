@@ -311,7 +311,8 @@ export class ObjectImporter {
     this.batch.putPayload(oidToBytes(o.id), { kind: o.kind, encoding: o.encoding, payload: o.payload });
     this.unflushed.add(o.id);
     this.queuedIntoEmpty?.add(o.id);
-    if (Date.now() - this.lastCommit >= COMMIT_INTERVAL_MS) {
+    // With one still waiting for the disk, the next waits too (a synchronous commit would stall verifying).
+    if (Date.now() - this.lastCommit >= COMMIT_INTERVAL_MS && !this.batch.committing) {
       this.batch.commitInBackground();
       this.lastCommit = Date.now();
     }

@@ -486,6 +486,11 @@ export class WriteBatch {
     });
   }
 
+  /** Whether a commitInBackground is still waiting for the disk. */
+  get committing(): boolean {
+    return this.inFlight !== undefined;
+  }
+
   private checkBackground(): void {
     if (this.backgroundFailure) throw this.backgroundFailure;
   }
