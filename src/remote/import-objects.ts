@@ -1,8 +1,7 @@
 import { CORRUPT_HINT, CorruptObjectError, RemoteError } from '../errors/index.js';
-import { oidToBytes, type Oid } from '../hash/index.js';
 import { chunkOffsets, objectLinks, type DecodedObject, type FileObject } from '../objects/index.js';
 import { blobVerifier, ENCODING_DELTA, deltaBase as payloadDeltaBase, type BlobVerifier, type StoredLink, verifyPayload, type ChunkUse, type ObjectStore, type VerifiedBlob, type WriteBatch } from '../store/index.js';
-import { canHashInPieces, createHasher, createPieceHasher, oidFromBytes, type Hasher, type PieceHasher } from '../hash/index.js';
+import { canHashInPieces, createHasher, createPieceHasher, oidFromBytes, type Hasher, type Oid, type PieceHasher } from '../hash/index.js';
 import { BlobCache } from './blob-cache.js';
 import type { WireObject } from './transport.js';
 
@@ -308,7 +307,8 @@ export class ObjectImporter {
   }
 
   private queue(o: WireObject): void {
-    this.batch.putPayload(oidToBytes(o.id), { kind: o.kind, encoding: o.encoding, payload: o.payload });
+    // add() found it not held before it was verified.
+    this.batch.putImported(o.id, { kind: o.kind, encoding: o.encoding, payload: o.payload });
     this.unflushed.add(o.id);
     this.queuedIntoEmpty?.add(o.id);
     // With one still waiting for the disk, the next waits too (a synchronous commit would stall verifying).

@@ -401,6 +401,17 @@ export class WriteBatch {
   }
 
   /**
+   * putPayload for an import that found the object not stored before it verified it: only
+   * this batch is looked at, not the store, and the id is not converted back and forth
+   * (thousands of chunks per transfer). One stored meanwhile by another process is
+   * written again, which leaves a valid record.
+   */
+  putImported(id: Oid, payload: EncodedPayload): void {
+    if (this.pendingKeys.has(id) || this.inFlight?.keys.has(id) === true) return;
+    this.add(oidToBytes(id), payload, payload.kind === 'blob' || payload.kind === 'file', id);
+  }
+
+  /**
    * Hands blob encoding to worker threads from now on. The caller then awaits `relieve()`
    * whenever `backlogged` is true, and `drain()` before `flush()`.
    */
@@ -438,7 +449,7 @@ export class WriteBatch {
     return this.pendingKeys.has(hex) || this.inFlight?.keys.has(hex) === true || this.env.objects.doesExist(key);
   }
 
-  private add(key: Buffer, p: EncodedPayload, content: boolean): void {
+  private add(key: Buffer, p: EncodedPayload, content: boolean, hex: string = key.toString('hex')): void {
     let record: Buffer;
     if (content && p.payload.length > PACK_MIN_BYTES) {
       this.pack ??= new PackWriter(this.env, this.dvDir);
@@ -447,7 +458,7 @@ export class WriteBatch {
       record = inlineRecord(p);
     }
     this.pending.push([key, record]);
-    this.pendingKeys.set(key.toString('hex'), record);
+    this.pendingKeys.set(hex, record);
     this.bytes += p.payload.length;
     this.writtenBytes += p.payload.length;
     if (this.bytes < BATCH_BYTES) return;

@@ -96,3 +96,29 @@ test('objects added but not committed read back from the batch (staged, written 
     await repo.close();
   }
 });
+
+test('putImported skips what the batch holds (pending or in flight) and writes the rest without asking the store', async () => {
+  const repo = initRepository(path.join(tmpDir(), 'r'), { bare: true });
+  try {
+    const batch = repo.objects.batch();
+    const [a, b, c] = blobs(3) as [ReturnType<typeof blobs>[0], ReturnType<typeof blobs>[0], ReturnType<typeof blobs>[0]];
+    const put = (x: typeof a) => batch.putImported(oidFromBytes(x.raw), { kind: 'blob', encoding: ENCODING_RAW, payload: x.payload });
+    put(a);
+    batch.commitInBackground();
+    put(a); // in flight
+    put(b);
+    put(b); // pending
+    await until(() => repo.objects.has(oidFromBytes(a.raw)));
+    batch.flush();
+    assert.equal(batch.written, 2, 'each object written once');
+    // Not asked: an object already stored is written again, and still reads back right.
+    const again = repo.objects.batch();
+    again.putImported(oidFromBytes(a.raw), { kind: 'blob', encoding: ENCODING_RAW, payload: a.payload });
+    again.putImported(oidFromBytes(c.raw), { kind: 'blob', encoding: ENCODING_RAW, payload: c.payload });
+    again.flush();
+    assert.equal(again.written, 2);
+    for (const x of [a, b, c]) assert.ok(repo.objects.readContentBuffer(oidFromBytes(x.raw)).equals(x.payload));
+  } finally {
+    await repo.close();
+  }
+});
