@@ -1,9 +1,10 @@
 // Native hot loops for dv: one-shot BLAKE3 into a caller's buffer (no per-call hasher
 // object left for the garbage collector), the FastCDC cut search, line-break search and
 // the first difference of two byte ranges, lstat of a directory's entries, and the stat
-// half of a status (native/status_scan.c).
+// half of a status (native/status_scan.c), and space reserved for a file about to be written.
 // Each must agree bit for bit with its JavaScript version in src/hash, src/chunker,
 // src/rows and src/worktree/scan.ts (tested).
+#define _GNU_SOURCE
 #include <node_api.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -268,6 +269,28 @@ static napi_value lstat_names(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// preallocate(fd, size): reserves the file's blocks up to `size` (and sets its size) with
+// fallocate, so writing it does not allocate block by block; true when done, false where
+// the filesystem or system cannot (the writes then allocate as usual).
+static napi_value preallocate(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  int64_t size;
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_int64(env, argv[1], &size) != napi_ok || fd < 0 || size < 0) {
+    napi_throw_type_error(env, NULL, "preallocate(fd, size): expected a file descriptor and a size");
+    return NULL;
+  }
+  int done = 0;
+#ifdef __linux__
+  done = size == 0 || fallocate(fd, 0, 0, (off_t)size) == 0;
+#endif
+  napi_value result;
+  napi_get_boolean(env, done, &result);
+  return result;
+}
+
 // native/status_scan.c
 napi_value scan_changes(napi_env env, napi_callback_info info);
 // native/hash_pieces.c
@@ -285,6 +308,7 @@ NAPI_MODULE_INIT() {
     {"countRecords", NULL, count_records, NULL, NULL, NULL, napi_default, NULL},
     {"lstatNames", NULL, lstat_names, NULL, NULL, NULL, napi_default, NULL},
     {"scanChanges", NULL, scan_changes, NULL, NULL, NULL, napi_default, NULL},
+    {"preallocate", NULL, preallocate, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   define_hash_pieces(env, exports);

@@ -22,6 +22,11 @@ export interface NativeAddon {
    */
   lstatNames(dir: string, names: readonly string[], out: Float64Array): void;
   /**
+   * Reserves the blocks of the file open as `fd` up to `size` bytes, and sets its size
+   * (fallocate); false where the filesystem or system cannot, and nothing changed.
+   */
+  preallocate(fd: number, size: number): boolean;
+  /**
    * The stat half of a status (native/status_scan.c): walks the directories that hold the
    * paths of a stat table (src/worktree/stat-table.ts) and returns the tracked paths whose
    * stat data does not prove them unchanged, and the untracked names it met in those

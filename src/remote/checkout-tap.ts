@@ -28,7 +28,7 @@ export class CheckoutTap implements ContentTap {
   }
 
   wants(id: Oid): boolean { return this.files.has(id); }
-  start(id: Oid): void { this.prepared.start(id); }
+  start(id: Oid, size: number): void { this.prepared.start(id, size); }
   pathOf(id: Oid): string { return this.prepared.pathOf(id); }
   write(id: Oid, bytes: Uint8Array, position: number): void { this.prepared.write(id, bytes, position); }
   end(id: Oid, verified: boolean): void { this.prepared.end(id, verified); }

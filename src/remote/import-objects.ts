@@ -8,13 +8,13 @@ import type { WireObject } from './transport.js';
 /**
  * Where a transfer writes verified file content as it streams in: `wants` says which
  * content ids to write out (a clone's checked-out files); `start` opens the file at
- * `pathOf`, which worker threads write chunks into at their offsets while the main
+ * `pathOf` for content of the given size, which worker threads write chunks into at their offsets while the main
  * thread `write`s the rest; `end` says whether the whole verified (every write has
  * returned by then). PreparedContent implements it.
  */
 export interface ContentTap {
   wants(id: Oid): boolean;
-  start(id: Oid): void;
+  start(id: Oid, size: number): void;
   pathOf(id: Oid): string;
   write(id: Oid, bytes: Uint8Array, position: number): void;
   end(id: Oid, verified: boolean): void;
@@ -290,7 +290,7 @@ export class ObjectImporter {
     if (data) {
       this.cache.remember(o.id, data);
       const tap = this.opts.tap;
-      if (tap?.wants(o.id)) { tap.start(o.id); tap.write(o.id, data, 0); tap.end(o.id, true); }
+      if (tap?.wants(o.id)) { tap.start(o.id, data.length); tap.write(o.id, data, 0); tap.end(o.id, true); }
     }
     this.chunkUses.delete(o.id);
     this.queue(o);
@@ -334,7 +334,7 @@ export class ObjectImporter {
     const pending = this.pendingFiles.get(id);
     if (pending) { pending.object ??= o; return; }
     const tapped = this.opts.tap?.wants(id) ?? false;
-    if (tapped) this.opts.tap!.start(id);
+    if (tapped) this.opts.tap!.start(id, file.size);
     const offsets = chunkOffsets(file);
     this.pendingFiles.set(id, {
       file, offsets, next: 0, hasher: this.inPieces ? createPieceHasher() : createHasher(), pieces: new Map(), awaiting: new Set(), object: o, tapped, tapPath: tapped ? this.opts.tap!.pathOf(id) : undefined, unwritten: false,

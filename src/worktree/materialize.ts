@@ -4,6 +4,7 @@ import { InvalidInputError } from '../errors/index.js';
 import type { TreeLeaf } from '../history/index.js';
 import { decodeFileOnThreads, NativeVerifier, type ObjectStore } from '../store/index.js';
 import { linkOrCopyFile, modeForKind } from './link-or-copy.js';
+import { preallocate } from './preallocate.js';
 import type { PreparedContent } from './prepared-content.js';
 import { statPath, type FileStat } from './scan.js';
 import { exitCleanlyOnInterrupt, removeStaleTemporaries, replaceFile, temporaryName, writeFully } from '../util/index.js';
@@ -109,7 +110,12 @@ export class Materializer {
     // Heard from before the file exists: this thread only waits on the threads, so Ctrl-C is handled at once.
     this.startWriting(target, leaf.path);
     try {
-      fs.closeSync(fs.openSync(target, 'wx', newFileMode(leaf)));
+      const fd = fs.openSync(target, 'wx', newFileMode(leaf));
+      try {
+        preallocate(fd, obj.file.size);
+      } finally {
+        fs.closeSync(fd);
+      }
       ok = await decodeFileOnThreads(this.objects, NativeVerifier.create()!, leaf.id, obj.file, { path: target, onBytes }).done;
     } finally {
       if (!ok) fs.rmSync(target, { force: true });
@@ -183,10 +189,15 @@ export class Materializer {
     }
     const fd = fs.openSync(target, 'wx', mode);
     try {
+      preallocate(fd, leaf.size);
+      let written = 0;
       for (const piece of this.objects.readContentSync(leaf.id, { transient: true })) {
         writeFully(fd, piece);
+        written += piece.length;
         onBytes?.(piece.length);
       }
+      // The tree's size reserved the space; the content decides the length.
+      if (written !== leaf.size) fs.ftruncateSync(fd, written);
     } finally {
       fs.closeSync(fd);
     }

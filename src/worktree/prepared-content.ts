@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Oid } from '../hash/index.js';
 import { linkOrCopyFile } from './link-or-copy.js';
+import { preallocate } from './preallocate.js';
 import { writeFully } from '../util/index.js';
 
 /**
@@ -31,11 +32,13 @@ export class PreparedContent {
 
   constructor(private readonly dir: string) {}
 
-  /** Starts the file for `id` (a second start of the same id is ignored). */
-  start(id: Oid): void {
+  /** Starts the file for `id`, of `size` bytes (a second start of the same id is ignored). */
+  start(id: Oid, size: number): void {
     if (this.open.has(id) || this.ready.has(id)) return;
     if (!this.made) { fs.mkdirSync(this.dir, { recursive: true }); this.made = true; }
-    this.open.set(id, { fd: fs.openSync(this.pathOf(id), 'w'), pending: 0, failed: false });
+    const fd = fs.openSync(this.pathOf(id), 'w');
+    preallocate(fd, size);
+    this.open.set(id, { fd, pending: 0, failed: false });
   }
 
   /** True when verified content for `id` is ready to be taken. */

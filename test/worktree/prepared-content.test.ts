@@ -21,8 +21,8 @@ test('prepared files written in the background hold exactly their pieces at thei
   // 48 MiB: more than may be in flight, so some pieces are written at once and some in the background.
   const a = pieces(192, 256 * 1024);
   const b = pieces(3, 1000);
-  prepared.start(ID_A);
-  prepared.start(ID_B);
+  prepared.start(ID_A, 192 * 256 * 1024);
+  prepared.start(ID_B, 3000);
   // Pieces arrive in any order (workers verify them in parallel): odd ones first, then even.
   const order = [...a.keys()].sort((x, y) => (x % 2) - (y % 2) || x - y).reverse();
   for (const [k, i] of order.entries()) {
@@ -45,7 +45,7 @@ test('prepared files written in the background hold exactly their pieces at thei
 test('a file not ended yet does not hold settling up, and dispose with writes in flight leaves nothing', async () => {
   const dir = path.join(tmpDir(), 'prep');
   const prepared = new PreparedContent(dir);
-  prepared.start(ID_A);
+  prepared.start(ID_A, 17 << 20);
   prepared.write(ID_A, crypto.randomBytes(1 << 20), 0);
   await prepared.settled();
   assert.equal(prepared.has(ID_A), false);
