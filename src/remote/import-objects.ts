@@ -8,8 +8,8 @@ import type { WireObject } from './transport.js';
 /**
  * Where a transfer writes verified file content as it streams in: `wants` says which
  * content ids to write out (a clone's checked-out files); `start` opens the file at
- * `pathOf` for content of the given size, which worker threads write chunks into at their offsets while the main
- * thread `write`s the rest; `end` says whether the whole verified (every write has
+ * `pathOf` for content of the given size, which worker threads write chunks into at
+ * their offsets while the main thread `write`s the rest; `end` says whether the whole verified (every write has
  * returned by then). PreparedContent implements it.
  */
 export interface ContentTap {

@@ -4,7 +4,7 @@ import { InvalidInputError } from '../errors/index.js';
 import type { TreeLeaf } from '../history/index.js';
 import { decodeFileOnThreads, NativeVerifier, type ObjectStore } from '../store/index.js';
 import { linkOrCopyFile, modeForKind } from './link-or-copy.js';
-import { preallocate } from './preallocate.js';
+import { openForWhole } from './preallocate.js';
 import type { PreparedContent } from './prepared-content.js';
 import { statPath, type FileStat } from './scan.js';
 import { exitCleanlyOnInterrupt, removeStaleTemporaries, replaceFile, temporaryName, writeFully } from '../util/index.js';
@@ -110,12 +110,7 @@ export class Materializer {
     // Heard from before the file exists: this thread only waits on the threads, so Ctrl-C is handled at once.
     this.startWriting(target, leaf.path);
     try {
-      const fd = fs.openSync(target, 'wx', newFileMode(leaf));
-      try {
-        preallocate(fd, obj.file.size);
-      } finally {
-        fs.closeSync(fd);
-      }
+      fs.closeSync(openForWhole(target, 'wx', obj.file.size, newFileMode(leaf)));
       ok = await decodeFileOnThreads(this.objects, NativeVerifier.create()!, leaf.id, obj.file, { path: target, onBytes }).done;
     } finally {
       if (!ok) fs.rmSync(target, { force: true });
@@ -187,9 +182,8 @@ export class Materializer {
       onBytes?.(leaf.size);
       return;
     }
-    const fd = fs.openSync(target, 'wx', mode);
+    const fd = openForWhole(target, 'wx', leaf.size, mode);
     try {
-      preallocate(fd, leaf.size);
       let written = 0;
       for (const piece of this.objects.readContentSync(leaf.id, { transient: true })) {
         writeFully(fd, piece);

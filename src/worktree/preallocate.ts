@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { nativeAddon } from '../native/index.js';
 
 /** Files at least this large are preallocated: for smaller ones the call costs about what it saves. */
@@ -12,4 +13,11 @@ const PREALLOCATE_MIN_BYTES = 1024 * 1024;
  */
 export function preallocate(fd: number, size: number): void {
   if (size >= PREALLOCATE_MIN_BYTES) nativeAddon()?.preallocate(fd, size);
+}
+
+/** Opens `file` (fs.openSync's `flags` and `mode`) for content of `size` bytes about to be written whole, its space reserved (preallocate). */
+export function openForWhole(file: string, flags: string, size: number, mode?: number): number {
+  const fd = fs.openSync(file, flags, mode);
+  preallocate(fd, size);
+  return fd;
 }

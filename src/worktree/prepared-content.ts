@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Oid } from '../hash/index.js';
 import { linkOrCopyFile } from './link-or-copy.js';
-import { preallocate } from './preallocate.js';
+import { openForWhole } from './preallocate.js';
 import { writeFully } from '../util/index.js';
 
 /**
@@ -36,9 +36,7 @@ export class PreparedContent {
   start(id: Oid, size: number): void {
     if (this.open.has(id) || this.ready.has(id)) return;
     if (!this.made) { fs.mkdirSync(this.dir, { recursive: true }); this.made = true; }
-    const fd = fs.openSync(this.pathOf(id), 'w');
-    preallocate(fd, size);
-    this.open.set(id, { fd, pending: 0, failed: false });
+    this.open.set(id, { fd: openForWhole(this.pathOf(id), 'w', size), pending: 0, failed: false });
   }
 
   /** True when verified content for `id` is ready to be taken. */
