@@ -297,6 +297,8 @@ napi_value scan_changes(napi_env env, napi_callback_info info);
 void define_hash_pieces(napi_env env, napi_value exports);
 // native/verify_blobs.c
 void define_verify_blobs(napi_env env, napi_value exports);
+// native/delta_compress.c
+void define_delta_compress(napi_env env, napi_value exports);
 
 NAPI_MODULE_INIT() {
   init_gear();
@@ -313,5 +315,6 @@ NAPI_MODULE_INIT() {
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   define_hash_pieces(env, exports);
   define_verify_blobs(env, exports);
+  define_delta_compress(env, exports);
   return exports;
 }

@@ -1,6 +1,7 @@
 // Builds the native addon (build/Release/dv_native.node: one-shot BLAKE3, the FastCDC
-// cut search, row helpers, lstat per directory, the status scan) with node-gyp. dv works without it,
-// more slowly, so a failed build warns instead of failing the install.
+// cut search, row helpers, lstat per directory, the status scan, received-blob checks,
+// delta compression) with node-gyp. dv works without it, more slowly, so a failed build
+// warns instead of failing the install.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -27,6 +27,12 @@ export interface NativeAddon {
    */
   preallocate(fd: number, size: number): boolean;
   /**
+   * Compresses `bytes` into `out` as one zstd frame (at `level`, with the given hash and
+   * window logs) that references `base` as its raw-content prefix: it decodes with `base`
+   * as a raw-content dictionary. Returns the frame's length, or -1 when `out` is too small.
+   */
+  deltaCompress(bytes: Uint8Array, base: Uint8Array, level: number, hashLog: number, windowLog: number, out: Uint8Array): number;
+  /**
    * The stat half of a status (native/status_scan.c): walks the directories that hold the
    * paths of a stat table (src/worktree/stat-table.ts) and returns the tracked paths whose
    * stat data does not prove them unchanged, and the untracked names it met in those
