@@ -4,7 +4,6 @@
 // with parameters) builds a dictionary object on every call: 390 us for a 75 KB chunk of
 // the scattered 1% correction where this takes 63 us. The frame decodes with the base as a
 // raw-content dictionary, as every delta does (record.ts applyDelta, verify_blobs.c).
-#define ZSTD_STATIC_LINKING_ONLY
 #include <node_api.h>
 #include <stdint.h>
 #include <stdlib.h>

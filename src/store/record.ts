@@ -88,8 +88,11 @@ function compressDelta(bytes: Uint8Array, base: Uint8Array): number {
   const bound = binding.compressBound(bytes.length);
   if (deltaScratch.length < bound) deltaScratch = Buffer.allocUnsafe(bound);
   const native = nativeAddon();
-  const windowLog = Math.min(MAX_WINDOW_LOG, Math.max(DELTA_WINDOW_LOG, Math.ceil(Math.log2(base.length + bytes.length))));
-  if (native) return native.deltaCompress(bytes, base, ZSTD_LEVEL, DELTA_HASH_LOG, windowLog, deltaScratch);
+  if (native) {
+    const windowLog = Math.min(MAX_WINDOW_LOG, Math.max(DELTA_WINDOW_LOG, Math.ceil(Math.log2(base.length + bytes.length))));
+    return native.deltaCompress(bytes, base, ZSTD_LEVEL, DELTA_HASH_LOG, windowLog, deltaScratch);
+  }
+  // ZSTD_compress_usingDict sizes its window to base and chunk by itself.
   deltaContext ??= new binding.CCtx();
   return deltaContext.compressUsingDict(deltaScratch, bytes, base, ZSTD_LEVEL);
 }
