@@ -12,6 +12,9 @@ export const FRAME_HEADER = 32 + 1 + 1 + 4;
 /** Largest payload a frame may carry. */
 export const MAX_FRAME_PAYLOAD = 256 * 1024 * 1024;
 
+/** A received payload is a view of its piece when it fills at least 1/VIEW_SHARE of it (see decodeFrames). */
+const VIEW_SHARE = 4;
+
 /** Writes one frame header into a new buffer (the payload follows it on the wire). */
 export function frameHeader(o: WireObject): Buffer {
   const h = Buffer.allocUnsafe(FRAME_HEADER);
@@ -85,8 +88,11 @@ export async function* encodeFrames(objects: AsyncIterable<WireObject> & Partial
 
 /**
  * Parses frames from a byte stream; a malformed or truncated stream is a RemoteError.
- * Each payload is copied once, straight from the received pieces into its own buffer
- * (it outlives them in caches and write batches), however the frames straddle pieces.
+ * A payload that lies within one received piece and fills at least a quarter of it is a
+ * view of it, not a copy (the pieces are the stream's to give away: Node's streams hand
+ * out a new buffer each time); a smaller one would keep a piece up to 64 KiB alive in
+ * caches and write batches for a few bytes, so it is copied, as is one that straddles
+ * pieces: once, straight from them into its own buffer.
  */
 export async function* decodeFrames(stream: AsyncIterable<Uint8Array>, opts: { maxPayload?: number } = {}): AsyncGenerator<WireObject> {
   const maxPayload = opts.maxPayload ?? MAX_FRAME_PAYLOAD;
@@ -111,6 +117,12 @@ export async function* decodeFrames(stream: AsyncIterable<Uint8Array>, opts: { m
         const id = oidFromBytes(header.subarray(0, 32));
         if (!kind) throw new RemoteError(`object ${id} arrived with an unknown kind code ${header[32]}`);
         frame = { id, kind, encoding: header[33]! };
+        if (chunk.length - pos >= len && len * VIEW_SHARE >= chunk.length) {
+          yield { ...frame, payload: Buffer.from(chunk.buffer, chunk.byteOffset + pos, len) };
+          pos += len;
+          headerFill = 0;
+          continue;
+        }
         payload = Buffer.allocUnsafe(len);
         payloadFill = 0;
       }

@@ -49,11 +49,19 @@ test('frames decode to what was encoded however the stream is cut: every frame b
   }
 });
 
-test('a decoded payload owns its bytes: reusing the received pieces does not change it', async () => {
-  const stream = pieces(await wire(), [1000]);
+test('a payload filling much of one received piece is a view of it, not a copy; a small one or one that straddles pieces gets its own buffer', async () => {
+  const stream = pieces(await wire(), [1000, 200_000]);
   const got = await decodeAll(stream);
-  for (const p of stream) p.fill(0xee);
-  got.forEach((o, i) => assert.ok(Buffer.from(o.payload).equals(Buffer.from(objects[i]!.payload))));
+  const pieceOf = (o: WireObject) => stream.find((p) => p.buffer === o.payload.buffer);
+  const owned = (o: WireObject) => pieceOf(o) === undefined;
+  got.forEach((o, i) => assert.ok(Buffer.from(o.payload).equals(Buffer.from(objects[i]!.payload)), `payload ${i}`));
+  // The first piece (1,000 bytes) holds the first frames whole: 38 bytes of payload is under a quarter of it.
+  assert.ok(got.slice(0, 4).every(owned), 'small payloads are copied');
+  // 65,536 and 100,000 bytes fall inside the piece of 200,000 (the 5 bytes after them are copied); 4,096 straddles the first two pieces.
+  const [p4096, p65536, p100000] = got.filter((o) => o.payload.length >= 4096);
+  assert.ok(owned(p4096!), 'a straddling payload owns its buffer');
+  assert.ok(pieceOf(p65536!) && pieceOf(p100000!), 'large payloads inside one piece are views of it');
+  assert.ok(owned(got[8]!), 'a small payload inside a large piece is copied');
 });
 
 test('a cut-off stream, an oversized object and an unknown kind are refused, naming what is wrong', async () => {
