@@ -5,6 +5,7 @@
  */
 export * from './environment.js';
 export * from './record.js';
+export * from './base-buffers.js';
 export * from './pack-store.js';
 export * from './object-store.js';
 export * from './verify-payload.js';

@@ -5,8 +5,9 @@ import {
   type ChunkRef, type Commit, type DecodedObject, type FileObject, type GenericRecord, type ObjectKind, type Tag, type Tree,
 } from '../objects/index.js';
 import { bumpGeneration, type StoreEnv } from './environment.js';
-import { MAX_DELTA_DEPTH, PACKED, decodePayloadInto, encodeBlob, encodePayload, type DeltaBase, inlineRecord, locatorRecord, payloadDepth, recordDeltaBase, recordKind, recordLocation, type EncodedPayload } from './record.js';
-import { verifyPayload } from './verify-payload.js';
+import { MAX_DELTA_DEPTH, PACKED, decodePayloadInto, encodeBlob, encodePayload, type DeltaBase, inlineRecord, locatorRecord, payloadDepth, recordDeltaBase, recordKind, recordLocation, statedContentSize, type EncodedPayload } from './record.js';
+import { checkEncoding, verifyObjectBytes, verifyPayload } from './verify-payload.js';
+import { BaseBuffers, MAX_POOLED_BASE } from './base-buffers.js';
 import { PackReader, PackWriter, packPath, type PackLocation } from './pack-store.js';
 import type { StorePool } from './store-pool.js';
 import { streamChunks, streamsOnWorker } from './content-stream.js';
@@ -174,14 +175,33 @@ export class ObjectStore {
     return base ? oidFromBytes(base) : undefined;
   }
 
-  /** A stored blob as a delta base (its bytes and chain depth), or undefined if absent or not a blob. */
-  deltaBase(id: Oid): DeltaBase | undefined {
+  /**
+   * A stored blob as a delta base (its bytes and chain depth), or undefined if absent or
+   * not a blob. With `buffers`, a compressed or delta payload is decoded into one of them
+   * (give it back there once done with the base).
+   */
+  deltaBase(id: Oid, buffers?: BaseBuffers): DeltaBase | undefined {
     const stored = this.readPayload(id);
     if (!stored || stored.kind !== 'blob') return undefined;
-    // One pack read: the payload read for the kind and depth is the one decoded and verified.
-    const obj = this.decodeVerified(id, stored);
-    if (obj.kind !== 'blob') return undefined;
-    return { id: oidToBytes(id), bytes: obj.data, depth: payloadDepth(stored) };
+    const depth = payloadDepth(stored);
+    const size = buffers && statedContentSize(stored.encoding, stored.payload);
+    if (size === undefined || size > MAX_POOLED_BASE) {
+      // One pack read: the payload read for the kind and depth is the one decoded and verified.
+      const obj = this.decodeVerified(id, stored);
+      return obj.kind === 'blob' ? { id: oidToBytes(id), bytes: obj.data, depth } : undefined;
+    }
+    const target = buffers!.take(size);
+    try {
+      checkEncoding(id, 'blob', stored.encoding);
+      const n = decodePayloadInto(stored.encoding, stored.payload, id, target, (base) => this.readDeltaBase(oidFromBytes(base), id));
+      if (n !== size) throw new CorruptObjectError(`object ${id} decodes to ${n} bytes, not the ${size} it states`, { data: { id } });
+      const bytes = target.subarray(0, n);
+      verifyObjectBytes(id, bytes);
+      return { id: oidToBytes(id), bytes, depth };
+    } catch (err) {
+      buffers!.give(target);
+      throw withCorruptHint(err);
+    }
   }
 
   /**
@@ -298,7 +318,7 @@ export class ObjectStore {
    * makes itself do not wait for the disk (see WriteBatch.commitInBackground).
    */
   batch(opts: { backgroundCommits?: boolean } = {}): WriteBatch {
-    return new WriteBatch(this.env, this.dvDir, (id) => this.deltaBase(id), opts.backgroundCommits ?? false);
+    return new WriteBatch(this.env, this.dvDir, (id, buffers) => this.deltaBase(id, buffers), opts.backgroundCommits ?? false);
   }
 
   /** Writes one structured object and returns its id. */
@@ -340,13 +360,14 @@ export class WriteBatch {
   private pool: StorePool | undefined;
   private commitDue = false;
   private sinceYield = 0;
+  private readonly baseBuffers = new BaseBuffers();
   written = 0;
   writtenBytes = 0;
 
   constructor(
     private readonly env: StoreEnv,
     private readonly dvDir: string,
-    private readonly readBase: (id: Oid) => DeltaBase | undefined,
+    private readonly readBase: (id: Oid, buffers: BaseBuffers) => DeltaBase | undefined,
     /** Commits due by size go to the background (see commitInBackground). */
     private readonly backgroundCommits = false,
   ) {}
@@ -375,16 +396,27 @@ export class WriteBatch {
       this.pendingKeys.set(rawId.toString('hex'), null);
       this.pool.encode(bytes, baseIds ?? [], (p) => this.add(rawId, p, true));
     } else {
-      this.add(rawId, encodeBlob(bytes, this.readBases(baseIds ?? [])), true);
+      const bases = this.readBases(baseIds ?? []);
+      try {
+        this.add(rawId, encodeBlob(bytes, bases), true);
+      } finally {
+        for (const b of bases) this.baseBuffers.give(b.bytes);
+      }
     }
     return true;
   }
 
   /** Candidate delta bases, read as an encode worker reads them (a damaged one fails the add with the same hint). */
   private readBases(ids: readonly Oid[]): DeltaBase[] {
+    const bases: DeltaBase[] = [];
     try {
-      return ids.map(this.readBase).filter((b): b is DeltaBase => b !== undefined);
+      for (const id of ids) {
+        const b = this.readBase(id, this.baseBuffers);
+        if (b) bases.push(b);
+      }
+      return bases;
     } catch (err) {
+      for (const b of bases) this.baseBuffers.give(b.bytes);
       throw withCorruptHint(err);
     }
   }

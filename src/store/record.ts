@@ -231,18 +231,43 @@ export function recordKind(record: Uint8Array, id: string): ObjectKind {
  * that does not fit is corrupt (the caller sizes `target` to what the object must hold).
  */
 export function decodePayloadInto(encoding: number, payload: Uint8Array, id: string, target: Uint8Array, loadBase?: (baseId: Uint8Array) => Uint8Array): number {
-  if ((encoding & ~PACKED) !== ENCODING_ZSTD) {
+  const plain = encoding & ~PACKED;
+  if (plain !== ENCODING_ZSTD && plain !== ENCODING_DELTA) {
     const bytes = decodePayload(encoding, payload, id, loadBase);
     if (bytes.length > target.length) throw new CorruptObjectError(`object ${id} has the wrong size`, { data: { id } });
     target.set(bytes);
     return bytes.length;
   }
+  const base = plain === ENCODING_DELTA ? deltaBaseBytes(payload, id, loadBase) : undefined;
   try {
     intoContext ??= new (zstdBinding()).DCtx();
-    return intoContext.decompress(target, payload);
+    return base ? intoContext.decompressUsingDict(target, payload.subarray(DELTA_HEADER), base) : intoContext.decompress(target, payload);
   } catch (err) {
     intoContext = undefined; // as in decodePayload: a failed frame may leave state behind
-    throw new CorruptObjectError(`object ${id} does not decompress into ${target.length} bytes`, { data: { id }, cause: err });
+    const what = base ? 'decode against its delta base' : 'decompress';
+    throw new CorruptObjectError(`object ${id} does not ${what} into ${target.length} bytes`, { data: { id }, cause: err });
+  }
+}
+
+/** A delta payload's base bytes, from `loadBase`. */
+function deltaBaseBytes(payload: Uint8Array, id: string, loadBase: ((baseId: Uint8Array) => Uint8Array) | undefined): Uint8Array {
+  const { base } = deltaBase(payload, id);
+  if (!loadBase) throw new CorruptObjectError(`object ${id} is a delta but no base can be read here`, { data: { id } });
+  return loadBase(base);
+}
+
+/**
+ * The size a compressed or delta payload says it decodes to, or undefined when it does
+ * not say (or is raw: its size is its own). Only a hint for sizing a buffer: decoding checks it.
+ */
+export function statedContentSize(encoding: number, payload: Uint8Array): number | undefined {
+  const plain = encoding & ~PACKED;
+  if (plain !== ENCODING_ZSTD && plain !== ENCODING_DELTA) return undefined;
+  const frame = plain === ENCODING_DELTA ? payload.subarray(DELTA_HEADER) : payload;
+  try {
+    return zstdBinding().getFrameContentSize(frame) ?? undefined;
+  } catch {
+    return undefined; // not a frame: decoding says so
   }
 }
 
@@ -252,11 +277,7 @@ export function decodePayloadInto(encoding: number, payload: Uint8Array, id: str
  */
 export function decodePayload(encoding: number, payload: Uint8Array, id: string, loadBase?: (baseId: Uint8Array) => Uint8Array): Uint8Array {
   switch (encoding & ~PACKED) {
-    case ENCODING_DELTA: {
-      const { base } = deltaBase(payload, id);
-      if (!loadBase) throw new CorruptObjectError(`object ${id} is a delta but no base can be read here`, { data: { id } });
-      return applyDelta(payload, loadBase(base), id);
-    }
+    case ENCODING_DELTA: return applyDelta(payload, deltaBaseBytes(payload, id, loadBase), id);
     case ENCODING_RAW: return payload;
     case ENCODING_ZSTD:
       try {

@@ -13,6 +13,7 @@ import { encodeBlob, type DeltaBase } from './record.js';
 import { checkReceivedBlob, closeAll } from './verify-blob.js';
 import { openStoreEnv } from './environment.js';
 import { ObjectStore } from './object-store.js';
+import { BaseBuffers } from './base-buffers.js';
 import type { PoolFailure, PoolJob, PoolResult } from './store-pool.js';
 import { errorForThread, wholeBuffer } from '../util/index.js';
 
@@ -21,12 +22,20 @@ const BASE_CACHE_SIZE = 8;
 
 let objects: ObjectStore | undefined;
 const baseCache = new Map<Oid, DeltaBase | undefined>();
+const baseBuffers = new BaseBuffers();
+/** Bases dropped from the cache while a job may still use them: their buffers go back after it. */
+const dropped: DeltaBase[] = [];
 
 function readBase(id: Oid): DeltaBase | undefined {
   if (baseCache.has(id)) return baseCache.get(id);
   objects ??= new ObjectStore(openStoreEnv((workerData as { dvDir: string }).dvDir), (workerData as { dvDir: string }).dvDir);
-  const base = objects.deltaBase(id);
-  if (baseCache.size >= BASE_CACHE_SIZE) baseCache.delete(baseCache.keys().next().value!);
+  const base = objects.deltaBase(id, baseBuffers);
+  if (baseCache.size >= BASE_CACHE_SIZE) {
+    const oldest = baseCache.keys().next().value!;
+    const gone = baseCache.get(oldest);
+    if (gone) dropped.push(gone);
+    baseCache.delete(oldest);
+  }
   baseCache.set(id, base);
   return base;
 }
@@ -56,6 +65,7 @@ parentPort!.on('message', (jobs: PoolJob[]) => {
       }
       const bases = job.baseIds.map(readBase).filter((b): b is DeltaBase => b !== undefined);
       const p = encodeBlob(job.bytes, bases);
+      for (const b of dropped.splice(0)) baseBuffers.give(b.bytes);
       return { seq: job.seq, encoding: p.encoding, payload: p.payload };
     });
     closeAll(open);
