@@ -111,6 +111,24 @@ function removeTree(dir) {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
+/** Where finished scratch trees wait to be deleted when the run ends (see setAside). */
+const asideDir = (cfg) => path.join(cfg.work, 'aside');
+let asideCount = 0;
+
+/**
+ * Moves a finished scratch tree out of the way, to be deleted when the run ends. A
+ * manyfiles pipeline leaves 200,000 files (its copy of the data and three restores). On
+ * this ext4, creating files within minutes of deleting that many makes the kernel skip
+ * over the recently deleted inodes for every new one: a `dv export` of the 50,000 files
+ * took 45-69 s (38-59 s of it system time) right after such a deletion, and 7.5 s without
+ * one. That cost would fall on whichever tool ran next.
+ */
+function setAside(cfg, dir) {
+  if (!fs.existsSync(dir)) return;
+  fs.mkdirSync(asideDir(cfg), { recursive: true });
+  fs.renameSync(dir, path.join(asideDir(cfg), `${path.basename(dir)}-${++asideCount}`));
+}
+
 // ---------------------------------------------------------------- tools
 // Each tool is a set of shell commands, one per op, taking the working dir W (which holds data/), the
 // per-run scratch dir R (stores, remotes, caches) and, for restore, the fresh target F. They are the
@@ -531,10 +549,10 @@ async function runPipeline(ctx, tool, scen, rep) {
     size('store_after_recommit', t.store(a));
     if (t.push) size('remote_after_push2', [path.join(R, 'remote.git')]);
 
-    // Each rep restores into a directory of its own, all removed with R at the end: none
-    // follows the removal of the one before. On this ext4 (mounted with discard) creating
-    // 50,000 files right after deleting as many costs the kernel 10-20 s of system time,
-    // even for `cp -a`, which is the file system's doing and not the tool's.
+    // Each rep restores into a directory of its own, set aside with R at the end (see
+    // setAside): none follows the removal of the one before. On this ext4 (mounted with
+    // discard) creating 50,000 files right after deleting as many costs the kernel 10-60 s
+    // of system time, even for `cp -a`, which is the file system's doing and not the tool's.
     let restores = 0;
     await repeat(async () => {
       a.F = path.join(R, `fresh${++restores}`);
@@ -547,7 +565,8 @@ async function runPipeline(ctx, tool, scen, rep) {
     });
     return state;
   } finally {
-    removeTree(R);
+    if (scen === 'manyfiles') setAside(cfg, R);
+    else removeTree(R);
   }
 }
 
@@ -703,6 +722,7 @@ async function main() {
   if (!fs.existsSync('/usr/bin/time')) { process.stderr.write('bench: GNU time is missing: apt-get install -y time\n'); process.exit(1); }
   if (!fs.existsSync(path.join(cfg.benchDir, 'gen.mjs'))) { process.stderr.write(`bench: no gen.mjs in ${cfg.benchDir} (set BENCH_DIR)\n`); process.exit(1); }
   fs.mkdirSync(cfg.work, { recursive: true });
+  removeTree(asideDir(cfg)); // left by a run that was stopped
   const env = toolEnv(cfg);
   const tools = defineTools(cfg);
   const { available, versions, missing } = probeTools(cfg, tools, env);
@@ -754,6 +774,7 @@ async function main() {
   }
   res.finishedAt = new Date().toISOString();
   saveResults(ctx);
+  removeTree(asideDir(cfg));
   process.stdout.write(renderReport(ctx) + remoteReport);
   if (cfg.pipeline) {
     const { runPipelineBench } = await import('./bench-pipeline.mjs');
