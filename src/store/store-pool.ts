@@ -128,11 +128,14 @@ export class StorePool {
    * hashed against `id`, and for each of `req.uses` hashed and written as part of its
    * file. `done` runs on the main thread with the verified blob, or with the
    * CorruptObjectError that says why it is not; a bad object fails only its own job. A
-   * payload that is the whole of its buffer moves to the worker and back instead of being
-   * copied: the caller must use the one `done` hands back.
+   * payload moves to the worker and back instead of being copied: the caller must use the
+   * one `done` hands back. A payload that is part of a larger buffer (a view of a received
+   * piece) is first copied into its own, which is what moves: posting the view would copy
+   * its whole buffer, and moving that buffer would take it from the other views of it.
    */
   verify(id: Oid, encoding: number, payload: Uint8Array, req: VerifyRequest, done: (result: VerifiedBlob | undefined, err?: DvError) => void): void {
-    this.submit({ seq: 0, op: 'verify', id, encoding, payload, ...req }, payload.length, wholeBuffer(payload), (r) => {
+    const own = wholeBuffer(payload) ? payload : new Uint8Array(payload);
+    this.submit({ seq: 0, op: 'verify', id, encoding, payload: own, ...req }, own.length, wholeBuffer(own), (r) => {
       if ('verified' in r) done(r);
       // A received object that fails is the sender's problem: no advice to check this store.
       else if ('error' in r) done(undefined, errorFromThread(r.error, 'verifying failed') as DvError);
