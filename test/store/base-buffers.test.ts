@@ -3,23 +3,16 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { openRepository } from '../../src/repo/index.js';
-import { hashBytes, type Oid } from '../../src/hash/index.js';
 import { CorruptObjectError } from '../../src/errors/index.js';
-import { BaseBuffers, ENCODING_DELTA, ENCODING_RAW, ENCODING_ZSTD, PACKED, encodePayload, packPath, recordLocation, statedContentSize, type ObjectStore } from '../../src/store/index.js';
+import { BaseBuffers, ENCODING_DELTA, ENCODING_RAW, ENCODING_ZSTD, encodePayload, packPath, recordLocation, statedContentSize } from '../../src/store/index.js';
 import { repoWithVersions } from '../helpers.js';
+import { storedChunks } from './stored-chunks.js';
 
 /** A CSV of `rows` rows; version `edit` > 0 rewrites every 50th row. */
 function csv(rows: number, edit = 0): Buffer {
   const out: string[] = ['id,value,note'];
   for (let i = 0; i < rows; i++) out.push(`${i},${edit > 0 && i % 50 === 7 ? `v${edit}` : (i * 7919) % 100003},row ${(i * 31) % 977}`);
   return Buffer.from(out.join('\n') + '\n');
-}
-
-/** The chunks of a committed file, with the encoding each is stored in. */
-function chunksOf(objects: ObjectStore, content: Buffer): Array<{ id: Oid; encoding: number }> {
-  const obj = objects.read(hashBytes(content));
-  assert.equal(obj.kind, 'file');
-  return (obj.kind === 'file' ? obj.file.chunks : []).map((c) => ({ id: c.id, encoding: objects.getRecord(c.id)![1]! & ~PACKED }));
 }
 
 test('base buffers are handed out again once given back, each once; a buffer they did not hand out is left alone', () => {
@@ -59,8 +52,8 @@ test('delta bases decoded into base buffers are the bytes read without them, for
   const repo = openRepository(dir);
   try {
     const buffers = new BaseBuffers();
-    const plain = chunksOf(repo.objects, v1).filter((c) => c.encoding === ENCODING_ZSTD);
-    const deltas = chunksOf(repo.objects, v2).filter((c) => c.encoding === ENCODING_DELTA);
+    const plain = storedChunks(repo.objects, v1).filter((c) => c.encoding === ENCODING_ZSTD);
+    const deltas = storedChunks(repo.objects, v2).filter((c) => c.encoding === ENCODING_DELTA);
     assert.ok(plain.length >= 3 && deltas.length >= 3, `chunks: ${plain.length} plain, ${deltas.length} deltas`);
     for (const c of [...plain, ...deltas]) {
       const into = repo.objects.deltaBase(c.id, buffers)!;

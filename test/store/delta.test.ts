@@ -6,6 +6,7 @@ import { openRepository } from '../../src/repo/index.js';
 import { hashBytes, oidToBytes, type Oid } from '../../src/hash/index.js';
 import { ENCODING_DELTA, MAX_DELTA_DEPTH, PACKED, recordDeltaBase } from '../../src/store/index.js';
 import { dv, dvOk, makeRepo, repoWithVersions } from '../helpers.js';
+import { storedChunks } from './stored-chunks.js';
 
 /** A deterministic CSV of `rows` rows; `edit` rewrites every 97th row's value in version `edit`. */
 function csv(rows: number, edit = 0): Buffer {
@@ -36,10 +37,7 @@ function storeBytes(dir: string): number {
 async function chunkEncodings(dir: string, content: Buffer): Promise<number[]> {
   const repo = openRepository(dir);
   try {
-    const obj = repo.objects.read(hashBytes(content));
-    assert.equal(obj.kind, 'file');
-    if (obj.kind !== 'file') return [];
-    return obj.file.chunks.map((c) => repo.objects.getRecord(c.id)![1]! & ~PACKED);
+    return storedChunks(repo.objects, content).map((c) => c.encoding);
   } finally {
     await repo.close();
   }
