@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,6 +28,7 @@ function pieces(text: string | Buffer, rand: () => number, max = rand() < 0.5 ? 
 
 type Row = [string, number];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dv-row-delta-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const file = (name: string, text: string) => { const p = path.join(tmp, name); fs.writeFileSync(p, text); return p; };
 
 const table = (format: RowFormat, rows: Row[], eol = '\n') => (format === 'csv'
