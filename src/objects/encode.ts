@@ -2,7 +2,8 @@ import { encodeCanonical, type CanonicalValue } from '../codec/index.js';
 import { oidToBytes, hashBytes, type Oid } from '../hash/index.js';
 import { InvalidInputError } from '../errors/index.js';
 import { isValidEntryName } from '../util/index.js';
-import { ENTRY_CODE, type Commit, type FileObject, type GenericRecord, type RecordKind, type Signature, type Tag, type Tree } from './types.js';
+import { writeTreeBytes } from './tree-bytes.js';
+import { ENTRY_CODE, type Commit, type FileObject, type GenericRecord, type RecordKind, type Signature, type Tag, type Tree, type TreeEntry } from './types.js';
 
 /** Canonical bytes of a tree; entries are sorted by name (byte order) and must be unique. */
 export function encodeTree(tree: Tree): Buffer {
@@ -12,6 +13,11 @@ export function encodeTree(tree: Tree): Buffer {
     if (!isValidEntryName(e.name)) throw new InvalidInputError(`invalid tree entry name: ${JSON.stringify(e.name)}`);
     if (i > 0 && entries[i - 1]!.name === e.name) throw new InvalidInputError(`duplicate tree entry: ${e.name}`);
   }
+  return writeTreeBytes(entries) ?? canonicalTreeBytes(entries);
+}
+
+/** A tree's canonical bytes the general way (what writeTreeBytes must equal). */
+export function canonicalTreeBytes(entries: readonly TreeEntry[]): Buffer {
   return encodeCanonical({
     t: 'tree',
     e: entries.map((e) => [e.name, ENTRY_CODE[e.kind], oidToBytes(e.id), e.size]),
