@@ -28,7 +28,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define TABLE_MAGIC "DVST"
+#define TABLE_MAGIC "DVS2"
+#define ID_BYTES 32 // the entry's content id, after its kind (not needed here)
 #define STAT_DOUBLES 7 // size, mtime sec, mtime nsec, ctime sec, ctime nsec, ino, dev
 #define RACY_MARGIN_SEC 2 // RACY_MARGIN_SEC in src/worktree/index-store.ts
 #define MAX_PATH 4096
@@ -274,11 +275,12 @@ static int valid_path(const char *p, size_t len) {
 
 // Parses the table into s->entries; 0 when malformed.
 static int parse_table(scan_t *s, const uint8_t *t, size_t len) {
-  // Header: magic, entry count (u32), the index version it was built from (f64).
+  // Header: magic, entry count (u32), the index version it was built from (f64). Each
+  // entry: path length (u16), path, kind (u8), id (32 bytes), then the stat data (f64s).
   if (len < 16 || memcmp(t, TABLE_MAGIC, 4) != 0) return 0;
   uint32_t n;
   memcpy(&n, t + 4, 4);
-  if (n > len / (3 + 8 * STAT_DOUBLES)) return 0;
+  if (n > len / (3 + ID_BYTES + 8 * STAT_DOUBLES)) return 0;
   s->entries = calloc(n ? n : 1, sizeof *s->entries);
   if (!s->entries) return 0;
   size_t off = 16;
@@ -288,13 +290,14 @@ static int parse_table(scan_t *s, const uint8_t *t, size_t len) {
     if (off + 2 > len) return 0;
     memcpy(&plen, t + off, 2);
     off += 2;
-    if (plen == 0 || off + plen + 1 + 8 * STAT_DOUBLES > len || plen >= MAX_PATH) return 0;
+    if (plen == 0 || off + plen + 1 + ID_BYTES + 8 * STAT_DOUBLES > len || plen >= MAX_PATH) return 0;
     e->path = (const char *)t + off;
     e->len = plen;
     if (!valid_path(e->path, plen)) return 0;
     off += plen;
     e->kind = t[off++];
     if (e->kind < 1 || e->kind > 3) return 0;
+    off += ID_BYTES;
     memcpy(e->st, t + off, 8 * STAT_DOUBLES);
     off += 8 * STAT_DOUBLES;
   }

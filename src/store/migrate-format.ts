@@ -17,8 +17,9 @@ export interface Migration {
  * Returns undefined when the store is already current (or another process upgraded it first).
  *
  * Format 1 → 2: index entries were msgpack maps; they become the binary entries of
- * index-entry.ts. Nothing else is rewritten: records stored inline whatever their size,
- * packs, deltas and the stat table all read the same in both versions (spec/layout.md).
+ * index-entry.ts, and the index's stat table is dropped (the next status rebuilds it). Nothing
+ * else is rewritten: records stored inline whatever their size, packs and deltas read the
+ * same in both versions (spec/layout.md).
  */
 export function migrateStore(env: StoreEnv, format: unknown): Migration | undefined {
   if (typeof format !== 'number' || format >= STORE_FORMAT_VERSION) return undefined;
@@ -38,6 +39,9 @@ export function migrateStore(env: StoreEnv, format: unknown): Migration | undefi
       if (value) env.index.putSync(key, value);
       else env.index.removeSync(key);
     }
+    // The index's stat table (spec/index.md) stands for the whole index: entries rewritten
+    // without a new index version must not leave it behind.
+    env.indexStat.removeSync('table');
     env.meta.putSync('format', STORE_FORMAT_VERSION);
     bumpGeneration(env);
     return migration;

@@ -7,7 +7,8 @@ import { toRepoPath, type RepoPath } from '../util/index.js';
 import { exceptTracked, loadIgnoreRules } from './ignore-rules.js';
 import type { IndexEntry } from './index-entry.js';
 import { readIndex, writeIndex } from './index-store.js';
-import { assertInsideWorktree, scanWorktree, statPath, type FileStat } from './scan.js';
+import { nativeSuspects } from './native-suspects.js';
+import { assertInsideWorktree, compareWalkOrder, scanWorktree, statPath, type FileStat } from './scan.js';
 import { statMatches } from './stat-match.js';
 
 /** Bytes to add from which chunks are encoded on worker threads. */
@@ -87,10 +88,29 @@ function planAdd(repo: Repository, root: string, opts: AddOptions): AddPlan {
   const toStore: AddPlan['toStore'] = [];
   const toRemove = new Set<RepoPath>();
   const seen = new Set<RepoPath>();
+  const take = (p: RepoPath, stat: FileStat, previous: IndexEntry | undefined) => {
+    if (seen.has(p)) return;
+    seen.add(p);
+    toStore.push({ path: p, stat, previous });
+  };
   for (const userPath of opts.paths) {
     const rel = toRepoPath(root, opts.cwd, userPath);
     assertInsideWorktree(root, rel);
     const top = statPath(path.join(root, rel));
+    // A directory with tracked files: the native scan finds what changed without reading the index.
+    const quick = top === 'dir' ? nativeSuspects(repo, rel) : undefined;
+    if (quick) {
+      const found: Array<[RepoPath, FileStat, IndexEntry | undefined]> = [];
+      for (const { path: p, entry, stat } of quick.tracked) {
+        if (stat) found.push([p, stat, entry]);
+        else toRemove.add(p);
+      }
+      for (const [p, stat] of quick.untracked) found.push([p, stat, undefined]);
+      // In the order the JavaScript scan meets them, as below.
+      found.sort(([a], [b]) => compareWalkOrder(a, b));
+      for (const [p, stat, previous] of found) take(p, stat, previous);
+      continue;
+    }
     const explicitFile = top !== undefined && top !== 'dir';
     const index = readIndex(repo, rel);
     if (explicitFile && rules.ignores(rel, false) && !opts.force && !index.entries.has(rel)) {
@@ -102,11 +122,9 @@ function planAdd(repo: Repository, root: string, opts: AddOptions): AddPlan {
       continue; // an empty or wholly ignored directory stages nothing
     }
     for (const [p, st] of files) {
-      if (seen.has(p)) continue;
-      seen.add(p);
       const entry = index.entries.get(p);
-      if (entry && statMatches(entry, st, index.stamp)) continue;
-      toStore.push({ path: p, stat: st, previous: entry });
+      if (!(entry && statMatches(entry, st, index.stamp))) take(p, st, entry);
+      else seen.add(p);
     }
     for (const p of index.entries.keys()) if (!files.has(p)) toRemove.add(p);
   }

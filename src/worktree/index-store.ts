@@ -3,7 +3,7 @@ import type { Repository } from '../repo/index.js';
 import { bumpGeneration } from '../store/index.js';
 import { isUnder, type RepoPath } from '../util/index.js';
 import { decodeIndexEntry, encodeIndexEntry, type IndexEntry, type StatTime } from './index-entry.js';
-import { encodeStatTable, hasStatTable, putStatTable } from './stat-table.js';
+import { decodeStatTable, encodeStatTable, hasStatTable, patchStatTable, putStatTable, readStatTable } from './stat-table.js';
 
 const STAMP_KEY = 'index.stamp';
 /** The tree the index equals entry for entry, when known (set by commit and checkout). */
@@ -22,16 +22,21 @@ export interface IndexSnapshot {
 /**
  * Reads the whole index (or the part under `under`). The version is read before and after
  * the entries, so it names exactly what was read; when a write got between (twice), it is
- * NaN, which no later check takes for the current version.
+ * NaN, which no later check takes for the current version. The whole index comes from its
+ * stat table when that is current (one value instead of an entry at a time).
  */
 export function readIndex(repo: Repository, under: RepoPath = '' as RepoPath): IndexSnapshot {
   for (let attempt = 0; ; attempt++) {
     const before = currentVersion(repo);
-    const entries = new Map<RepoPath, IndexEntry>();
-    const range = under === '' ? {} : { start: under, end: under + '/\uffff' };
-    for (const { key, value } of repo.env.index.getRange(range)) {
-      const p = key as RepoPath;
-      if (isUnder(p, under)) entries.set(p, decodeIndexEntry(value, p));
+    const table = under === '' ? readStatTable(repo, before) : undefined;
+    let entries = table && decodeStatTable(table);
+    if (!entries) {
+      entries = new Map<RepoPath, IndexEntry>();
+      const range = under === '' ? {} : { start: under, end: under + '/\uffff' };
+      for (const { key, value } of repo.env.index.getRange(range)) {
+        const p = key as RepoPath;
+        if (isUnder(p, under)) entries.set(p, decodeIndexEntry(value, p));
+      }
     }
     const stamp = currentStamp(repo);
     const after = currentVersion(repo);
@@ -61,10 +66,22 @@ export function writeIndex(repo: Repository, changes: IndexChanges): void {
     }
     for (const p of changes.remove) repo.env.index.removeSync(p);
     for (const [p, e] of changes.put) repo.env.index.putSync(p, encodeIndexEntry(e));
+    const previous = currentVersion(repo);
     const version = recordIndexWrite(repo, stamp, changes.tree);
     // A whole new index (checkout) is at hand: status can use its stat table at once.
     if (changes.replaceAll) putStatTable(repo, encodeStatTable(changes.put, version));
+    else carryStatTable(repo, previous, version, changes.put, changes.remove);
   });
+}
+
+/**
+ * Brings a current stat table along with an index write (inside its transaction), so the
+ * next command still reads the index in one value: after an add, the commit's read.
+ */
+function carryStatTable(repo: Repository, previous: number, version: number, put: ReadonlyMap<RepoPath, IndexEntry>, remove: ReadonlySet<RepoPath>): void {
+  const table = readStatTable(repo, previous);
+  const patched = table && patchStatTable(table, put, remove, version);
+  if (patched) putStatTable(repo, patched);
 }
 
 /**
@@ -76,16 +93,18 @@ export function writeIndex(repo: Repository, changes: IndexChanges): void {
 export function refreshIndexEntries(repo: Repository, refreshed: Map<RepoPath, IndexEntry>): void {
   const stamp = nowStatTime();
   repo.env.root.transactionSync(() => {
-    let written = 0;
+    const written = new Map<RepoPath, IndexEntry>();
     for (const [p, e] of refreshed) {
       const current = repo.env.index.get(p);
       if (!current) continue;
       const stored = decodeIndexEntry(current, p);
       if (stored.id !== e.id || stored.kind !== e.kind) continue;
       repo.env.index.putSync(p, encodeIndexEntry(e));
-      written++;
+      written.set(p, e);
     }
-    if (written > 0) recordIndexWrite(repo, stamp, 'keep');
+    if (written.size === 0) return;
+    const previous = currentVersion(repo);
+    carryStatTable(repo, previous, recordIndexWrite(repo, stamp, 'keep'), written, new Set());
   });
 }
 

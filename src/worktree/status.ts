@@ -2,16 +2,15 @@ import path from 'node:path';
 import type { Oid } from '../hash/index.js';
 import { flattenTree } from '../history/index.js';
 import { nativeAddon } from '../native/index.js';
-import { compareNames } from '../objects/index.js';
 import { HEAD } from '../refs/index.js';
 import type { Repository } from '../repo/index.js';
 import type { RepoPath } from '../util/index.js';
 import { hashWorktreeFile } from './content-id.js';
 import { exceptTracked, loadIgnoreRules } from './ignore-rules.js';
-import { decodeIndexEntry, type IndexEntry, type StatTime } from './index-entry.js';
-import { currentStamp, currentVersion, indexTree, isRacy, readIndex, storeStatTable, refreshIndexEntries, type IndexSnapshot } from './index-store.js';
-import { compareWalkOrder, scanWorktree, statPath, type FileStat } from './scan.js';
-import { readStatTable } from './stat-table.js';
+import type { IndexEntry, StatTime } from './index-entry.js';
+import { indexTree, isRacy, readIndex, storeStatTable, refreshIndexEntries, type IndexSnapshot } from './index-store.js';
+import { nativeSuspects, type Suspects } from './native-suspects.js';
+import { scanWorktree, type FileStat } from './scan.js';
 import { statMatches } from './stat-match.js';
 
 export interface StatusResult {
@@ -35,17 +34,6 @@ export interface WorktreeChanges {
 /** The working tree compared with the index, and the index it was compared with. */
 export interface WorktreeComparison extends WorktreeChanges {
   index: Map<RepoPath, IndexEntry>;
-}
-
-/**
- * What a scan found before any file is read: the tracked paths whose stat data does not
- * prove them unchanged (with the stat found, undefined when absent or not a file), and
- * the untracked files.
- */
-interface Suspects {
-  tracked: Array<{ path: RepoPath; entry: IndexEntry; stat: FileStat | undefined }>;
-  untracked: Map<RepoPath, FileStat>;
-  stamp: StatTime;
 }
 
 /**
@@ -82,48 +70,6 @@ function scanSuspects(repo: Repository, under: RepoPath, snapshot: IndexSnapshot
   const untracked = new Map<RepoPath, FileStat>();
   for (const [p, st] of files) if (!snapshot.entries.has(p)) untracked.set(p, st);
   return { tracked, untracked, stamp: snapshot.stamp };
-}
-
-/** The suspects from the native scan, or undefined when it cannot serve (the JavaScript scan then says what is wrong). */
-function nativeSuspects(repo: Repository): Suspects | undefined {
-  const native = nativeAddon();
-  if (!native) return undefined;
-  const stamp = currentStamp(repo);
-  const table = readStatTable(repo, currentVersion(repo));
-  if (!table) return undefined;
-  const root = repo.worktree();
-  let found: ReturnType<typeof native.scanChanges>;
-  try {
-    found = native.scanChanges(root, table, stamp[0]);
-  } catch {
-    return undefined;
-  }
-  const [changed, present, names, isDir] = found;
-  const tracked: Suspects['tracked'] = [];
-  for (let i = 0; i < changed.length; i++) {
-    const p = changed[i] as RepoPath;
-    const value = repo.env.index.get(p);
-    if (!value) return undefined; // the index moved on meanwhile
-    // Only what the walk met is looked at again: a path behind a symlinked directory is gone.
-    const st = present[i] ? statPath(path.join(root, p)) : undefined;
-    tracked.push({ path: p, entry: decodeIndexEntry(value, p), stat: st === 'dir' ? undefined : st });
-  }
-  tracked.sort((a, b) => compareNames(a.path, b.path));
-  const rules = loadIgnoreRules(root);
-  const untracked: Array<[RepoPath, FileStat]> = [];
-  for (let i = 0; i < names.length; i++) {
-    const p = names[i] as RepoPath;
-    if (rules.ignores(p, isDir[i]!)) continue;
-    if (isDir[i]) {
-      // Nothing in it is tracked, so the rules as they are decide what is listed.
-      for (const found of scanWorktree(root, p, rules)) untracked.push(found);
-    } else {
-      const st = statPath(path.join(root, p));
-      if (st && st !== 'dir') untracked.push([p, st]);
-    }
-  }
-  untracked.sort(([a], [b]) => compareWalkOrder(a, b));
-  return { tracked, untracked: new Map(untracked), stamp };
 }
 
 /** Hashes the suspects: which are modified, which deleted, and which only need new stat data. */

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { nativeAddon } from '../../src/native/index.js';
 import { openRepository } from '../../src/repo/index.js';
-import { currentStamp, currentVersion, encodeStatTable, readIndex, readStatTable } from '../../src/worktree/index.js';
+import { currentStamp, currentVersion, decodeIndexEntry, decodeStatTable, encodeStatTable, patchStatTable, readIndex, readStatTable, statTableVersion, type IndexEntry } from '../../src/worktree/index.js';
+import type { Oid } from '../../src/hash/index.js';
 import type { RepoPath } from '../../src/util/index.js';
 import { dvOk, makeRepo } from '../helpers.js';
 
@@ -48,7 +49,8 @@ const FILES = {
   'naïve/ünï.csv': 'u\n', 'forced.tmp': 'forced\n', 'scratch/kept.csv': 'kept\n',
 };
 
-test('the native scan and the JavaScript scan give the same status, in every shape of change', async () => {
+/** A committed repository of FILES (and a symlink), aged so no entry is racily clean, with its stat table current. */
+async function baseRepo(): Promise<string> {
   const dir = makeRepo(FILES);
   fs.symlinkSync('a.csv', path.join(dir, 'data/link'));
   dvOk(dir, ['add', '.']);
@@ -57,10 +59,11 @@ test('the native scan and the JavaScript scan give the same status, in every sha
   dvOk(dir, ['add', '.']); // the aged stat data into the index
   dvOk(dir, ['commit', '-m', 'base']);
   assert.ok(await tableIsCurrent(dir), 'commit stores the stat table');
-  const clean = JSON.parse(dvOk(dir, ['status', '--json']));
-  assert.deepEqual([clean.unstaged, clean.untracked], [{ modified: [], deleted: [] }, []]);
+  return dir;
+}
 
-  // Every kind of change at once.
+/** Every kind of change at once. */
+function applyEveryChange(dir: string): void {
   const w = (p: string, s: string) => { fs.mkdirSync(path.dirname(path.join(dir, p)), { recursive: true }); fs.writeFileSync(path.join(dir, p), s); };
   w('data/a.csv', 'a changed\n');
   w('data/same-size.csv', 'bbbb\n');
@@ -89,6 +92,13 @@ test('the native scan and the JavaScript scan give the same status, in every sha
   w('naïve/ñew.csv', 'accents\n');
   w('data/.git/HEAD', 'never scanned\n');
 
+}
+
+test('the native scan and the JavaScript scan give the same status, in every shape of change', async () => {
+  const dir = await baseRepo();
+  const clean = JSON.parse(dvOk(dir, ['status', '--json']));
+  assert.deepEqual([clean.unstaged, clean.untracked], [{ modified: [], deleted: [] }, []]);
+  applyEveryChange(dir);
   assert.ok(await tableIsCurrent(dir), 'nothing wrote the index: status will take the native scan');
   const native = JSON.parse(dvOk(dir, ['status', '--json']));
   const js = JSON.parse(dvOk(dir, ['status', '--json'], { env: { DV_NATIVE: '0' } }));
@@ -101,6 +111,33 @@ test('the native scan and the JavaScript scan give the same status, in every sha
     'data/becomes-dir/inside.csv', 'data/new.csv', 'data/sub/newdir/n1.csv', 'data/sub/newdir/nested/n2.csv',
     'elsewhere/inner.csv', 'linked', 'naïve/ñew.csv', 'swap',
   ]);
+});
+
+test('add stages the same with and without the native scan, for a directory and for the whole tree', async () => {
+  const staged: Record<string, unknown> = {};
+  for (const [mode, env] of [['native', {}], ['js', { DV_NATIVE: '0' }]] as const) {
+    const dir = await baseRepo();
+    applyEveryChange(dir);
+    assert.ok(await tableIsCurrent(dir));
+    const one = JSON.parse(dvOk(dir, ['add', '--json', 'data'], { env }));
+    const all = JSON.parse(dvOk(dir, ['add', '--json', '.'], { env }));
+    const { head: _commit, ...status } = JSON.parse(dvOk(dir, ['status', '--json'])); // the commit's id holds its time
+    staged[mode] = { one, all, status, tree: (await tableAndIndex(dir)).index };
+  }
+  const { one, all } = staged.native as { one: { added: string[]; modified: string[]; removed: string[] }; all: { added: string[]; removed: string[] } };
+  assert.deepEqual([one.added, one.modified, one.removed], [
+    ['data/becomes-dir/inside.csv', 'data/new.csv', 'data/sub/newdir/n1.csv', 'data/sub/newdir/nested/n2.csv'],
+    ['data/a.csv', 'data/link', 'data/run.sh', 'data/same-size.csv'],
+    ['data/becomes-dir', 'data/gone.csv'],
+  ]);
+  assert.deepEqual([all.added, all.removed], [
+    ['elsewhere/inner.csv', 'linked', 'naïve/ñew.csv', 'swap'],
+    ['linked/inner.csv', 'swap/inner.csv', 'vanish/one.csv', 'vanish/two/three.csv'],
+  ]);
+  const ids = (m: unknown) => [...(m as { tree: Map<string, IndexEntry> }).tree].map(([p, e]) => `${p} ${e.kind} ${e.id}`);
+  assert.deepEqual(ids(staged.native), ids(staged.js));
+  const rest = (m: unknown) => { const { one: o, all: a, status: st } = m as { one: unknown; all: unknown; status: unknown }; return { o, a, st }; };
+  assert.deepEqual(rest(staged.native), rest(staged.js));
 });
 
 test('the scan reports what lies outside the table in path order and never follows a symlinked directory', async () => {
@@ -140,23 +177,51 @@ test('the scan reports what lies outside the table in path order and never follo
   }
 });
 
-test('a stat table is used only while it is the current index\'s; status rebuilds it, and a bad one is not trusted', async () => {
-  const dir = makeRepo({ 'a.csv': 'a\n', 'b.csv': 'b\n' });
+/** The stat table's entries and the index's own entries, read apart (as the table would mislead if it drifted). */
+async function tableAndIndex(dir: string): Promise<{ table: Map<RepoPath, IndexEntry> | undefined; index: Map<RepoPath, IndexEntry> }> {
+  const repo = openRepository(dir);
+  try {
+    const table = readStatTable(repo, currentVersion(repo));
+    const index = new Map<RepoPath, IndexEntry>();
+    for (const { key, value } of repo.env.index.getRange({})) index.set(key as RepoPath, decodeIndexEntry(value, key));
+    return { table: table && decodeStatTable(table), index };
+  } finally {
+    await repo.close();
+  }
+}
+
+test('the stat table follows every index write entry for entry, and a bad one is not trusted', async () => {
+  const dir = makeRepo({ 'a.csv': 'a\n', 'b.csv': 'b\n', 'sub/c.csv': 'c\n' });
   dvOk(dir, ['add', '.']);
   ageFiles(dir);
-  dvOk(dir, ['add', '.']);
-  assert.equal(await tableIsCurrent(dir), false, 'add moved the index on');
+  dvOk(dir, ['add', '.']); // the aged stat data into the index
+  assert.equal(await tableIsCurrent(dir), false, 'no table to carry yet');
   dvOk(dir, ['status']);
   assert.ok(await tableIsCurrent(dir), 'status stored the table for next time');
+  const same = async (what: string) => {
+    const { table, index } = await tableAndIndex(dir);
+    assert.ok(table, `${what}: the table is current`);
+    assert.deepEqual([...table], [...index], `${what}: the table holds exactly the index, in its order`);
+  };
+  await same('status');
+  fs.writeFileSync(path.join(dir, 'a.csv'), 'a, changed\n');
+  fs.writeFileSync(path.join(dir, 'sub/d.csv'), 'd\n');
+  dvOk(dir, ['add', '.']);
+  await same('add');
   dvOk(dir, ['rm', '--cached', 'b.csv']);
-  assert.equal(await tableIsCurrent(dir), false);
-  // b.csv is untracked now, whatever the old table said.
+  await same('rm --cached');
+  assert.equal((await tableAndIndex(dir)).table!.has('b.csv' as RepoPath), false);
+  // b.csv is untracked now, whatever an older table said.
   assert.deepEqual(JSON.parse(dvOk(dir, ['status', '--json'])).untracked, ['b.csv']);
-  dvOk(dir, ['commit', '-m', 'a only']);
+  dvOk(dir, ['commit', '-m', 'without b']);
+  await same('commit');
+  ageFiles(dir);
+  dvOk(dir, ['status']); // new mtimes, same content: the entries are refreshed
+  await same('refresh');
   dvOk(dir, ['checkout', '-b', 'side']);
-  assert.ok(await tableIsCurrent(dir));
+  await same('checkout');
 
-  // A damaged table (same version, bytes cut short): status still answers right.
+  // A damaged table (same version, bytes cut short): status and commit still read the index itself.
   const repo = openRepository(dir);
   try {
     const table = readStatTable(repo, currentVersion(repo))!;
@@ -167,4 +232,28 @@ test('a stat table is used only while it is the current index\'s; status rebuild
   fs.writeFileSync(path.join(dir, 'a.csv'), 'changed\n');
   const s = JSON.parse(dvOk(dir, ['status', '--json']));
   assert.deepEqual([s.unstaged.modified, s.untracked], [['a.csv'], ['b.csv']]);
+  dvOk(dir, ['add', 'a.csv']);
+  dvOk(dir, ['commit', '-m', 'a again']);
+  assert.deepEqual(JSON.parse(dvOk(dir, ['ls', '-r', '--json'])).map((e: { path: string }) => e.path), ['a.csv', 'sub/c.csv', 'sub/d.csv']);
+});
+
+test('a stat table is patched, not rebuilt, and only a well-formed one is decoded', () => {
+  const entry = (n: number): IndexEntry => ({ id: n.toString(16).padStart(64, '0') as Oid, kind: n % 2 ? 'file' : 'exec', size: n, mtime: [n, 7], ctime: [n + 1, 9], ino: n + 2, dev: 3 });
+  const all = new Map<RepoPath, IndexEntry>([['a', entry(1)], ['dir/b', entry(2)], ['dir/ü', entry(3)], ['z', entry(4)]] as Array<[RepoPath, IndexEntry]>);
+  const table = encodeStatTable(all, 5);
+  assert.deepEqual(decodeStatTable(table), all);
+  const put = new Map<RepoPath, IndexEntry>([['dir/b' as RepoPath, entry(20)], ['new' as RepoPath, entry(21)]]);
+  const patched = patchStatTable(table, put, new Set(['z' as RepoPath, 'absent' as RepoPath]), 6)!;
+  assert.equal(statTableVersion(patched), 6);
+  assert.deepEqual(decodeStatTable(patched), new Map([['a', entry(1)], ['dir/ü', entry(3)], ['dir/b', entry(20)], ['new', entry(21)]]));
+  assert.deepEqual([...decodeStatTable(patched)!.keys()], ['a', 'dir/b', 'dir/ü', 'new'], 'in path order, as the index is read');
+  const first = patchStatTable(table, new Map([['0' as RepoPath, entry(5)], ['zz' as RepoPath, entry(6)]]), new Set(['a' as RepoPath]), 7)!;
+  assert.deepEqual([...decodeStatTable(first)!.keys()], ['0', 'dir/b', 'dir/ü', 'z', 'zz']);
+  const unreadable = [table.subarray(0, table.length - 1), Buffer.concat([table, Buffer.from([0])]), Buffer.from('DVST' + '\0'.repeat(12))];
+  for (const bad of unreadable) {
+    assert.equal(decodeStatTable(bad), undefined);
+    assert.equal(patchStatTable(bad, put, new Set(), 6), undefined);
+  }
+  // A path twice is refused when read (here and by the native scan), wherever it came from.
+  assert.equal(decodeStatTable(encodeStatTable([...all, ...all], 5)), undefined);
 });
