@@ -63,29 +63,39 @@ export function patchStatTable(table: Buffer, put: ReadonlyMap<RepoPath, IndexEn
 
 /**
  * The part of a table whose paths lie under `under` (a directory or file path), same
- * version; undefined when nothing does or the table is malformed. Paths are compared as
- * bytes, not decoded.
+ * version: the table itself when that is all of it; undefined when nothing is under it
+ * or the table is malformed. The table is in path order, so the part is one run of bytes.
  */
 export function statTableUnder(table: Buffer, under: RepoPath): Buffer | undefined {
   const prefix = Buffer.from(under + '/');
   const exact = prefix.length - 1;
-  const out = Buffer.allocUnsafe(table.length);
-  let o = HEADER;
+  let first = -1;
+  let last = -1;
   let kept = 0;
+  let k = 0;
+  let firstK = 0;
+  let lastK = 0;
   const ok = walkEntries(table, (start, pathEnd, end) => {
+    k++;
     const p = start + 2;
     const n = pathEnd - p;
-    const inside = n === exact ? table.compare(prefix, 0, exact, p, pathEnd) === 0
-      : n > exact && table.compare(prefix, 0, prefix.length, p, p + prefix.length) === 0;
-    if (inside) {
-      o += table.copy(out, o, start, end);
-      kept++;
-    }
+    let inside = n >= exact;
+    for (let j = 0; inside && j < exact; j++) inside = table[p + j] === prefix[j];
+    if (inside && n > exact) inside = table[p + exact] === 0x2f;
+    if (!inside) return true;
+    if (first < 0) { first = start; firstK = k; }
+    last = end;
+    lastK = k;
+    kept++;
     return true;
   });
-  if (!ok || kept === 0) return undefined;
+  // Entries under it that are not one run (a file at `under` itself and `under-x` beside it): none of this.
+  if (!ok || kept === 0 || lastK - firstK + 1 !== kept) return undefined;
+  if (first === HEADER && last === table.length) return table;
+  const out = Buffer.allocUnsafe(HEADER + last - first);
   writeHeader(out, kept, statTableVersion(table)!);
-  return out.subarray(0, o);
+  table.copy(out, HEADER, first, last);
+  return out;
 }
 
 /** Decodes a table into index entries, or undefined when it is malformed. */
@@ -135,9 +145,14 @@ export function statTableVersion(table: Uint8Array): number | undefined {
   return Buffer.from(table.buffer, table.byteOffset, table.length).readDoubleLE(8);
 }
 
-/** The stored table when it was built from index version `version`. */
+/**
+ * The stored table when it was built from index version `version`. Its bytes are LMDB's
+ * reused read buffer (no copy of megabytes): use them before the next read of the store.
+ */
 export function readStatTable(repo: Repository, version: number): Buffer | undefined {
-  const table = repo.env.indexStat.get(TABLE_KEY);
+  const fast = repo.env.indexStat.getBinaryFast(TABLE_KEY);
+  // That buffer's own length is the whole reused area: a view of exactly the value is an ordinary Buffer.
+  const table = fast && fast.subarray(0, fast.length);
   return table && statTableVersion(table) === version ? table : undefined;
 }
 

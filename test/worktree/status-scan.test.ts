@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { nativeAddon } from '../../src/native/index.js';
+import { nativeSuspects } from '../../src/worktree/native-suspects.js';
 import { openRepository } from '../../src/repo/index.js';
-import { currentStamp, currentVersion, decodeIndexEntry, decodeStatTable, encodeStatTable, patchStatTable, readIndex, readStatTable, statTableVersion, type IndexEntry } from '../../src/worktree/index.js';
+import { currentStamp, currentVersion, decodeIndexEntry, decodeStatTable, encodeStatTable, patchStatTable, readIndex, readStatTable, statTableUnder, statTableVersion, type IndexEntry } from '../../src/worktree/index.js';
 import type { Oid } from '../../src/hash/index.js';
 import type { RepoPath } from '../../src/util/index.js';
 import { dvOk, makeRepo } from '../helpers.js';
@@ -59,6 +60,12 @@ async function baseRepo(): Promise<string> {
   dvOk(dir, ['add', '.']); // the aged stat data into the index
   dvOk(dir, ['commit', '-m', 'base']);
   assert.ok(await tableIsCurrent(dir), 'commit stores the stat table');
+  const repo = openRepository(dir);
+  try {
+    assert.ok(nativeSuspects(repo), 'the native scan serves (it takes the stored table as it reads)');
+  } finally {
+    await repo.close();
+  }
   return dir;
 }
 
@@ -181,10 +188,11 @@ test('the scan reports what lies outside the table in path order and never follo
 async function tableAndIndex(dir: string): Promise<{ table: Map<RepoPath, IndexEntry> | undefined; index: Map<RepoPath, IndexEntry> }> {
   const repo = openRepository(dir);
   try {
-    const table = readStatTable(repo, currentVersion(repo));
+    const bytes = readStatTable(repo, currentVersion(repo));
+    const table = bytes && decodeStatTable(bytes); // before the next read reuses its buffer
     const index = new Map<RepoPath, IndexEntry>();
     for (const { key, value } of repo.env.index.getRange({})) index.set(key as RepoPath, decodeIndexEntry(value, key));
-    return { table: table && decodeStatTable(table), index };
+    return { table, index };
   } finally {
     await repo.close();
   }
@@ -224,7 +232,7 @@ test('the stat table follows every index write entry for entry, and a bad one is
   // A damaged table (same version, bytes cut short): status and commit still read the index itself.
   const repo = openRepository(dir);
   try {
-    const table = readStatTable(repo, currentVersion(repo))!;
+    const table = Buffer.from(readStatTable(repo, currentVersion(repo))!);
     await repo.env.indexStat.put('table', table.subarray(0, table.length - 3));
   } finally {
     await repo.close();
@@ -254,6 +262,14 @@ test('a stat table is patched, not rebuilt, and only a well-formed one is decode
     assert.equal(decodeStatTable(bad), undefined);
     assert.equal(patchStatTable(bad, put, new Set(), 6), undefined);
   }
+  // The part under a directory: one run of the table's bytes, or the table itself.
+  const under = (t: Buffer, dir: string) => { const part = statTableUnder(t, dir as RepoPath); return part && [...decodeStatTable(part)!.keys()]; };
+  assert.deepEqual(under(table, 'dir'), ['dir/b', 'dir/ü']);
+  assert.equal(statTableUnder(encodeStatTable([['dir/b' as RepoPath, entry(2)], ['dir/c' as RepoPath, entry(3)]], 5), 'dir' as RepoPath)?.length, encodeStatTable([['dir/b' as RepoPath, entry(2)], ['dir/c' as RepoPath, entry(3)]], 5).length);
+  assert.equal(under(table, 'di'), undefined);
+  assert.equal(under(table, 'nothing'), undefined);
+  const odd = encodeStatTable([['dir' as RepoPath, entry(1)], ['dir-x' as RepoPath, entry(2)], ['dir/y' as RepoPath, entry(3)]], 5);
+  assert.equal(under(odd, 'dir'), undefined, 'not one run: left to the index');
   // A path twice is refused when read (here and by the native scan), wherever it came from.
   assert.equal(decodeStatTable(encodeStatTable([...all, ...all], 5)), undefined);
 });
