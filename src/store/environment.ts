@@ -31,7 +31,7 @@ export interface StoreEnv {
   reflog: Database<unknown, [string, number]>;
   /** Repository path → index entry (binary, see index-entry.ts). */
   index: Database<Buffer, string>;
-  /** 'table' → the index's stat data in one value, for status (src/worktree/stat-table.ts). */
+  /** 'table' → where the index's stat table was kept before it became the file `index-stat` (removed by the next index write). */
   indexStat: Database<Buffer, string>;
   /** Config key → value; also bisect and other session state under namespaced keys. */
   config: Database<unknown, string>;

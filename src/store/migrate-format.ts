@@ -17,7 +17,7 @@ export interface Migration {
  * Returns undefined when the store is already current (or another process upgraded it first).
  *
  * Format 1 → 2: index entries were msgpack maps; they become the binary entries of
- * index-entry.ts, and the index's stat table is dropped (the next status rebuilds it). Nothing
+ * index-entry.ts, and an old stat table is dropped. Nothing
  * else is rewritten: records stored inline whatever their size, packs and deltas read the
  * same in both versions (spec/layout.md).
  */
@@ -39,8 +39,9 @@ export function migrateStore(env: StoreEnv, format: unknown): Migration | undefi
       if (value) env.index.putSync(key, value);
       else env.index.removeSync(key);
     }
-    // The index's stat table (spec/index.md) stands for the whole index: entries rewritten
-    // without a new index version must not leave it behind.
+    // An old stat table, no longer read. (The table file, spec/index.md, names the index
+    // version and stamp it was built from: a migration that rewrote entries of a repository
+    // that could have one would have to write a new stamp.)
     env.indexStat.removeSync('table');
     env.meta.putSync('format', STORE_FORMAT_VERSION);
     bumpGeneration(env);

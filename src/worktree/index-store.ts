@@ -28,7 +28,8 @@ export interface IndexSnapshot {
 export function readIndex(repo: Repository, under: RepoPath = '' as RepoPath): IndexSnapshot {
   for (let attempt = 0; ; attempt++) {
     const before = currentVersion(repo);
-    const table = under === '' ? readStatTable(repo, before) : undefined;
+    const stamp = currentStamp(repo);
+    const table = under === '' ? readStatTable(repo, before, stamp) : undefined;
     let entries = table && decodeStatTable(table);
     if (!entries) {
       entries = new Map<RepoPath, IndexEntry>();
@@ -38,7 +39,6 @@ export function readIndex(repo: Repository, under: RepoPath = '' as RepoPath): I
         if (isUnder(p, under)) entries.set(p, decodeIndexEntry(value, p));
       }
     }
-    const stamp = currentStamp(repo);
     const after = currentVersion(repo);
     if (before === after || attempt === 1) return { entries, stamp, version: before === after ? after : NaN };
   }
@@ -60,28 +60,29 @@ export interface IndexChanges {
 /** Applies index changes atomically and records the write time. */
 export function writeIndex(repo: Repository, changes: IndexChanges): void {
   const stamp = nowStatTime();
+  let table: Buffer | undefined;
   repo.env.root.transactionSync(() => {
     if (changes.replaceAll) {
       for (const key of repo.env.index.getKeys()) if (!changes.put.has(key as RepoPath)) repo.env.index.removeSync(key);
     }
     for (const p of changes.remove) repo.env.index.removeSync(p);
     for (const [p, e] of changes.put) repo.env.index.putSync(p, encodeIndexEntry(e));
-    const previous = currentVersion(repo);
+    const previous = { version: currentVersion(repo), stamp: currentStamp(repo) };
     const version = recordIndexWrite(repo, stamp, changes.tree);
     // A whole new index (checkout) is at hand: status can use its stat table at once.
-    if (changes.replaceAll) putStatTable(repo, encodeStatTable(changes.put, version));
-    else carryStatTable(repo, previous, version, changes.put, changes.remove);
+    table = changes.replaceAll ? encodeStatTable(changes.put, version) : carriedStatTable(repo, previous, version, changes.put, changes.remove);
   });
+  if (table) putStatTable(repo, table, stamp);
 }
 
 /**
- * Brings a current stat table along with an index write (inside its transaction), so the
- * next command still reads the index in one value: after an add, the commit's read.
+ * The stat table of an index write (inside its transaction), made from the one of the
+ * index it changes when that is current, so the next command still reads the index in
+ * one value: after an add, the commit's read. Stored once the write has committed.
  */
-function carryStatTable(repo: Repository, previous: number, version: number, put: ReadonlyMap<RepoPath, IndexEntry>, remove: ReadonlySet<RepoPath>): void {
-  const table = readStatTable(repo, previous);
-  const patched = table && patchStatTable(table, put, remove, version);
-  if (patched) putStatTable(repo, patched);
+function carriedStatTable(repo: Repository, previous: { version: number; stamp: StatTime }, version: number, put: ReadonlyMap<RepoPath, IndexEntry>, remove: ReadonlySet<RepoPath>): Buffer | undefined {
+  const table = readStatTable(repo, previous.version, previous.stamp);
+  return table && patchStatTable(table, put, remove, version);
 }
 
 /**
@@ -92,6 +93,7 @@ function carryStatTable(repo: Repository, previous: number, version: number, put
  */
 export function refreshIndexEntries(repo: Repository, refreshed: Map<RepoPath, IndexEntry>): void {
   const stamp = nowStatTime();
+  let table: Buffer | undefined;
   repo.env.root.transactionSync(() => {
     const written = new Map<RepoPath, IndexEntry>();
     for (const [p, e] of refreshed) {
@@ -103,9 +105,10 @@ export function refreshIndexEntries(repo: Repository, refreshed: Map<RepoPath, I
       written.set(p, e);
     }
     if (written.size === 0) return;
-    const previous = currentVersion(repo);
-    carryStatTable(repo, previous, recordIndexWrite(repo, stamp, 'keep'), written, new Set());
+    const previous = { version: currentVersion(repo), stamp: currentStamp(repo) };
+    table = carriedStatTable(repo, previous, recordIndexWrite(repo, stamp, 'keep'), written, new Set());
   });
+  if (table) putStatTable(repo, table, stamp);
 }
 
 /** The bookkeeping of an index write, inside its transaction; returns the new version. */
@@ -115,6 +118,8 @@ function recordIndexWrite(repo: Repository, stamp: StatTime, tree: IndexChanges[
   repo.env.meta.putSync(VERSION_KEY, version);
   if (tree === undefined) repo.env.meta.removeSync(TREE_KEY);
   else if (tree !== 'keep') repo.env.meta.putSync(TREE_KEY, tree);
+  // Where the stat table was kept before it became a file (stat-table.ts): no longer read.
+  repo.env.indexStat.removeSync('table');
   bumpGeneration(repo.env);
   return version;
 }
@@ -125,35 +130,23 @@ function recordIndexWrite(repo: Repository, stamp: StatTime, tree: IndexChanges[
  * The snapshot is the whole index, so its stat table is stored with it.
  */
 export function markIndexTree(repo: Repository, tree: Oid, snapshot: IndexSnapshot): void {
-  const table = tableToStore(repo, snapshot);
-  repo.env.root.transactionSync(() => {
-    if (currentVersion(repo) !== snapshot.version) return;
+  const current = repo.env.root.transactionSync(() => {
+    if (currentVersion(repo) !== snapshot.version) return false;
     repo.env.meta.putSync(TREE_KEY, tree);
-    if (table) putStatTable(repo, table);
+    return true;
   });
+  if (current) storeStatTable(repo, snapshot);
 }
 
 /**
- * Stores the stat table of a whole-index snapshot when the stored one is out of date
- * (a status with staged changes, a diff or a checkout compares this way every time), unless
- * the index changed since. Best effort: it is derived data, and a repository status
- * cannot write to (read-only files) still gets its status.
+ * Stores the stat table of a whole-index snapshot when the stored one is not of it (a
+ * status with staged changes, a diff or a checkout compares this way every time), unless
+ * the index changed since. The snapshot is of a committed index, so its table is right
+ * for that index whenever it lands. Best effort, as putStatTable.
  */
 export function storeStatTable(repo: Repository, snapshot: IndexSnapshot): void {
-  const table = tableToStore(repo, snapshot);
-  if (!table) return;
-  try {
-    repo.env.root.transactionSync(() => {
-      if (currentVersion(repo) === snapshot.version) putStatTable(repo, table);
-    });
-  } catch {
-    // the next status builds it again
-  }
-}
-
-/** The stat table of a whole-index snapshot, unless the stored one is already it (a status may have stored it). */
-function tableToStore(repo: Repository, snapshot: IndexSnapshot): Buffer | undefined {
-  return hasStatTable(repo, snapshot.version) ? undefined : encodeStatTable(snapshot.entries, snapshot.version);
+  if (currentVersion(repo) !== snapshot.version || hasStatTable(repo, snapshot.version, snapshot.stamp)) return;
+  putStatTable(repo, encodeStatTable(snapshot.entries, snapshot.version), snapshot.stamp);
 }
 
 /** The index's version now (bumped by every index write). */

@@ -29,7 +29,7 @@ export function nativeSuspects(repo: Repository, under: RepoPath = '' as RepoPat
   const native = nativeAddon();
   if (!native) return undefined;
   const stamp = currentStamp(repo);
-  const whole = readStatTable(repo, currentVersion(repo));
+  const whole = readStatTable(repo, currentVersion(repo), stamp);
   // The walk then goes only through directories holding paths under `under` (and their parents).
   const table = whole && (under === '' ? whole : statTableUnder(whole, under));
   if (!table) return undefined;

@@ -1,8 +1,10 @@
-import { oidToBytes, type Oid } from '../hash/index.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { hashBytesRaw, oidToBytes, type Oid } from '../hash/index.js';
 import { compareNames } from '../objects/index.js';
 import type { Repository } from '../repo/index.js';
 import type { RepoPath } from '../util/index.js';
-import { INDEX_KIND_CODE, type IndexEntry } from './index-entry.js';
+import { INDEX_KIND_CODE, type IndexEntry, type StatTime } from './index-entry.js';
 
 /**
  * The whole index in one flat value (spec/index.md, "Stat table"): reading 50,000 index
@@ -18,7 +20,6 @@ const KINDS = [undefined, 'file', 'exec', 'symlink'] as const;
 const ID_AT = 1;
 const STAT_AT = ID_AT + 32;
 const FIXED = STAT_AT + 7 * 8;
-const TABLE_KEY = 'table';
 
 /** Encodes entries built from index version `version`, in path order (the index's own order). */
 export function encodeStatTable(entries: Iterable<[RepoPath, IndexEntry]>, version: number): Buffer {
@@ -146,25 +147,81 @@ export function statTableVersion(table: Uint8Array): number | undefined {
 }
 
 /**
- * The stored table when it was built from index version `version`. Its bytes are LMDB's
- * reused read buffer (no copy of megabytes): use them before the next read of the store.
+ * The table's file in the `.dv` directory: the table, then the index stamp it was built
+ * with (sec and nsec as f64) and the BLAKE3 hash of all that. A file, not an LMDB value:
+ * each write of a value of megabytes left as many pages behind in the store file (LMDB
+ * copies on write), which a re-commit of 50,000 files grew by 6 MB for it.
  */
-export function readStatTable(repo: Repository, version: number): Buffer | undefined {
-  const fast = repo.env.indexStat.getBinaryFast(TABLE_KEY);
-  // That buffer's own length is the whole reused area: a view of exactly the value is an ordinary Buffer.
-  const table = fast && fast.subarray(0, fast.length);
-  return table && statTableVersion(table) === version ? table : undefined;
+export const STAT_TABLE_FILE = 'index-stat';
+const TRAILER = 16 + 32;
+
+function tablePath(repo: Repository): string {
+  return path.join(repo.dvDir, STAT_TABLE_FILE);
 }
 
-/** Whether the stored table was built from index version `version` (read in place, not kept). */
-export function hasStatTable(repo: Repository, version: number): boolean {
-  const table = repo.env.indexStat.getBinaryFast(TABLE_KEY);
-  return table !== undefined && statTableVersion(table) === version;
+/**
+ * The stored table when it was built from the index of version `version` written at
+ * `stamp`, and its bytes hash right; else undefined.
+ */
+export function readStatTable(repo: Repository, version: number, stamp: StatTime): Buffer | undefined {
+  let file: Buffer;
+  try {
+    file = fs.readFileSync(tablePath(repo));
+  } catch {
+    return undefined;
+  }
+  if (file.length < HEADER + TRAILER || !sameStamp(file, stamp)) return undefined;
+  const body = file.length - 32;
+  if (!hashBytesRaw(file.subarray(0, body)).equals(file.subarray(body))) return undefined;
+  const table = file.subarray(0, file.length - TRAILER);
+  return statTableVersion(table) === version ? table : undefined;
 }
 
-/** Stores a table inside the current write transaction. */
-export function putStatTable(repo: Repository, table: Buffer): void {
-  repo.env.indexStat.putSync(TABLE_KEY, table);
+/** Whether the stored table was built from that index (header and stamp only: no hash, no read of the whole file). */
+export function hasStatTable(repo: Repository, version: number, stamp: StatTime): boolean {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(tablePath(repo), 'r');
+    const size = fs.fstatSync(fd).size;
+    if (size < HEADER + TRAILER) return false;
+    const head = Buffer.alloc(HEADER);
+    const tail = Buffer.alloc(TRAILER);
+    fs.readSync(fd, head, 0, HEADER, 0);
+    fs.readSync(fd, tail, 0, TRAILER, size - TRAILER);
+    return statTableVersion(head) === version && sameStamp(tail, stamp);
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+/**
+ * Stores a table built from the index written at `stamp`, by rename (a reader sees the
+ * old file or the new one). Only after the index write it describes has committed: a
+ * table of a version that never committed could match a later, different write. Best
+ * effort: a repository that cannot be written to (read-only files) is left without one.
+ */
+export function putStatTable(repo: Repository, table: Buffer, stamp: StatTime): void {
+  const file = Buffer.allocUnsafe(table.length + TRAILER);
+  table.copy(file, 0);
+  file.writeDoubleLE(stamp[0], table.length);
+  file.writeDoubleLE(stamp[1], table.length + 8);
+  const body = file.length - 32;
+  hashBytesRaw(file.subarray(0, body)).copy(file, body);
+  const tmp = `${tablePath(repo)}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, file);
+    fs.renameSync(tmp, tablePath(repo));
+  } catch {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** Whether the stamp in a file's trailer (its last TRAILER bytes) is `stamp`. */
+function sameStamp(file: Buffer, stamp: StatTime): boolean {
+  const at = file.length - TRAILER;
+  return file.readDoubleLE(at) === stamp[0] && file.readDoubleLE(at + 8) === stamp[1];
 }
 
 /** The list sorted by path (byte order, as LMDB keeps the index), unless it already is. */

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { nativeAddon } from '../../src/native/index.js';
 import { nativeSuspects } from '../../src/worktree/native-suspects.js';
 import { openRepository } from '../../src/repo/index.js';
-import { currentStamp, currentVersion, decodeIndexEntry, decodeStatTable, encodeStatTable, patchStatTable, readIndex, readStatTable, statTableUnder, statTableVersion, type IndexEntry } from '../../src/worktree/index.js';
+import { currentStamp, currentVersion, decodeIndexEntry, decodeStatTable, encodeStatTable, patchStatTable, putStatTable, readIndex, readStatTable, statTableUnder, statTableVersion, type IndexEntry } from '../../src/worktree/index.js';
 import type { Oid } from '../../src/hash/index.js';
 import type { RepoPath } from '../../src/util/index.js';
 import { dvOk, makeRepo } from '../helpers.js';
@@ -33,7 +33,7 @@ function ageFiles(dir: string): void {
 async function tableIsCurrent(dir: string): Promise<boolean> {
   const repo = openRepository(dir);
   try {
-    return readStatTable(repo, currentVersion(repo)) !== undefined;
+    return readStatTable(repo, currentVersion(repo), currentStamp(repo)) !== undefined;
   } finally {
     await repo.close();
   }
@@ -188,7 +188,7 @@ test('the scan reports what lies outside the table in path order and never follo
 async function tableAndIndex(dir: string): Promise<{ table: Map<RepoPath, IndexEntry> | undefined; index: Map<RepoPath, IndexEntry> }> {
   const repo = openRepository(dir);
   try {
-    const bytes = readStatTable(repo, currentVersion(repo));
+    const bytes = readStatTable(repo, currentVersion(repo), currentStamp(repo));
     const table = bytes && decodeStatTable(bytes); // before the next read reuses its buffer
     const index = new Map<RepoPath, IndexEntry>();
     for (const { key, value } of repo.env.index.getRange({})) index.set(key as RepoPath, decodeIndexEntry(value, key));
@@ -229,20 +229,39 @@ test('the stat table follows every index write entry for entry, and a bad one is
   dvOk(dir, ['checkout', '-b', 'side']);
   await same('checkout');
 
-  // A damaged table (same version, bytes cut short): status and commit still read the index itself.
-  const repo = openRepository(dir);
-  try {
-    const table = Buffer.from(readStatTable(repo, currentVersion(repo))!);
-    await repo.env.indexStat.put('table', table.subarray(0, table.length - 3));
-  } finally {
-    await repo.close();
+  // A damaged table file (one bit of an id flipped; cut short): it is not trusted, and
+  // status and commit read the index itself.
+  const file = path.join(dir, '.dv', 'index-stat');
+  const good = fs.readFileSync(file);
+  const flipped = Buffer.from(good);
+  const inId = 16 + 2 + 'a.csv'.length + 1 + 5; // in the first entry's id
+  flipped[inId] = flipped[inId]! ^ 1;
+  for (const bad of [flipped, good.subarray(0, good.length - 3)]) {
+    fs.writeFileSync(file, bad);
+    assert.equal(await tableIsCurrent(dir), false);
   }
+  fs.writeFileSync(file, flipped);
   fs.writeFileSync(path.join(dir, 'a.csv'), 'changed\n');
   const s = JSON.parse(dvOk(dir, ['status', '--json']));
   assert.deepEqual([s.unstaged.modified, s.untracked], [['a.csv'], ['b.csv']]);
   dvOk(dir, ['add', 'a.csv']);
   dvOk(dir, ['commit', '-m', 'a again']);
-  assert.deepEqual(JSON.parse(dvOk(dir, ['ls', '-r', '--json'])).map((e: { path: string }) => e.path), ['a.csv', 'sub/c.csv', 'sub/d.csv']);
+  const listed = JSON.parse(dvOk(dir, ['ls', '-r', '--json'])) as Array<{ path: string; id: string }>;
+  assert.deepEqual(listed.map((e) => e.path), ['a.csv', 'sub/c.csv', 'sub/d.csv']);
+  await same('commit after a damaged table');
+  dvOk(dir, ['fsck']);
+
+  // A table of the same version written at another moment (say from a copy of .dv) is not this index's.
+  const repo = openRepository(dir);
+  try {
+    const version = currentVersion(repo);
+    const stamp = currentStamp(repo);
+    const table = readStatTable(repo, version, stamp)!;
+    putStatTable(repo, Buffer.from(table), [stamp[0], stamp[1] + 1]);
+    assert.equal(readStatTable(repo, version, stamp), undefined);
+  } finally {
+    await repo.close();
+  }
 });
 
 test('a stat table is patched, not rebuilt, and only a well-formed one is decoded', () => {
