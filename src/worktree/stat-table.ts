@@ -3,7 +3,7 @@ import path from 'node:path';
 import { hashBytesRaw, oidToBytes, type Oid } from '../hash/index.js';
 import { compareNames } from '../objects/index.js';
 import type { Repository } from '../repo/index.js';
-import type { RepoPath } from '../util/index.js';
+import { isProcessAlive, type RepoPath } from '../util/index.js';
 import { INDEX_KIND_CODE, type IndexEntry, type StatTime } from './index-entry.js';
 
 /**
@@ -211,10 +211,19 @@ export function putStatTable(repo: Repository, table: Buffer, stamp: StatTime): 
   hashBytesRaw(file.subarray(0, body)).copy(file, body);
   const tmp = `${tablePath(repo)}.${process.pid}.tmp`;
   try {
+    removeDeadWrites(repo.dvDir);
     fs.writeFileSync(tmp, file);
     fs.renameSync(tmp, tablePath(repo));
   } catch {
     fs.rmSync(tmp, { force: true });
+  }
+}
+
+/** Removes the half-written tables of dv processes that died while writing one (kill -9, power loss). */
+function removeDeadWrites(dvDir: string): void {
+  for (const name of fs.readdirSync(dvDir)) {
+    const m = /^index-stat\.(\d+)\.tmp$/.exec(name);
+    if (m && !isProcessAlive(Number(m[1]))) fs.rmSync(path.join(dvDir, name), { force: true });
   }
 }
 
