@@ -5,7 +5,7 @@ import type { Repository } from '../repo/index.js';
 import { isUnder, type RepoPath } from '../util/index.js';
 import { loadIgnoreRules } from './ignore-rules.js';
 import { decodeIndexEntry, type IndexEntry, type StatTime } from './index-entry.js';
-import { currentStamp, currentVersion } from './index-store.js';
+import { currentStamp, currentVersion, type IndexSnapshot } from './index-store.js';
 import { compareWalkOrder, scanWorktree, statPath, type FileStat } from './scan.js';
 import { readStatTable, statTableUnder } from './stat-table.js';
 
@@ -22,14 +22,15 @@ export interface Suspects {
 
 /**
  * The suspects from the native scan (of the paths under `under`, default all), or
- * undefined when it cannot serve: no addon, no current stat table, nothing tracked under
- * `under`, or a scan error (the JavaScript scan then says what is wrong).
+ * undefined when it cannot serve: no addon, no stat table of the index (of `snapshot`'s
+ * when given, whose entries are then the ones reported), nothing tracked under `under`,
+ * or a scan error (the JavaScript scan then says what is wrong).
  */
-export function nativeSuspects(repo: Repository, under: RepoPath = '' as RepoPath): Suspects | undefined {
+export function nativeSuspects(repo: Repository, under: RepoPath = '' as RepoPath, snapshot?: IndexSnapshot): Suspects | undefined {
   const native = nativeAddon();
   if (!native) return undefined;
-  const stamp = currentStamp(repo);
-  const whole = readStatTable(repo, currentVersion(repo), stamp);
+  const stamp = snapshot?.stamp ?? currentStamp(repo);
+  const whole = readStatTable(repo, snapshot?.version ?? currentVersion(repo), stamp);
   // The walk then goes only through directories holding paths under `under` (and their parents).
   const table = whole && (under === '' ? whole : statTableUnder(whole, under));
   if (!table) return undefined;
@@ -44,11 +45,11 @@ export function nativeSuspects(repo: Repository, under: RepoPath = '' as RepoPat
   const tracked: Suspects['tracked'] = [];
   for (let i = 0; i < changed.length; i++) {
     const p = changed[i] as RepoPath;
-    const value = repo.env.index.get(p);
-    if (!value) return undefined; // the index moved on meanwhile
+    const entry = snapshot ? snapshot.entries.get(p) : indexEntry(repo, p);
+    if (!entry) return undefined; // the index moved on meanwhile
     // Only what the walk met is looked at again: a path behind a symlinked directory is gone.
     const st = present[i] ? statPath(path.join(root, p)) : undefined;
-    tracked.push({ path: p, entry: decodeIndexEntry(value, p), stat: st === 'dir' ? undefined : st });
+    tracked.push({ path: p, entry, stat: st === 'dir' ? undefined : st });
   }
   tracked.sort((a, b) => compareNames(a.path, b.path));
   const rules = loadIgnoreRules(root);
@@ -67,4 +68,9 @@ export function nativeSuspects(repo: Repository, under: RepoPath = '' as RepoPat
   }
   untracked.sort(([a], [b]) => compareWalkOrder(a, b));
   return { tracked, untracked: new Map(untracked), stamp };
+}
+
+function indexEntry(repo: Repository, p: RepoPath): IndexEntry | undefined {
+  const value = repo.env.index.get(p);
+  return value && decodeIndexEntry(value, p);
 }

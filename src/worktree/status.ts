@@ -43,7 +43,8 @@ export interface WorktreeComparison extends WorktreeChanges {
  */
 export function compareWorktree(repo: Repository, under: RepoPath = '' as RepoPath): WorktreeComparison {
   const snapshot = readIndex(repo, under);
-  const changes = settle(repo, scanSuspects(repo, under, snapshot));
+  // The native scan serves when the stat table is this snapshot's (as after an add).
+  const changes = settle(repo, nativeSuspects(repo, under, snapshot) ?? scanSuspects(repo, under, snapshot));
   // The whole index is at hand: store its stat table for the next status's native scan.
   if (under === '' && nativeAddon()) storeStatTable(repo, snapshot);
   return { index: snapshot.entries, ...changes };

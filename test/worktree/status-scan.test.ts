@@ -129,7 +129,12 @@ test('add stages the same with and without the native scan, for a directory and 
     assert.ok(await tableIsCurrent(dir));
     const one = JSON.parse(dvOk(dir, ['add', '--json', 'data'], { env }));
     const all = JSON.parse(dvOk(dir, ['add', '--json', '.'], { env }));
-    const { head: _commit, ...status } = JSON.parse(dvOk(dir, ['status', '--json'])); // the commit's id holds its time
+    // Staged and unstaged changes at once: status compares the index with HEAD and with the tree.
+    assert.ok(await tableIsCurrent(dir), 'add carried the table along');
+    fs.writeFileSync(path.join(dir, 'data/b.csv'), 'b, after the add\n');
+    fs.writeFileSync(path.join(dir, 'late.csv'), 'untracked\n');
+    fs.rmSync(path.join(dir, 'top.csv'));
+    const { head: _commit, ...status } = JSON.parse(dvOk(dir, ['status', '--json'], { env })); // the commit's id holds its time
     staged[mode] = { one, all, status, tree: (await tableAndIndex(dir)).index };
   }
   const { one, all } = staged.native as { one: { added: string[]; modified: string[]; removed: string[] }; all: { added: string[]; removed: string[] } };
@@ -142,6 +147,9 @@ test('add stages the same with and without the native scan, for a directory and 
     ['elsewhere/inner.csv', 'linked', 'naïve/ñew.csv', 'swap'],
     ['linked/inner.csv', 'swap/inner.csv', 'vanish/one.csv', 'vanish/two/three.csv'],
   ]);
+  const { status } = staged.native as { status: { staged: unknown; unstaged: unknown; untracked: unknown } };
+  assert.deepEqual([status.unstaged, status.untracked], [{ modified: ['data/b.csv'], deleted: ['top.csv'] }, ['late.csv']]);
+  assert.deepEqual((status.staged as { deleted: string[] }).deleted, ['data/becomes-dir', 'data/gone.csv', 'linked/inner.csv', 'swap/inner.csv', 'vanish/one.csv', 'vanish/two/three.csv']);
   const ids = (m: unknown) => [...(m as { tree: Map<string, IndexEntry> }).tree].map(([p, e]) => `${p} ${e.kind} ${e.id}`);
   assert.deepEqual(ids(staged.native), ids(staged.js));
   const rest = (m: unknown) => { const { one: o, all: a, status: st } = m as { one: unknown; all: unknown; status: unknown }; return { o, a, st }; };
