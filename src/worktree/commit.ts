@@ -8,6 +8,7 @@ import { withWriterLease } from '../store/index.js';
 import { now } from '../util/index.js';
 import { buildTree } from './build-tree.js';
 import { markIndexTree, readIndex } from './index-store.js';
+import { putTreeCache, readTreeCache, type TreeCache } from './tree-cache.js';
 
 export interface CommitOptions {
   message: string;
@@ -35,10 +36,14 @@ export async function commit(repo: Repository, opts: CommitOptions): Promise<Com
   const headName = repo.refs.resolveName(HEAD);
   const branch = headName.startsWith('refs/heads/') ? headName : null;
   const index = readIndex(repo);
+  // The trees of directories nothing was staged in since the last commit are not built again.
+  const cache = readTreeCache(repo, index.version, index.stamp);
 
   return withWriterLease(repo.env, () => {
     const batch = repo.objects.batch();
-    const tree = buildTree(batch, [...index.entries].map(([p, e]) => [p, { id: e.id, kind: e.kind, size: e.size }]));
+    const built: TreeCache = new Map(cache ?? []);
+    const reuse = cache && { cache, has: (id: Oid) => repo.objects.has(id) };
+    const tree = buildTree(batch, [...index.entries].map(([p, e]) => [p, { id: e.id, kind: e.kind, size: e.size }]), reuse, built);
     if (parent && !opts.allowEmpty && repo.objects.readCommit(parent).tree === tree.id) {
       throw new ConflictError('nothing to commit: the staged state equals HEAD', { hint: 'stage changes with `dv add <path>` first (see `dv status`)' });
     }
@@ -59,7 +64,7 @@ export async function commit(repo: Repository, opts: CommitOptions): Promise<Com
     batch.flush();
     const firstLine = message.split('\n')[0]!;
     repo.refs.update({ name: HEAD, new: commitId, expect: parent, message: `commit${parent ? '' : ' (initial)'}: ${firstLine}` });
-    markIndexTree(repo, tree.id, index);
+    if (markIndexTree(repo, tree.id, index)) putTreeCache(repo, built, index.version, index.stamp);
     return { id: commitId, tree: tree.id, parents: parent ? [parent] : [], branch };
   });
 }

@@ -3,6 +3,7 @@ import type { Repository } from '../repo/index.js';
 import { bumpGeneration } from '../store/index.js';
 import { isUnder, type RepoPath } from '../util/index.js';
 import { decodeIndexEntry, encodeIndexEntry, type IndexEntry, type StatTime } from './index-entry.js';
+import { putTreeCache, readTreeCache, withoutDirsOf, type TreeCache } from './tree-cache.js';
 import { decodeStatTable, encodeStatTable, hasStatTable, patchStatTable, putStatTable, readStatTable } from './stat-table.js';
 
 const STAMP_KEY = 'index.stamp';
@@ -61,6 +62,8 @@ export interface IndexChanges {
 export function writeIndex(repo: Repository, changes: IndexChanges): void {
   const stamp = nowStatTime();
   let table: Buffer | undefined;
+  let trees: TreeCache | undefined;
+  let version = 0;
   repo.env.root.transactionSync(() => {
     if (changes.replaceAll) {
       for (const key of repo.env.index.getKeys()) if (!changes.put.has(key as RepoPath)) repo.env.index.removeSync(key);
@@ -68,11 +71,15 @@ export function writeIndex(repo: Repository, changes: IndexChanges): void {
     for (const p of changes.remove) repo.env.index.removeSync(p);
     for (const [p, e] of changes.put) repo.env.index.putSync(p, encodeIndexEntry(e));
     const previous = { version: currentVersion(repo), stamp: currentStamp(repo) };
-    const version = recordIndexWrite(repo, stamp, changes.tree);
+    version = recordIndexWrite(repo, stamp, changes.tree);
     // A whole new index (checkout) is at hand: status can use its stat table at once.
     table = changes.replaceAll ? encodeStatTable(changes.put, version) : carriedStatTable(repo, previous, version, changes.put, changes.remove);
+    // The trees of directories the changes leave alone stay right for the next commit.
+    const cached = changes.replaceAll ? undefined : readTreeCache(repo, previous.version, previous.stamp);
+    trees = cached && withoutDirsOf(cached, [...changes.put.keys(), ...changes.remove]);
   });
   if (table) putStatTable(repo, table, stamp);
+  if (trees) putTreeCache(repo, trees, version, stamp);
 }
 
 /**
@@ -94,6 +101,8 @@ function carriedStatTable(repo: Repository, previous: { version: number; stamp: 
 export function refreshIndexEntries(repo: Repository, refreshed: Map<RepoPath, IndexEntry>): void {
   const stamp = nowStatTime();
   let table: Buffer | undefined;
+  let trees: TreeCache | undefined;
+  let version = 0;
   repo.env.root.transactionSync(() => {
     const written = new Map<RepoPath, IndexEntry>();
     for (const [p, e] of refreshed) {
@@ -106,9 +115,13 @@ export function refreshIndexEntries(repo: Repository, refreshed: Map<RepoPath, I
     }
     if (written.size === 0) return;
     const previous = { version: currentVersion(repo), stamp: currentStamp(repo) };
-    table = carriedStatTable(repo, previous, recordIndexWrite(repo, stamp, 'keep'), written, new Set());
+    version = recordIndexWrite(repo, stamp, 'keep');
+    table = carriedStatTable(repo, previous, version, written, new Set());
+    // Only stat data changed: every tree stands.
+    trees = readTreeCache(repo, previous.version, previous.stamp);
   });
   if (table) putStatTable(repo, table, stamp);
+  if (trees) putTreeCache(repo, trees, version, stamp);
 }
 
 /** The bookkeeping of an index write, inside its transaction; returns the new version. */
@@ -127,15 +140,17 @@ function recordIndexWrite(repo: Repository, stamp: StatTime, tree: IndexChanges[
 /**
  * Records that the index equals `tree` (after a commit of exactly the staged state),
  * unless the index changed since `snapshot` was read (another process staged meanwhile).
- * The snapshot is the whole index, so its stat table is stored with it.
+ * The snapshot is the whole index, so its stat table is stored with it. False when the
+ * index had moved on.
  */
-export function markIndexTree(repo: Repository, tree: Oid, snapshot: IndexSnapshot): void {
+export function markIndexTree(repo: Repository, tree: Oid, snapshot: IndexSnapshot): boolean {
   const current = repo.env.root.transactionSync(() => {
     if (currentVersion(repo) !== snapshot.version) return false;
     repo.env.meta.putSync(TREE_KEY, tree);
     return true;
   });
   if (current) storeStatTable(repo, snapshot);
+  return current;
 }
 
 /**

@@ -1,9 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { hashBytesRaw, oidToBytes, type Oid } from '../hash/index.js';
+import { oidToBytes, type Oid } from '../hash/index.js';
 import { compareNames } from '../objects/index.js';
 import type { Repository } from '../repo/index.js';
-import { isProcessAlive, type RepoPath } from '../util/index.js';
+import type { RepoPath } from '../util/index.js';
+import { derivedFileHead, putDerivedFile, readDerivedFile } from './derived-file.js';
 import { INDEX_KIND_CODE, type IndexEntry, type StatTime } from './index-entry.js';
 
 /**
@@ -146,91 +145,27 @@ export function statTableVersion(table: Uint8Array): number | undefined {
   return Buffer.from(table.buffer, table.byteOffset, table.length).readDoubleLE(8);
 }
 
-/**
- * The table's file in the `.dv` directory: the table, then the index stamp it was built
- * with (sec and nsec as f64) and the BLAKE3 hash of all that. A file, not an LMDB value:
- * each write of a value of megabytes left as many pages behind in the store file (LMDB
- * copies on write), which a re-commit of 50,000 files grew by 6 MB for it.
- */
+/** The table's file in the `.dv` directory (derived-file.ts). */
 export const STAT_TABLE_FILE = 'index-stat';
-const TRAILER = 16 + 32;
-
-function tablePath(repo: Repository): string {
-  return path.join(repo.dvDir, STAT_TABLE_FILE);
-}
 
 /**
  * The stored table when it was built from the index of version `version` written at
  * `stamp`, and its bytes hash right; else undefined.
  */
 export function readStatTable(repo: Repository, version: number, stamp: StatTime): Buffer | undefined {
-  let file: Buffer;
-  try {
-    file = fs.readFileSync(tablePath(repo));
-  } catch {
-    return undefined;
-  }
-  if (file.length < HEADER + TRAILER || !sameStamp(file, stamp)) return undefined;
-  const body = file.length - 32;
-  if (!hashBytesRaw(file.subarray(0, body)).equals(file.subarray(body))) return undefined;
-  const table = file.subarray(0, file.length - TRAILER);
-  return statTableVersion(table) === version ? table : undefined;
+  const table = readDerivedFile(repo, STAT_TABLE_FILE, stamp);
+  return table && statTableVersion(table) === version ? table : undefined;
 }
 
 /** Whether the stored table was built from that index (header and stamp only: no hash, no read of the whole file). */
 export function hasStatTable(repo: Repository, version: number, stamp: StatTime): boolean {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(tablePath(repo), 'r');
-    const size = fs.fstatSync(fd).size;
-    if (size < HEADER + TRAILER) return false;
-    const head = Buffer.alloc(HEADER);
-    const tail = Buffer.alloc(TRAILER);
-    fs.readSync(fd, head, 0, HEADER, 0);
-    fs.readSync(fd, tail, 0, TRAILER, size - TRAILER);
-    return statTableVersion(head) === version && sameStamp(tail, stamp);
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
+  const head = derivedFileHead(repo, STAT_TABLE_FILE, stamp, HEADER);
+  return head !== undefined && statTableVersion(head) === version;
 }
 
-/**
- * Stores a table built from the index written at `stamp`, by rename (a reader sees the
- * old file or the new one). Only after the index write it describes has committed: a
- * table of a version that never committed could match a later, different write. Best
- * effort: a repository that cannot be written to (read-only files) is left without one.
- */
+/** Stores a table built from the index written at `stamp` (see putDerivedFile: only once that write has committed). */
 export function putStatTable(repo: Repository, table: Buffer, stamp: StatTime): void {
-  const file = Buffer.allocUnsafe(table.length + TRAILER);
-  table.copy(file, 0);
-  file.writeDoubleLE(stamp[0], table.length);
-  file.writeDoubleLE(stamp[1], table.length + 8);
-  const body = file.length - 32;
-  hashBytesRaw(file.subarray(0, body)).copy(file, body);
-  const tmp = `${tablePath(repo)}.${process.pid}.tmp`;
-  try {
-    removeDeadWrites(repo.dvDir);
-    fs.writeFileSync(tmp, file);
-    fs.renameSync(tmp, tablePath(repo));
-  } catch {
-    fs.rmSync(tmp, { force: true });
-  }
-}
-
-/** Removes the half-written tables of dv processes that died while writing one (kill -9, power loss). */
-function removeDeadWrites(dvDir: string): void {
-  for (const name of fs.readdirSync(dvDir)) {
-    const m = /^index-stat\.(\d+)\.tmp$/.exec(name);
-    if (m && !isProcessAlive(Number(m[1]))) fs.rmSync(path.join(dvDir, name), { force: true });
-  }
-}
-
-/** Whether the stamp in a file's trailer (its last TRAILER bytes) is `stamp`. */
-function sameStamp(file: Buffer, stamp: StatTime): boolean {
-  const at = file.length - TRAILER;
-  return file.readDoubleLE(at) === stamp[0] && file.readDoubleLE(at + 8) === stamp[1];
+  putDerivedFile(repo, STAT_TABLE_FILE, table, stamp);
 }
 
 /** The list sorted by path (byte order, as LMDB keeps the index), unless it already is. */
