@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { Oid } from '../hash/index.js';
-import { flattenTree } from '../history/index.js';
+import { flattenTree, type TreeLeaf } from '../history/index.js';
 import { nativeAddon } from '../native/index.js';
 import { HEAD } from '../refs/index.js';
 import type { Repository } from '../repo/index.js';
-import type { RepoPath } from '../util/index.js';
+import { joinRepoPath, type RepoPath } from '../util/index.js';
 import { hashWorktreeFile } from './content-id.js';
 import { exceptTracked, loadIgnoreRules } from './ignore-rules.js';
 import type { IndexEntry, StatTime } from './index-entry.js';
@@ -12,6 +12,7 @@ import { indexTree, isRacy, readIndex, storeStatTable, refreshIndexEntries, type
 import { nativeSuspects, type Suspects } from './native-suspects.js';
 import { scanWorktree, type FileStat } from './scan.js';
 import { statMatches } from './stat-match.js';
+import { readTreeCache, type TreeCache } from './tree-cache.js';
 
 export interface StatusResult {
   /** Current branch short name, or null when HEAD is detached. */
@@ -34,6 +35,8 @@ export interface WorktreeChanges {
 /** The working tree compared with the index, and the index it was compared with. */
 export interface WorktreeComparison extends WorktreeChanges {
   index: Map<RepoPath, IndexEntry>;
+  /** The tree cache of that index, when asked for and stored. */
+  trees?: TreeCache;
 }
 
 /**
@@ -41,13 +44,15 @@ export interface WorktreeComparison extends WorktreeChanges {
  * the others are hashed. Entries found unchanged are refreshed in the index (new stat
  * data), so the next status does not hash them again.
  */
-export function compareWorktree(repo: Repository, under: RepoPath = '' as RepoPath): WorktreeComparison {
+export function compareWorktree(repo: Repository, under: RepoPath = '' as RepoPath, opts: { trees?: boolean } = {}): WorktreeComparison {
   const snapshot = readIndex(repo, under);
+  // Read before settle, which may refresh entries and so move the index on.
+  const trees = opts.trees && under === '' ? readTreeCache(repo, snapshot.version, snapshot.stamp) : undefined;
   // The native scan serves when the stat table is this snapshot's (as after an add).
   const changes = settle(repo, nativeSuspects(repo, under, snapshot) ?? scanSuspects(repo, under, snapshot));
   // The whole index is at hand: store its stat table for the next status's native scan.
   if (under === '' && nativeAddon()) storeStatTable(repo, snapshot);
-  return { index: snapshot.entries, ...changes };
+  return { index: snapshot.entries, trees, ...changes };
 }
 
 /**
@@ -112,9 +117,10 @@ export function status(repo: Repository): StatusResult {
   if (indexMatchesHead) {
     changes = worktreeChanges(repo);
   } else {
-    const cmp = compareWorktree(repo);
-    const headTree = flattenTree(repo.objects, headTreeId);
+    const cmp = compareWorktree(repo, '' as RepoPath, { trees: true });
+    const { leaves: headTree, same } = headLeaves(repo, headTreeId, cmp.trees);
     for (const [p, e] of cmp.index) {
+      if (same.size > 0 && inAny(same, p)) continue;
       const h = headTree.get(p);
       if (!h) staged.added.push(p);
       else if (h.id !== e.id || h.kind !== e.kind) staged.modified.push(p);
@@ -129,6 +135,35 @@ export function status(repo: Repository): StatusResult {
     unstaged: { modified: [...changes.modified.keys()], deleted: changes.deleted },
     untracked: [...changes.untracked.keys()],
   };
+}
+
+/**
+ * HEAD's leaves, except under directories whose tree the index makes too (by its tree
+ * cache: nothing is staged there), which are listed in `same` instead of read. Reading
+ * every tree of HEAD took most of a status with something staged in a large tree.
+ */
+function headLeaves(repo: Repository, headTreeId: Oid | null, cache: TreeCache | undefined): { leaves: Map<RepoPath, TreeLeaf>; same: Set<RepoPath> } {
+  if (!cache) return { leaves: flattenTree(repo.objects, headTreeId), same: new Set() };
+  const leaves = new Map<RepoPath, TreeLeaf>();
+  const same = new Set<RepoPath>();
+  const walk = (id: Oid, dir: RepoPath): void => {
+    if (cache.get(dir)?.id === id) { same.add(dir); return; }
+    for (const e of repo.objects.readTree(id).entries) {
+      const p = joinRepoPath(dir, e.name);
+      if (e.kind === 'tree') walk(e.id, p);
+      else leaves.set(p, { ...e, path: p });
+    }
+  };
+  if (headTreeId) walk(headTreeId, '' as RepoPath);
+  return { leaves, same };
+}
+
+/** Whether `p` lies in one of the directories `dirs`. */
+function inAny(dirs: Set<RepoPath>, p: RepoPath): boolean {
+  for (let at = p.lastIndexOf('/'); ; at = p.lastIndexOf('/', at - 1)) {
+    if (dirs.has((at < 0 ? '' : p.slice(0, at)) as RepoPath)) return true;
+    if (at <= 0) return false;
+  }
 }
 
 /** True when nothing is staged, modified or deleted (untracked files do not count). */

@@ -68,6 +68,14 @@ test('every commit of a random history of adds, removals and refreshes has the t
     else if (op === 3) fs.utimesSync(path.join(dir, p), 1_000_000 + step, 1_000_000 + step); // same content, new stat: a refresh
     if (r.chance(0.7)) dvOk(dir, ['add', r.pick(['.', 'a', 'd', 'a/b'].filter((d) => fs.existsSync(path.join(dir, d))))]);
     else dvOk(dir, ['status']);
+    // Status with something staged compares HEAD with the index through the cache: the
+    // same answer as with every tree of HEAD read.
+    const cacheFile = path.join(dir, '.dv', 'index-trees');
+    const withCache = dvOk(dir, ['status', '--json']);
+    const kept = fs.existsSync(cacheFile) ? fs.readFileSync(cacheFile) : undefined;
+    fs.rmSync(cacheFile, { force: true });
+    assert.equal(dvOk(dir, ['status', '--json']), withCache, `step ${step}: status with and without the tree cache`);
+    if (kept) fs.writeFileSync(cacheFile, kept);
     if (!r.chance(0.5)) continue;
     const before = fromIndexAlone(dir);
     const out = JSON.parse(dvOk(dir, ['commit', '--allow-empty', '-m', `step ${step}`, '--json']));
