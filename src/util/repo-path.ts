@@ -44,3 +44,9 @@ export function joinRepoPath(parent: RepoPath | string, name: string): RepoPath 
 export function isUnder(p: string, prefix: string): boolean {
   return prefix === '' || p === prefix || p.startsWith(prefix + '/');
 }
+
+/** The directories holding `p`, nearest first, ending with the root (''). */
+export function* parentDirs(p: RepoPath | string): Generator<RepoPath> {
+  for (let at = p.lastIndexOf('/'); at > 0; at = p.lastIndexOf('/', at - 1)) yield p.slice(0, at) as RepoPath;
+  yield '' as RepoPath;
+}

@@ -61,35 +61,15 @@ export interface IndexChanges {
 /** Applies index changes atomically and records the write time. */
 export function writeIndex(repo: Repository, changes: IndexChanges): void {
   const stamp = nowStatTime();
-  let table: Buffer | undefined;
-  let trees: TreeCache | undefined;
-  let version = 0;
-  repo.env.root.transactionSync(() => {
+  const derived = repo.env.root.transactionSync(() => {
     if (changes.replaceAll) {
       for (const key of repo.env.index.getKeys()) if (!changes.put.has(key as RepoPath)) repo.env.index.removeSync(key);
     }
     for (const p of changes.remove) repo.env.index.removeSync(p);
     for (const [p, e] of changes.put) repo.env.index.putSync(p, encodeIndexEntry(e));
-    const previous = { version: currentVersion(repo), stamp: currentStamp(repo) };
-    version = recordIndexWrite(repo, stamp, changes.tree);
-    // A whole new index (checkout) is at hand: status can use its stat table at once.
-    table = changes.replaceAll ? encodeStatTable(changes.put, version) : carriedStatTable(repo, previous, version, changes.put, changes.remove);
-    // The trees of directories the changes leave alone stay right for the next commit.
-    const cached = changes.replaceAll ? undefined : readTreeCache(repo, previous.version, previous.stamp);
-    trees = cached && withoutDirsOf(cached, [...changes.put.keys(), ...changes.remove]);
+    return recordIndexWrite(repo, stamp, changes);
   });
-  if (table) putStatTable(repo, table, stamp);
-  if (trees) putTreeCache(repo, trees, version, stamp);
-}
-
-/**
- * The stat table of an index write (inside its transaction), made from the one of the
- * index it changes when that is current, so the next command still reads the index in
- * one value: after an add, the commit's read. Stored once the write has committed.
- */
-function carriedStatTable(repo: Repository, previous: { version: number; stamp: StatTime }, version: number, put: ReadonlyMap<RepoPath, IndexEntry>, remove: ReadonlySet<RepoPath>): Buffer | undefined {
-  const table = readStatTable(repo, previous.version, previous.stamp);
-  return table && patchStatTable(table, put, remove, version);
+  storeDerived(repo, derived);
 }
 
 /**
@@ -100,10 +80,7 @@ function carriedStatTable(repo: Repository, previous: { version: number; stamp: 
  */
 export function refreshIndexEntries(repo: Repository, refreshed: Map<RepoPath, IndexEntry>): void {
   const stamp = nowStatTime();
-  let table: Buffer | undefined;
-  let trees: TreeCache | undefined;
-  let version = 0;
-  repo.env.root.transactionSync(() => {
+  const derived = repo.env.root.transactionSync(() => {
     const written = new Map<RepoPath, IndexEntry>();
     for (const [p, e] of refreshed) {
       const current = repo.env.index.get(p);
@@ -113,28 +90,46 @@ export function refreshIndexEntries(repo: Repository, refreshed: Map<RepoPath, I
       repo.env.index.putSync(p, encodeIndexEntry(e));
       written.set(p, e);
     }
-    if (written.size === 0) return;
-    const previous = { version: currentVersion(repo), stamp: currentStamp(repo) };
-    version = recordIndexWrite(repo, stamp, 'keep');
-    table = carriedStatTable(repo, previous, version, written, new Set());
-    // Only stat data changed: every tree stands.
-    trees = readTreeCache(repo, previous.version, previous.stamp);
+    return written.size === 0 ? undefined : recordIndexWrite(repo, stamp, { put: written, remove: new Set(), tree: 'keep' });
   });
-  if (table) putStatTable(repo, table, stamp);
-  if (trees) putTreeCache(repo, trees, version, stamp);
+  storeDerived(repo, derived);
 }
 
-/** The bookkeeping of an index write, inside its transaction; returns the new version. */
-function recordIndexWrite(repo: Repository, stamp: StatTime, tree: IndexChanges['tree']): number {
+/** What an index write hands on to the next command: its stat table and tree cache, stored once the write has committed. */
+interface Derived { version: number; stamp: StatTime; table?: Buffer; trees?: TreeCache }
+
+function storeDerived(repo: Repository, derived: Derived | undefined): void {
+  if (derived?.table) putStatTable(repo, derived.table, derived.stamp);
+  if (derived?.trees) putTreeCache(repo, derived.trees, derived.version, derived.stamp);
+}
+
+/**
+ * The bookkeeping of an index write, inside its transaction, and the derived data it
+ * brings along from the index it replaces: a whole new index (checkout) gets a new stat
+ * table and no tree cache; otherwise the table is patched with the changes, and the tree
+ * cache loses the directories of changed paths unless only stat data changed (`tree` 'keep').
+ */
+function recordIndexWrite(repo: Repository, stamp: StatTime, changes: IndexChanges): Derived {
+  const previous = { version: currentVersion(repo), stamp: currentStamp(repo) };
+  const version = previous.version + 1;
   repo.env.meta.putSync(STAMP_KEY, stamp);
-  const version = currentVersion(repo) + 1;
   repo.env.meta.putSync(VERSION_KEY, version);
-  if (tree === undefined) repo.env.meta.removeSync(TREE_KEY);
-  else if (tree !== 'keep') repo.env.meta.putSync(TREE_KEY, tree);
+  if (changes.tree === undefined) repo.env.meta.removeSync(TREE_KEY);
+  else if (changes.tree !== 'keep') repo.env.meta.putSync(TREE_KEY, changes.tree);
   // Where the stat table was kept before it became a file (stat-table.ts): no longer read.
   repo.env.indexStat.removeSync('table');
   bumpGeneration(repo.env);
-  return version;
+  // A whole new index (checkout) is at hand: status can use its stat table at once.
+  if (changes.replaceAll) return { version, stamp, table: encodeStatTable(changes.put, version) };
+  const table = readStatTable(repo, previous.version, previous.stamp);
+  const trees = readTreeCache(repo, previous.version, previous.stamp);
+  return {
+    version,
+    stamp,
+    table: table && patchStatTable(table, changes.put, changes.remove, version),
+    // The trees of directories the changes leave alone stay right for the next commit.
+    trees: trees && (changes.tree === 'keep' ? trees : withoutDirsOf(trees, [...changes.put.keys(), ...changes.remove])),
+  };
 }
 
 /**

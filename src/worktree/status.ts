@@ -4,7 +4,7 @@ import { flattenTree, type TreeLeaf } from '../history/index.js';
 import { nativeAddon } from '../native/index.js';
 import { HEAD } from '../refs/index.js';
 import type { Repository } from '../repo/index.js';
-import { joinRepoPath, type RepoPath } from '../util/index.js';
+import { joinRepoPath, parentDirs, type RepoPath } from '../util/index.js';
 import { hashWorktreeFile } from './content-id.js';
 import { exceptTracked, loadIgnoreRules } from './ignore-rules.js';
 import type { IndexEntry, StatTime } from './index-entry.js';
@@ -160,10 +160,8 @@ function headLeaves(repo: Repository, headTreeId: Oid | null, cache: TreeCache |
 
 /** Whether `p` lies in one of the directories `dirs`. */
 function inAny(dirs: Set<RepoPath>, p: RepoPath): boolean {
-  for (let at = p.lastIndexOf('/'); ; at = p.lastIndexOf('/', at - 1)) {
-    if (dirs.has((at < 0 ? '' : p.slice(0, at)) as RepoPath)) return true;
-    if (at <= 0) return false;
-  }
+  for (const dir of parentDirs(p)) if (dirs.has(dir)) return true;
+  return false;
 }
 
 /** True when nothing is staged, modified or deleted (untracked files do not count). */

@@ -1,7 +1,7 @@
 import { oidToBytes, type Oid } from '../hash/index.js';
 import { compareNames } from '../objects/index.js';
 import type { Repository } from '../repo/index.js';
-import type { RepoPath } from '../util/index.js';
+import { parentDirs, type RepoPath } from '../util/index.js';
 import { putDerivedFile, readDerivedFile } from './derived-file.js';
 import type { StatTime } from './index-entry.js';
 
@@ -32,18 +32,8 @@ export function putTreeCache(repo: Repository, cache: TreeCache, version: number
 /** The cache without the directories that hold any of `changed` (each path's parents, up to the root). */
 export function withoutDirsOf(cache: TreeCache, changed: Iterable<RepoPath>): TreeCache {
   const out = new Map(cache);
-  for (const p of changed) {
-    for (let dir = parentOf(p); ; dir = parentOf(dir)) {
-      out.delete(dir);
-      if (dir === '') break;
-    }
-  }
+  for (const p of changed) for (const dir of parentDirs(p)) out.delete(dir);
   return out;
-}
-
-function parentOf(p: string): RepoPath {
-  const slash = p.lastIndexOf('/');
-  return (slash < 0 ? '' : p.slice(0, slash)) as RepoPath;
 }
 
 export function encodeTreeCache(cache: TreeCache, version: number): Buffer {
