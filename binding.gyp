@@ -11,6 +11,7 @@
         "native/status_scan.c",
         "native/hash_pieces.c",
         "native/verify_blobs.c",
+        "native/recent_blobs.c",
         "native/delta_compress.c",
         "node_modules/@c4312/blake3-native/c/blake3_dispatch.c",
         "node_modules/@c4312/blake3-native/c/blake3_portable.c",

@@ -1,6 +1,7 @@
 // Verifying received blobs off the JavaScript threads: a batch of payloads is decoded
 // (raw, one zstd frame, or a delta against a stored base, whose chain of stored payloads
-// it reads from the packs and decodes itself), hashed against its ids and, for a chunk of
+// it reads from the packs and decodes itself, from the newest link it still holds among
+// the recently verified blobs: native/recent_blobs.c), hashed against its ids and, for a chunk of
 // files being received, reduced to its pieces of those files' hashes
 // (native/hash_pieces.c) and written into them, all on libuv's thread pool. No JavaScript runs there, so a transfer
 // keeps both cores for decoding instead of paying for a worker's isolate and messages.
@@ -15,6 +16,7 @@
 #include <unistd.h>
 #include "blake3.h"
 #include "hash_pieces.h"
+#include "recent_blobs.h"
 #include "zstd.h"
 
 // Outcomes, as src/native/native-addon.ts names them.
@@ -32,6 +34,7 @@ enum { VERIFIED = 0, UNDECODABLE = 1, WRONG_SIZE = 2, WRONG_HASH = 3, DECODE_ELS
 
 typedef struct {
   uint8_t id[32];
+  uint32_t transfer; // its blobs serve its later deltas as bases (native/recent_blobs.c); 0: none
   int32_t encoding, keep;
   int64_t size; // the size its file lists for it, or -1
   uint32_t use_start, use_count;
@@ -143,12 +146,49 @@ static uint8_t *read_link(const link_t *l) {
   return buf;
 }
 
-// The bytes of a delta's base: its chain of stored payloads decoded in turn, each checked
-// against its id. NULL when any cannot be read, decoded or checked (the caller decides).
-static uint8_t *decode_base(const link_t *chain, uint32_t count, size_t *out_len) {
-  uint8_t *bytes = NULL, actual[32];
-  size_t len = 0;
-  for (uint32_t i = 0; i < count; i++) {
+// Bytes decoded here (owned) or held by the cache of recent blobs (borrowed).
+typedef struct {
+  const uint8_t *bytes;
+  size_t len;
+  uint8_t *owned;
+  recent_blob_t *borrowed;
+} held_t;
+
+static void held_free(held_t *h) {
+  free(h->owned);
+  recent_release(h->borrowed);
+  memset(h, 0, sizeof *h);
+}
+
+// The held bytes as a buffer of the caller's own (taken over, or copied from the cache).
+static uint8_t *held_own(held_t *h) {
+  uint8_t *out = h->owned;
+  if (!out && (out = malloc(h->len ? h->len : 1))) memcpy(out, h->bytes, h->len);
+  h->owned = NULL;
+  held_free(h);
+  return out;
+}
+
+// The bytes of blob `id` when the transfer's recent blobs hold them (borrowed); 0 when not.
+static int recent_held(uint32_t transfer, const uint8_t id[32], held_t *out) {
+  memset(out, 0, sizeof *out);
+  return (out->borrowed = recent_take(transfer, id, &out->bytes, &out->len)) != NULL;
+}
+
+// The bytes of the last link of a chain of stored payloads, the plain one first: decoded
+// in turn from the newest link the cache of recent blobs holds (or from the first), each
+// checked against its id and then remembered there. 0 when any cannot be read, decoded or
+// checked (the caller decides).
+static int decode_chain(uint32_t transfer, const link_t *chain, uint32_t count, held_t *out) {
+  held_t cur = {0};
+  uint32_t from = 0;
+  memset(out, 0, sizeof *out);
+  if (count == 0) return 0;
+  for (uint32_t i = count; i-- > 0;) {
+    if (recent_held(transfer, chain[i].id, &cur)) { from = i + 1; break; }
+  }
+  uint8_t actual[32];
+  for (uint32_t i = from; i < count; i++) {
     const link_t *l = &chain[i];
     uint8_t *stored = read_link(l), *next = NULL;
     size_t next_len = 0;
@@ -156,16 +196,17 @@ static uint8_t *decode_base(const link_t *chain, uint32_t count, size_t *out_len
     if (i == 0 && l->encoding == ENCODING_RAW) { next = stored; next_len = (size_t)l->length; stored = NULL; }
     else if (i == 0 && l->encoding == ENCODING_ZSTD) next = decode_frame(stored, (size_t)l->length, NULL, 0, &next_len);
     else if (i > 0 && l->encoding == ENCODING_DELTA && l->length > DELTA_HEADER && memcmp(stored + 1, chain[i - 1].id, 32) == 0)
-      next = decode_frame(stored + DELTA_HEADER, (size_t)l->length - DELTA_HEADER, bytes, len, &next_len);
+      next = decode_frame(stored + DELTA_HEADER, (size_t)l->length - DELTA_HEADER, cur.bytes, cur.len, &next_len);
     free(stored);
-    free(bytes);
-    bytes = next;
-    len = next_len;
-    if (!bytes || !hash_is(bytes, len, l->id, actual)) { free(bytes); return NULL; }
+    held_free(&cur);
+    if (!next || !hash_is(next, next_len, l->id, actual)) { free(next); return 0; }
+    recent_put(transfer, l->id, next, next_len);
+    cur.bytes = cur.owned = next;
+    cur.len = next_len;
   }
-  if (!bytes || count == 0) { free(bytes); return NULL; }
-  *out_len = len;
-  return bytes;
+  if (!cur.bytes) return 0;
+  *out = cur;
+  return 1;
 }
 
 static void write_out(use_t *u, const uint8_t *bytes, size_t len, int *fds, char **paths, size_t *open_n) {
@@ -191,27 +232,29 @@ static void write_out(use_t *u, const uint8_t *bytes, size_t len, int *fds, char
 static void verify_one(batch_t *b, job_t *j, int *fds, char **paths, size_t *open_n) {
   const uint8_t *bytes;
   size_t len;
-  // Any other encoding (a delta without its stored bases, or none dv writes) is the caller's to check and refuse.
-  if (j->encoding != ENCODING_RAW && j->encoding != ENCODING_ZSTD && !((j->encoding == ENCODING_DELTA || j->encoding == STORED) && j->chain_count > 0)) { j->status = DECODE_ELSEWHERE; return; }
+  // Any other encoding (a delta with neither its stored bases nor a transfer that may hold
+  // its base, or none dv writes) is the caller's to check and refuse.
+  int delta_here = j->encoding == ENCODING_DELTA && (j->chain_count > 0 || j->transfer != 0);
+  if (j->encoding != ENCODING_RAW && j->encoding != ENCODING_ZSTD && !delta_here && !(j->encoding == STORED && j->chain_count > 0)) { j->status = DECODE_ELSEWHERE; return; }
   if (j->encoding == STORED) {
     // Every link, the blob itself last, is checked against its id as it is decoded.
     if (memcmp(b->links[j->chain_start + j->chain_count - 1].id, j->id, 32) != 0) { j->status = DECODE_ELSEWHERE; return; }
-    size_t got;
-    j->kept = decode_base(&b->links[j->chain_start], j->chain_count, &got);
-    if (!j->kept) { j->status = DECODE_ELSEWHERE; return; }
-    j->kept_len = got;
+    held_t blob;
+    if (!decode_chain(j->transfer, &b->links[j->chain_start], j->chain_count, &blob)) { j->status = DECODE_ELSEWHERE; return; }
+    j->kept_len = blob.len;
+    if (!(j->kept = held_own(&blob))) { j->status = DECODE_ELSEWHERE; return; }
     bytes = j->kept;
-    len = got;
+    len = j->kept_len;
   } else if (j->encoding == ENCODING_DELTA) {
     const link_t *chain = &b->links[j->chain_start];
-    if (j->payload_len <= DELTA_HEADER || memcmp(j->payload + 1, chain[j->chain_count - 1].id, 32) != 0) { j->status = DECODE_ELSEWHERE; return; }
-    size_t base_len;
-    uint8_t *base = decode_base(chain, j->chain_count, &base_len);
-    // A base that does not read back right is this store's problem, which the caller words.
-    if (!base) { j->status = DECODE_ELSEWHERE; return; }
+    if (j->payload_len <= DELTA_HEADER || (j->chain_count > 0 && memcmp(j->payload + 1, chain[j->chain_count - 1].id, 32) != 0)) { j->status = DECODE_ELSEWHERE; return; }
+    held_t base;
+    // A base that does not read back right is this store's problem, which the caller words;
+    // one sent without its chain that is no longer held here, the caller sends again with it.
+    if (j->chain_count > 0 ? !decode_chain(j->transfer, chain, j->chain_count, &base) : !recent_held(j->transfer, j->payload + 1, &base)) { j->status = DECODE_ELSEWHERE; return; }
     size_t got;
-    j->kept = decode_frame(j->payload + DELTA_HEADER, j->payload_len - DELTA_HEADER, base, base_len, &got);
-    free(base);
+    j->kept = decode_frame(j->payload + DELTA_HEADER, j->payload_len - DELTA_HEADER, base.bytes, base.len, &got);
+    held_free(&base);
     if (!j->kept) { j->status = UNDECODABLE; return; }
     j->kept_len = got;
     bytes = j->kept;
@@ -236,8 +279,11 @@ static void verify_one(batch_t *b, job_t *j, int *fds, char **paths, size_t *ope
     len = j->kept_len;
   }
   if (j->size >= 0 && len != (size_t)j->size) { j->status = WRONG_SIZE; return; }
-  // (A stored blob was checked as the last link of its chain.)
-  if (j->encoding != STORED && !hash_is(bytes, len, j->id, j->actual)) { j->status = WRONG_HASH; return; }
+  // (A stored blob was checked, and remembered, as the last link of its chain.)
+  if (j->encoding != STORED) {
+    if (!hash_is(bytes, len, j->id, j->actual)) { j->status = WRONG_HASH; return; }
+    recent_put(j->transfer, j->id, bytes, len);
+  }
   for (uint32_t k = 0; k < j->use_count; k++) {
     use_t *u = &b->uses[j->use_start + k];
     if (u->offset + len > u->content_size) { j->status = WRONG_SIZE; return; }
@@ -366,7 +412,7 @@ static int copy_path(napi_env env, napi_value v, char **out) {
   return 1;
 }
 
-#define META 5
+#define META 6
 
 // verifyBlobs(ids, meta, payloads, uses, paths, chainIds, chain, chainPaths, done): see src/native/native-addon.ts.
 static napi_value verify_blobs(napi_env env, napi_callback_info info) {
@@ -413,6 +459,7 @@ static napi_value verify_blobs(napi_env env, napi_callback_info info) {
     j->chain_count = (uint32_t)f[4];
     j->chain_start = next_link;
     next_link += j->chain_count;
+    j->transfer = f[5] > 0 && f[5] <= UINT32_MAX ? (uint32_t)f[5] : 0;
     napi_get_element(env, argv[2], (uint32_t)i, &p);
     if (!typed_bytes(env, p, &bytes, &j->payload_len) || next_use > m || next_link > c) {
       free_batch(env, b);
@@ -455,9 +502,24 @@ static napi_value verify_blobs(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// forgetTransfer(transfer): drops what verifyBlobs keeps for a transfer that has ended.
+static napi_value forget_transfer(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  uint32_t transfer = 0;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || napi_get_value_uint32(env, argv[0], &transfer) != napi_ok) {
+    napi_throw_type_error(env, NULL, "forgetTransfer: expected a transfer number");
+    return NULL;
+  }
+  if (transfer != 0) recent_forget(transfer);
+  return NULL;
+}
+
 void define_verify_blobs(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"verifyBlobs", NULL, verify_blobs, NULL, NULL, NULL, napi_default, NULL},
+    {"forgetTransfer", NULL, forget_transfer, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 1, props);
+  napi_define_properties(env, exports, 2, props);
 }

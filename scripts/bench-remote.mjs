@@ -6,6 +6,7 @@
 //
 //   node scripts/bench-remote.mjs V1_CSV V2_CSV [WORK]     # standalone (bench.mjs calls benchRemotes)
 //   NEG_FILES=100000 (files in the negotiation repository)
+//   BENCH_DIR=../shared/bench (its gen.mjs makes the two further corrections of the history rows)
 //
 // Targets: push and clone >= 400 MB/s, incremental push <= 4% of the data size, negotiation <= 2 s.
 
@@ -71,8 +72,47 @@ function serve(dvBin, repos) {
   });
 }
 
+function defaultGenScript() {
+  return path.join(path.resolve(process.env.BENCH_DIR || path.resolve(repoRoot, '../shared/bench')), 'gen.mjs');
+}
+
+/**
+ * A history of four versions (v1, v2 and two more scattered 1% corrections of the CSV,
+ * seeds 3 and 4), committed in `src` after v1 and v2, pushed to a new hub and cloned
+ * from it. Each corrected chunk is a delta against the one it replaced, so the versions
+ * travel as chains of deltas.
+ */
+async function benchHistory({ dvBin, work, src, v2Csv, genScript, log }) {
+  log('remote bench: a history of four versions (two more corrections)');
+  let prev = v2Csv;
+  for (const seed of [3, 4]) {
+    const next = path.join(work, `v${seed}.csv`);
+    fs.copyFileSync(prev, next);
+    execFileSync(process.execPath, [genScript, 'correct', '--target', next, '--seed', String(seed), '--rate', '0.01'], { stdio: 'ignore' });
+    fs.copyFileSync(next, path.join(src, 'data', 'data.csv'));
+    runDv(dvBin, src, ['add', 'data']);
+    runDv(dvBin, src, ['commit', '-m', `v${seed}`]);
+    prev = next;
+  }
+  const hub = path.join(work, 'hub4');
+  runDv(dvBin, work, ['init', '--bare', hub]);
+  const server = await serve(dvBin, [hub]);
+  try {
+    runDv(dvBin, src, ['remote', 'set-url', 'origin', `${server.url}/hub4`]);
+    log('remote bench: push and clone of the four versions over http');
+    const push = timed(() => JSON.parse(runDv(dvBin, src, ['push', '--json'])), server.pid);
+    const clone = path.join(work, 'clone4');
+    const cl = timed(() => JSON.parse(runDv(dvBin, work, ['clone', '--json', `${server.url}/hub4`, clone])), server.pid);
+    if (!fs.readFileSync(path.join(clone, 'data', 'data.csv')).equals(fs.readFileSync(prev))) throw new Error('the history clone differs from the last correction');
+    const figures = (t, bytes) => ({ secs: t.secs, bytes, clientCpu: t.clientCpu, serverCpu: t.serverCpu });
+    return { push: figures(push, push.out.bytes), clone: figures(cl, cl.out.bytes) };
+  } finally {
+    await server.stop();
+  }
+}
+
 /** Runs every remote measurement; returns the figures and a markdown section. */
-export async function benchRemotes({ dvBin = path.join(repoRoot, 'bin', 'dv'), work, v1Csv, v2Csv, negFiles = 100_000, log = (m) => process.stderr.write(m + '\n') }) {
+export async function benchRemotes({ dvBin = path.join(repoRoot, 'bin', 'dv'), work, v1Csv, v2Csv, negFiles = 100_000, genScript = defaultGenScript(), log = (m) => process.stderr.write(m + '\n') }) {
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true });
   const size = fs.statSync(v1Csv).size;
@@ -150,6 +190,8 @@ export async function benchRemotes({ dvBin = path.join(repoRoot, 'bin', 'dv'), w
     await server.stop();
   }
 
+  r.history = await benchHistory({ dvBin, work, src, v2Csv, genScript, log });
+
   // Negotiation: many small files, 1% changed, pushed over http; the push is almost all negotiation.
   log(`remote bench: negotiation repository with ${negFiles} files`);
   const neg = path.join(work, 'neg');
@@ -217,6 +259,8 @@ export async function benchRemotes({ dvBin = path.join(repoRoot, 'bin', 'dv'), w
     `| incremental push after the 1% correction | ${mb(r.incremental.sent)} MB sent (${(r.incremental.share * 100).toFixed(2)}% of the data), ${r.incremental.secs.toFixed(2)} s | ≤ 4% | ${r.gitIncremental.secs.toFixed(2)} s |`,
     `| pull of that correction into the clone (fetch + checkout) | ${r.pull.secs.toFixed(2)} s, ${mb(r.pull.received)} MB received${cpuNote(r.pull)} | | ${r.gitPull.secs.toFixed(2)} s |`,
     `| clone of both versions (v1, then the correction as deltas) | ${r.cloneBoth.secs.toFixed(2)} s, ${mb(r.cloneBoth.received)} MB received${cpuNote(r.cloneBoth)} | | |`,
+    `| push of a history of four versions (v1, v2 and two more 1% corrections: chains of deltas) to a new hub | ${r.history.push.secs.toFixed(2)} s, ${mb(r.history.push.bytes)} MB sent${cpuNote(r.history.push)} | | |`,
+    `| clone of that history | ${r.history.clone.secs.toFixed(2)} s, ${mb(r.history.clone.bytes)} MB received${cpuNote(r.history.clone)} | | |`,
     `| negotiation, 1% of ${negFiles} files changed (${r.negotiation.asked} ids asked in ${r.negotiation.requests} requests) | ${r.negotiation.negotiationSecs.toFixed(2)} s (whole push ${r.negotiation.secs.toFixed(2)} s) | ≤ 2 s | |`,
     '',
     `CPU: user + system seconds of the dv command, and of \`dv serve\` while it ran; with ${os.availableParallelism()} cores, a command of T seconds has at most ${os.availableParallelism()}T between them.`,

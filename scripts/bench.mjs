@@ -768,7 +768,7 @@ async function main() {
   if (cfg.remote && available.has('dv') && ctx.data.bigcsv) {
     const { benchRemotes } = await import('./bench-remote.mjs');
     const big = ctx.data.bigcsv;
-    const r = await benchRemotes({ dvBin: cfg.dvBin, work: path.join(cfg.work, 'remote'), v1Csv: path.join(big.v1, 'data.csv'), v2Csv: path.join(big.v2, 'data.csv'), negFiles: cfg.negFiles, log });
+    const r = await benchRemotes({ dvBin: cfg.dvBin, work: path.join(cfg.work, 'remote'), v1Csv: path.join(big.v1, 'data.csv'), v2Csv: path.join(big.v2, 'data.csv'), negFiles: cfg.negFiles, genScript: path.join(cfg.benchDir, 'gen.mjs'), log });
     res.remote = r.results;
     remoteReport = '\n' + r.markdown;
   }

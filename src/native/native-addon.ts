@@ -57,12 +57,14 @@ export interface NativeAddon {
   /**
    * Verifies a batch of received blobs on libuv's thread pool (native/verify_blobs.c).
    * Job i: id `ids[32i…]`, payload `payloads[i]` (kept unchanged until `done`), and in
-   * `meta[5i…]`: its encoding (0 raw, 1 zstd, 2 delta; 255: a blob stored here, no
+   * `meta[6i…]`: its encoding (0 raw, 1 zstd, 2 delta; 255: a blob stored here, no
    * payload, the last link of its chain); the size its files list for it (-1: none);
    * whether to hand its decoded bytes back; how many uses follow in `uses` (offset,
-   * content size) and `paths` (where to write it, or undefined); and for a delta or a
+   * content size) and `paths` (where to write it, or undefined); for a delta or a
    * stored blob how many links of its chain follow in `chainIds`, `chain` (offset, length,
-   * encoding) and `chainPaths` (their pack files), the plain one first. Uses and links
+   * encoding) and `chainPaths` (their pack files), the plain one first; and its transfer
+   * (0: none), whose verified blobs are kept for a while to decode its later deltas
+   * against (native/recent_blobs.c). Uses and links
    * come in job order. `done` gets per job its outcome (VERIFY_STATUS) and the hash of its
    * bytes, the bytes when asked for (or when it has no uses and is not raw), and per use
    * its hash piece and whether writing it failed.
@@ -70,6 +72,8 @@ export interface NativeAddon {
   verifyBlobs(ids: Uint8Array, meta: Float64Array, payloads: Uint8Array[], uses: Float64Array, paths: Array<string | undefined>,
     chainIds: Uint8Array, chain: Float64Array, chainPaths: string[],
     done: (status: Int32Array, actual: Uint8Array, kept: Array<Uint8Array | undefined>, pieces: Array<Uint8Array | undefined>, unwritten: Uint8Array) => void): void;
+  /** Drops the blobs verifyBlobs keeps for a transfer (none are queued for it any more). */
+  forgetTransfer?(transfer: number): void;
 }
 
 /**

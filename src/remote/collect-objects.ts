@@ -41,7 +41,7 @@ export interface CollectOptions {
 }
 
 export interface CollectResult {
-  /** The objects the receiver lacks, referents before the objects that refer to them (file objects just before their chunks). */
+  /** The objects the receiver lacks, referents before the objects that refer to them (a file object just before the first of its chunks). */
   ids: Oid[];
   /** Their nodes (kind and links), for senders that want them. */
   nodes: Map<Oid, WalkNode>;
@@ -57,7 +57,7 @@ export interface CollectResult {
  * not sent). A delta's base is included when the receiver lacks it. The result is in
  * send order: an object comes after everything it refers to, which keeps the store
  * invariant (holding an object means holding all of it) across interruptions. (A file
- * object comes just before its chunks; receivers store it only once they are in.)
+ * object comes just before the first of its chunks; receivers store it only once they are in.)
  */
 export async function collectObjects(opts: CollectOptions): Promise<CollectResult> {
   const batchSize = opts.batchSize ?? HAVE_BATCH;
@@ -127,21 +127,53 @@ export async function collectObjects(opts: CollectOptions): Promise<CollectResul
 
 /**
  * Orders the objects reachable from `tips` so each comes after the objects it links to
- * (depth-first post-order), except that a file object comes just before its chunks: the
- * receiver holds it back and hashes the chunks as they stream in, instead of reading them
- * back afterwards. A node the tips do not reach (a commit a lying history answer named) is left out.
+ * (depth-first post-order), except file objects: each comes just before the first of its
+ * chunks to be sent. The receiver holds a file object back and hashes the file's content
+ * from its chunks as they stream in. A chunk shared by several versions of a file, or the
+ * base of a chain of deltas that older versions end in, is then hashed for every file that
+ * lists it the one time it arrives; a file object sent after its chunks (as the walk from
+ * the newest commit reaches older versions) would have them read back and decoded again.
+ * A node the tips do not reach (a commit a lying history answer named) is left out.
  */
 function sendOrder(nodes: Map<Oid, WalkNode>, tips: Oid[]): Oid[] {
+  const reached = postOrder(nodes, tips);
+  const filesOf = new Map<Oid, Oid[]>();
+  for (const id of reached) {
+    const node = nodes.get(id)!;
+    if (node.kind !== 'file') continue;
+    for (const chunk of node.links) {
+      const list = filesOf.get(chunk);
+      if (!list) filesOf.set(chunk, [id]);
+      else if (list[list.length - 1] !== id) list.push(id);
+    }
+  }
+  const out: Oid[] = [];
+  const sent = new Set<Oid>();
+  const send = (id: Oid): void => {
+    if (sent.has(id)) return;
+    sent.add(id);
+    out.push(id);
+  };
+  for (const id of reached) {
+    if (nodes.get(id)!.kind === 'file') {
+      // A file with no chunk to send (all held already) goes where the walk leaves it.
+      send(id);
+      continue;
+    }
+    for (const file of filesOf.get(id) ?? []) send(file);
+    send(id);
+  }
+  return out;
+}
+
+/** The nodes the tips reach, each after the nodes it links to (depth-first post-order). */
+function postOrder(nodes: Map<Oid, WalkNode>, tips: Oid[]): Oid[] {
   const out: Oid[] = [];
   const done = new Set<Oid>();
-  const visit = (id: Oid): { id: Oid; next: number } => {
-    done.add(id);
-    if (nodes.get(id)!.kind === 'file') out.push(id);
-    return { id, next: 0 };
-  };
   for (const root of tips) {
     if (done.has(root) || !nodes.has(root)) continue;
-    const stack = [visit(root)];
+    done.add(root);
+    const stack = [{ id: root, next: 0 }];
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!;
       const links = nodes.get(top.id)!.links;
@@ -149,13 +181,14 @@ function sendOrder(nodes: Map<Oid, WalkNode>, tips: Oid[]): Oid[] {
       while (top.next < links.length) {
         const l = links[top.next++]!;
         if (!done.has(l) && nodes.has(l)) {
-          stack.push(visit(l));
+          done.add(l);
+          stack.push({ id: l, next: 0 });
           pushed = true;
           break;
         }
       }
       if (!pushed) {
-        if (nodes.get(top.id)!.kind !== 'file') out.push(top.id);
+        out.push(top.id);
         stack.pop();
       }
     }

@@ -1,8 +1,9 @@
 import { CORRUPT_HINT, CorruptObjectError, RemoteError } from '../errors/index.js';
 import { chunkOffsets, objectLinks, type DecodedObject, type FileObject } from '../objects/index.js';
-import { blobVerifier, ENCODING_DELTA, deltaBase as payloadDeltaBase, type BlobVerifier, type StoredLink, verifyPayload, type ChunkUse, type ObjectStore, type VerifiedBlob, type WriteBatch } from '../store/index.js';
+import { blobVerifier, newTransfer, ENCODING_DELTA, deltaBase as payloadDeltaBase, type BlobVerifier, type StoredLink, verifyPayload, type ChunkUse, type ObjectStore, type VerifiedBlob, type WriteBatch } from '../store/index.js';
 import { canHashInPieces, createHasher, createPieceHasher, oidFromBytes, type Hasher, type Oid, type PieceHasher } from '../hash/index.js';
 import { BlobCache } from './blob-cache.js';
+import { ThreadHeldBlobs } from './thread-held-blobs.js';
 import type { WireObject } from './transport.js';
 
 /**
@@ -99,9 +100,21 @@ export class ObjectImporter {
   private readonly chunkUses = new Map<Oid, ChunkPlace[]>();
   private readonly filesWaitingOn = new Map<Oid, Oid[]>();
   private readonly verifiedFiles = new Set<Oid>();
-  /** Deltas waiting for their base, by base id (only when `deferMissingBases`). */
+  /** Deltas held back until their base is verified and queued, by base id (see park). */
   private readonly waiting = new Map<Oid, WireObject[]>();
+  /** The ids of the deltas in `waiting`. */
+  private readonly parked = new Set<Oid>();
   private lastCommit = Date.now();
+  /** Blobs verified on the verifier's threads for this import serve its later deltas there (VerifyRequest.transfer). */
+  private readonly transfer = newTransfer();
+  /**
+   * Whether blobs are kept on the threads for deltas (VerifyRequest.transfer): from the
+   * first delta received on. Keeping costs a copy of every blob's bytes there, which a
+   * transfer without deltas (one version of a file) would pay for nothing.
+   */
+  private deltasSeen = false;
+  /** Blobs the verifier's threads verified lately, which they still hold for the deltas that follow. */
+  private readonly onThreads = new ThreadHeldBlobs();
   stored = 0;
   storedBytes = 0;
   skipped = 0;
@@ -139,13 +152,16 @@ export class ObjectImporter {
    */
   async add(o: WireObject, decoded?: DecodedObject): Promise<Oid | undefined> {
     this.check();
-    if (this.holds(o.id) || this.verifying.has(o.id)) { this.skipped++; return undefined; }
+    if (this.holds(o.id) || this.verifying.has(o.id) || this.parked.has(o.id)) { this.skipped++; return undefined; }
     const base = o.kind === 'blob' && o.encoding === ENCODING_DELTA ? oidFromBytes(payloadDeltaBase(o.payload, o.id).base) : undefined;
+    if (base) this.deltasSeen = true;
     // A delta sent right after its base (a push of corrected data) waits for that base's
-    // check instead of stalling every thread until all in flight are done.
-    if (base && this.verifying.has(base)) { this.park(base, o); return undefined; }
-    const chain = base && this.storedBases(base);
-    if (this.pool && (chain || (o.kind === 'blob' && o.encoding !== ENCODING_DELTA && o.payload.length >= POOL_MIN_PAYLOAD))) {
+    // check instead of stalling every thread until all in flight are done; so does one
+    // whose base waits for its own (a chain of deltas, sent base first).
+    if (base && (this.verifying.has(base) || this.parked.has(base))) { this.park(base, o); return undefined; }
+    const nearBase = base !== undefined && this.heldOnThreads(base);
+    const chain = base && !nearBase ? this.storedBases(base) : undefined;
+    if (this.pool && (nearBase || chain || (o.kind === 'blob' && o.encoding !== ENCODING_DELTA && o.payload.length >= POOL_MIN_PAYLOAD))) {
       this.verifyOnWorker(this.pool, o, chain);
       if (this.pool.bytesInFlight > POOL_INFLIGHT_BYTES) await this.pool.waitBelow(POOL_INFLIGHT_BYTES / 2);
       this.check();
@@ -171,19 +187,43 @@ export class ObjectImporter {
     const list = this.waiting.get(base) ?? [];
     list.push(o);
     this.waiting.set(base, list);
+    this.parked.add(o.id);
   }
 
-  /** Takes on a delta whose base (`base`) is now held: on the verifier's threads when they can read the base, else here. */
+  /**
+   * Whether the verifier's threads verified blob `id` lately in this import, and so a delta
+   * against it goes there without its chain of stored bases: they still hold its bytes.
+   * Such a chain could not always be given anyway (a payload of 64 bytes or less is stored
+   * inline, not in a pack the threads can read), and its newest links would first have to
+   * be written out to the pack; decoding it would decode every older link again.
+   */
+  private heldOnThreads(id: Oid): boolean {
+    return this.pool?.verifiesDeltas === true && this.onThreads.has(id);
+  }
+
+  /** The transfer under which the threads keep what they verify now (undefined: they keep nothing). */
+  private keptFor(): number | undefined {
+    return this.deltasSeen && this.pool?.verifiesDeltas ? this.transfer : undefined;
+  }
+
+  /** Takes on a delta whose base (`base`) is now held: on the verifier's threads when they can get at the base, else here. */
   private addHeldDelta(o: WireObject, base: Oid): void {
     if (this.holds(o.id) || this.verifying.has(o.id)) return;
+    if (this.pool && this.heldOnThreads(base)) { this.verifyOnWorker(this.pool, o); return; }
     // A base whose bytes came back is decoded against here: cheaper than a thread reading and decompressing it again.
     const chain = this.cache.has(base) ? undefined : this.storedBases(base);
     if (this.pool && chain) this.verifyOnWorker(this.pool, o, chain);
     else this.addVerifiedHere(o);
   }
 
-  private verifyOnWorker(pool: BlobVerifier, o: WireObject, chain?: StoredLink[]): void {
-    const { uses, size } = this.takeUses(o.id);
+  /**
+   * Hands a blob to the verifier's threads. A delta goes with its stored bases (`chain`),
+   * or without when its base was verified there lately (heldOnThreads): the threads keep
+   * such blobs for a while (VerifyRequest.transfer), and a delta whose base they no longer
+   * hold comes back undecided and is sent again with its chain, or checked here.
+   */
+  private verifyOnWorker(pool: BlobVerifier, o: WireObject, chain?: StoredLink[], taken = this.takeUses(o.id)): void {
+    const { uses, size } = taken;
     const places: ChunkUse[] = uses.map(({ file, index }) => {
       const v = this.pendingFiles.get(file)!;
       return { offset: v.offsets[index]!, contentSize: v.file.size, path: v.tapPath };
@@ -191,13 +231,20 @@ export class ObjectImporter {
     // Bytes come back only when something here needs them (no file to hash them into, or a tapped blob).
     const keep = uses.length === 0 || (this.opts.tap?.wants(o.id) ?? false);
     this.verifying.add(o.id);
-    pool.verify(o.id, o.encoding, o.payload, { uses: places, size, keep, chain }, (verified, err) => {
+    const transfer = this.keptFor();
+    pool.verify(o.id, o.encoding, o.payload, { uses: places, size, keep, chain, transfer }, (verified, err) => {
       this.verifying.delete(o.id);
       if (this.failure) return;
       try {
         if (err) throw err;
-        // A delta whose stored bases did not read back right there: checked here, where that is reported.
-        if (!verified) { this.addVerifiedHere(o); return; }
+        if (!verified) {
+          const again = !chain && o.encoding === ENCODING_DELTA ? this.storedBases(oidFromBytes(payloadDeltaBase(o.payload, o.id).base)) : undefined;
+          // A delta whose stored bases did not read back right there: checked here, where that is reported.
+          if (again) this.verifyOnWorker(pool, o, again, taken);
+          else this.addVerifiedHere(o);
+          return;
+        }
+        if (transfer) this.onThreads.add(o.id, size ?? verified.bytes?.length ?? o.payload.length);
         this.acceptFromWorker({ ...o, payload: verified.payload }, verified, uses);
       } catch (e) {
         this.failure = e as Error;
@@ -302,7 +349,10 @@ export class ObjectImporter {
     const waiting = this.waiting.get(o.id);
     if (waiting) {
       this.waiting.delete(o.id);
-      for (const w of waiting) this.addHeldDelta(w, o.id);
+      for (const w of waiting) {
+        this.parked.delete(w.id);
+        this.addHeldDelta(w, o.id);
+      }
     }
   }
 
@@ -370,11 +420,13 @@ export class ObjectImporter {
     const same = indexes.filter((i) => v.file.chunks[i]!.size === size);
     for (const i of same) v.awaiting.add(i);
     this.heldJobs++;
-    this.pool!.verifyStored!(chunk, chain, { uses: same.map((i) => ({ offset: v.offsets[i]!, contentSize: v.file.size, path: v.tapPath })), size }, (verified, err) => {
+    const transfer = this.keptFor();
+    this.pool!.verifyStored!(chunk, chain, { uses: same.map((i) => ({ offset: v.offsets[i]!, contentSize: v.file.size, path: v.tapPath })), size, transfer }, (verified, err) => {
       this.heldJobs--;
       if (this.failure) return;
       try {
         if (err) throw err;
+        if (verified && transfer) this.onThreads.add(chunk, size);
         this.placePieces(same.map((index) => ({ file: fileId, index })), verified);
         this.advanceFile(fileId);
       } catch (e) {
@@ -439,6 +491,7 @@ export class ObjectImporter {
   async finish(): Promise<void> {
     await this.settle();
     if (this.heldJobs > 0) await this.pool!.drain();
+    this.pool?.endTransfer?.(this.transfer);
     this.check();
     this.batch.flush();
     this.unflushed.clear();
@@ -459,6 +512,7 @@ export class ObjectImporter {
     } catch {
       // The transfer already failed; keep what was verified.
     }
+    this.pool?.endTransfer?.(this.transfer);
     this.batch.flush();
     this.unflushed.clear();
   }

@@ -28,6 +28,16 @@ export interface BlobVerifier {
   waitBelow(limit: number): Promise<void>;
   /** Resolves once every queued blob's result has been delivered. */
   drain(): Promise<void>;
+  /** Drops what was kept for a transfer's later deltas (see VerifyRequest.transfer), once it is drained. */
+  endTransfer?(transfer: number): void;
+}
+
+let lastTransfer = 0;
+
+/** A number for VerifyRequest.transfer, unused so far in this process. */
+export function newTransfer(): number {
+  lastTransfer = lastTransfer >= 0xffffffff ? 1 : lastTransfer + 1;
+  return lastTransfer;
 }
 
 /**
@@ -46,7 +56,7 @@ const NO_PAYLOAD = new Uint8Array(0);
 /** What a delta whose size no file lists counts for: a typical chunk (it decodes a base and itself). */
 const DELTA_WEIGHT = 64 * 1024;
 
-interface Job extends BlobCheck { chain?: StoredLink[]; weight: number; done: (result: VerifiedBlob | undefined, err?: DvError) => void }
+interface Job extends BlobCheck { chain?: StoredLink[]; transfer?: number; weight: number; done: (result: VerifiedBlob | undefined, err?: DvError) => void }
 
 /** A job's share of the work in flight: its payload, or for a small delta the chunk it decodes to. */
 function weightOf(encoding: number, payload: Uint8Array, size: number | undefined): number {
@@ -94,6 +104,8 @@ export class NativeVerifier implements BlobVerifier {
 
   drain(): Promise<void> { return this.waitUntil(() => this.jobs === 0); }
 
+  endTransfer(transfer: number): void { this.native.forgetTransfer?.(transfer); }
+
   /**
    * Queues a blob stored here (the last link of `chain`) to be decoded there, for the hash
    * pieces and writes `req.uses` asks for: a file that arrived around chunks already held
@@ -135,7 +147,7 @@ export class NativeVerifier implements BlobVerifier {
     this.outbox = [];
     this.outboxBytes = 0;
     const ids = Buffer.allocUnsafe(jobs.length * 32);
-    const meta = new Float64Array(jobs.length * 5);
+    const meta = new Float64Array(jobs.length * 6);
     const uses: number[] = [];
     const paths: Array<string | undefined> = [];
     const links = jobs.flatMap((j) => j.chain ?? []);
@@ -148,7 +160,7 @@ export class NativeVerifier implements BlobVerifier {
     jobs.forEach((j, i) => {
       oidToBytes(j.id).copy(ids, i * 32);
       const n = j.uses?.length ?? 0;
-      meta.set([j.encoding, j.size ?? -1, j.keep || n === 0 ? 1 : 0, n, j.chain?.length ?? 0], i * 5);
+      meta.set([j.encoding, j.size ?? -1, j.keep || n === 0 ? 1 : 0, n, j.chain?.length ?? 0, j.transfer ?? 0], i * 6);
       for (const u of j.uses ?? []) { uses.push(u.offset, u.contentSize); paths.push(u.path); }
     });
     const payloads = jobs.map((j) => j.payload);
@@ -207,7 +219,9 @@ export class NativeVerifier implements BlobVerifier {
         throw new CorruptObjectError(`object ${id} is corrupt: its bytes hash to ${got}`, { data: { id, actual: got } });
       }
       default: {
-        if ((j.encoding === ENCODING_DELTA || j.encoding === STORED) && j.chain) return undefined;
+        // A delta whose stored bases did not read back right there, or that went without
+        // them and whose base the threads no longer held; a stored blob that did not read back: the caller's.
+        if ((j.encoding === ENCODING_DELTA && (j.chain || j.transfer)) || (j.encoding === STORED && j.chain)) return undefined;
         // A frame that does not state its size, or an encoding it does not decode: checked (or refused) here.
         const open = new Map<string, number>();
         try {

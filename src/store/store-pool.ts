@@ -21,6 +21,12 @@ export interface VerifyRequest {
   keep?: boolean;
   /** For a delta (native verifier only): where its stored bases lie, the plain one first (ObjectStore.storedChain). */
   chain?: StoredLink[];
+  /**
+   * The transfer the blob arrives in (a number from newTransfer): the native verifier keeps
+   * the bytes of a transfer's recent blobs, so a delta that follows its base is decoded
+   * from them instead of from its whole chain in the packs. Absent: nothing is kept.
+   */
+  transfer?: number;
 }
 
 /**
