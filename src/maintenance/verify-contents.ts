@@ -17,7 +17,7 @@ export interface VerifyContentsOptions {
  * (decodeFileOnThreads: every chunk and delta base checked against its id there, the
  * pieces joined here into the file's content hash). Resolves with the ids found right: the files
  * whose content matched, and every chunk and delta base decoded on the way. Anything
- * else (no native addon, a chunk stored inline or one that did not read back right, a
+ * else (no native addon, a chunk that did not read back right, a
  * mismatch) is left out for fsck's own check, which names the culprit.
  */
 export async function verifyContentsOnThreads(store: ObjectStore, opts: VerifyContentsOptions = {}): Promise<Set<Oid>> {

@@ -2,7 +2,8 @@ import { createPieceHasher, type Oid } from '../hash/index.js';
 import { chunkOffsets, type FileObject } from '../objects/index.js';
 import type { NativeVerifier } from './native-verifier.js';
 import type { VerifiedBlob } from './store-pool.js';
-import type { ObjectStore, ThreadSource } from './object-store.js';
+import type { ObjectStore } from './object-store.js';
+import { ENCODING_RAW } from './record.js';
 
 export interface FileOnThreadsOptions {
   /** A file (already created) to write the content into, each chunk at its offset. */
@@ -27,11 +28,13 @@ export interface FileOnThreads {
  * written at those places when a `path` is given; the pieces join here, in order, into
  * the content hash. This thread only looks up and queues (the threads start on the first
  * chunks meanwhile) and joins, so a large file decodes on every core (checkout, fsck).
+ * A chunk whose chain of bases runs through a delta stored inline, which the threads
+ * cannot read, is read and checked here and handed over as bytes (readHere).
  *
- * `done` is false when the threads could not vouch for the whole content: a chunk they
- * cannot decode (a record missing or damaged, a base stored inline, a chunk listed with
- * two sizes: queueing stops there), one that did not read back right, a failed write, a
- * mismatch. That is the caller's to look into, with the reads that name the culprit.
+ * `done` is false when the threads could not vouch for the whole content: a chunk that
+ * cannot be decoded (a record missing or damaged, a chunk listed with two sizes:
+ * queueing stops there), one that did not read back right, a failed write, a mismatch.
+ * That is the caller's to look into, with the reads that name the culprit.
  */
 export function decodeFileOnThreads(store: ObjectStore, verifier: NativeVerifier, id: Oid, file: FileObject, opts: FileOnThreadsOptions = {}): FileOnThreads {
   const places = new Map<Oid, number[]>();
@@ -56,7 +59,7 @@ export function decodeFileOnThreads(store: ObjectStore, verifier: NativeVerifier
     };
     for (const [chunk, indexes] of places) {
       const size = file.chunks[indexes[0]!]!.size;
-      const source = store.threadSource(chunk);
+      const source = store.threadSource(chunk) ?? readHere(store, chunk);
       if (!source || indexes.some((i) => file.chunks[i]!.size !== size)) { failed = true; break; }
       const uses = indexes.map((i) => ({ offset: offsets[i]!, contentSize: file.size, path: opts.path }));
       const answer = (result: VerifiedBlob | undefined, err?: Error): void => {
@@ -64,7 +67,7 @@ export function decodeFileOnThreads(store: ObjectStore, verifier: NativeVerifier
         if (err || !result?.pieces || result.unwritten?.some((u) => u)) failed = true;
         else {
           // The chunk and every base under it were checked against their ids as they were decoded.
-          opts.onVerified?.([...(source.chain ?? []).map((l) => l.id), chunk]);
+          opts.onVerified?.('bytes' in source ? [chunk] : [...(source.chain ?? []).map((l) => l.id), chunk]);
           indexes.forEach((i, k) => { pieces[i] = result.pieces![k]!; });
         }
         left--;
@@ -72,11 +75,27 @@ export function decodeFileOnThreads(store: ObjectStore, verifier: NativeVerifier
       };
       left++;
       jobs++;
-      if (source.inline) verifier.verify(chunk, source.inline.encoding, source.inline.payload, { uses, size, chain: source.chain }, answer);
+      if ('bytes' in source) verifier.verify(chunk, ENCODING_RAW, source.bytes, { uses, size }, answer);
+      else if (source.inline) verifier.verify(chunk, source.inline.encoding, source.inline.payload, { uses, size, chain: source.chain }, answer);
       else verifier.verifyStored(chunk, source.chain!, { uses, size }, answer);
     }
     verifier.flush();
     settle();
   });
   return { jobs, done };
+}
+
+/**
+ * A chunk the threads cannot get at (a delta whose chain runs through a delta stored
+ * inline), read and checked here, bases and all: the threads then hash and write its
+ * bytes like the rest, instead of the whole file leaving the threads for it. Undefined
+ * when it does not read back right (the caller's own read names the culprit).
+ */
+function readHere(store: ObjectStore, chunk: Oid): { bytes: Uint8Array } | undefined {
+  try {
+    const obj = store.read(chunk);
+    return obj.kind === 'blob' ? { bytes: obj.data } : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -66,6 +66,31 @@ test('a large file and its correction decode on the native threads, chunks packe
   assert.ok(fs.readFileSync(path.join(exported, 'data.csv')).equals(v1));
 });
 
+test('a chunk whose chain of deltas runs through one stored inline is read here, and the rest of the file still decodes on the threads', { skip: !verifier && 'no native threads' }, async () => {
+  const v1 = bigCsv(22);
+  const v2 = corrected(v1, 1_000_000);
+  // The same digits again: tiny deltas (stored inline) against tiny deltas stored inline.
+  const v3 = corrected(v2, 1_000_000);
+  const dir = repoWithVersions('data.csv', [v1, v2, v3]);
+  const repo = openRepository(dir);
+  try {
+    const id = hashBytes(v3);
+    const file = fileOf(repo, id);
+    const readHere = file.chunks.filter((c) => !repo.objects.threadSource(c.id)).map((c) => c.id);
+    assert.ok(readHere.length > 0, 'some chunk cannot be decoded on the threads alone');
+    const out = path.join(tmpDir(), 'out.csv');
+    fs.writeFileSync(out, '');
+    const verified = new Set<Oid>();
+    const queued = decodeFileOnThreads(repo.objects, verifier!, id, file, { path: out, onVerified: (ids) => ids.forEach((v) => verified.add(v)) });
+    assert.equal(await queued.done, true, 'the threads vouch for the whole file');
+    assert.ok(fs.readFileSync(out).equals(v3));
+    assert.ok(readHere.every((c) => verified.has(c)), 'the chunks read here count as checked');
+  } finally {
+    await repo.close();
+  }
+  assert.equal(dv(dir, ['fsck']).code, 0);
+});
+
 test('damaged or missing chunks: the threads do not vouch for the file, and checkout names the object and keeps the good file', { skip: !verifier && 'no native threads' }, async () => {
   const content = bigCsv(22);
   const id = hashBytes(content);
