@@ -177,9 +177,17 @@ static int recent_held(uint32_t transfer, const uint8_t id[32], held_t *out) {
 
 // The bytes of the last link of a chain of stored payloads, the plain one first: decoded
 // in turn from the newest link the cache of recent blobs holds (or from the first), each
-// checked against its id and then remembered there. 0 when any cannot be read, decoded or
-// checked (the caller decides).
-static int decode_chain(uint32_t transfer, const link_t *chain, uint32_t count, held_t *out) {
+// but the first `unchecked` checked against its id and then remembered there. 0 when any
+// cannot be read, decoded or checked (the caller decides).
+//
+// Links are left unchecked where a hash further on vouches for what they produce (the
+// blob at the end of a chain, a received delta's result): hashing every base on the way
+// was a quarter of the hashing in a checkout of a corrected file, and made fsck of four
+// versions of a 537 MB CSV 4.35 s instead of 3.76 s. Unchecked bytes are
+// never remembered, and when the final check fails the bases are checked after all (for
+// a received delta by delta_result here, for a stored blob by the caller's own read), so
+// a damaged base is still told apart from a wrong blob.
+static int decode_chain(uint32_t transfer, const link_t *chain, uint32_t count, uint32_t unchecked, held_t *out) {
   held_t cur = {0};
   uint32_t from = 0;
   memset(out, 0, sizeof *out);
@@ -199,8 +207,11 @@ static int decode_chain(uint32_t transfer, const link_t *chain, uint32_t count, 
       next = decode_frame(stored + DELTA_HEADER, (size_t)l->length - DELTA_HEADER, cur.bytes, cur.len, &next_len);
     free(stored);
     held_free(&cur);
-    if (!next || !hash_is(next, next_len, l->id, actual)) { free(next); return 0; }
-    recent_put(transfer, l->id, next, next_len);
+    if (!next) return 0;
+    if (i >= unchecked) {
+      if (!hash_is(next, next_len, l->id, actual)) { free(next); return 0; }
+      recent_put(transfer, l->id, next, next_len);
+    }
     cur.bytes = cur.owned = next;
     cur.len = next_len;
   }
@@ -229,6 +240,25 @@ static void write_out(use_t *u, const uint8_t *bytes, size_t len, int *fds, char
   pthread_mutex_unlock(&write_turn);
 }
 
+// Decodes a received delta against its base (the end of its stored chain, whose first
+// `unchecked` links go unchecked, or a blob this transfer verified lately) into j->kept
+// and checks the result against its id: a status.
+static int delta_result(job_t *j, const link_t *chain, uint32_t unchecked) {
+  held_t base;
+  // A base that does not read back right is this store's problem, which the caller words;
+  // one sent without its chain that is no longer held here, the caller sends again with it.
+  if (j->chain_count > 0 ? !decode_chain(j->transfer, chain, j->chain_count, unchecked, &base) : !recent_held(j->transfer, j->payload + 1, &base)) return DECODE_ELSEWHERE;
+  size_t got;
+  uint8_t *out = decode_frame(j->payload + DELTA_HEADER, j->payload_len - DELTA_HEADER, base.bytes, base.len, &got);
+  held_free(&base);
+  if (!out) return UNDECODABLE;
+  if (j->size >= 0 && got != (size_t)j->size) { free(out); return WRONG_SIZE; }
+  if (!hash_is(out, got, j->id, j->actual)) { free(out); return WRONG_HASH; }
+  j->kept = out;
+  j->kept_len = got;
+  return VERIFIED;
+}
+
 static void verify_one(batch_t *b, job_t *j, int *fds, char **paths, size_t *open_n) {
   const uint8_t *bytes;
   size_t len;
@@ -237,10 +267,13 @@ static void verify_one(batch_t *b, job_t *j, int *fds, char **paths, size_t *ope
   int delta_here = j->encoding == ENCODING_DELTA && (j->chain_count > 0 || j->transfer != 0);
   if (j->encoding != ENCODING_RAW && j->encoding != ENCODING_ZSTD && !delta_here && !(j->encoding == STORED && j->chain_count > 0)) { j->status = DECODE_ELSEWHERE; return; }
   if (j->encoding == STORED) {
-    // Every link, the blob itself last, is checked against its id as it is decoded.
-    if (memcmp(b->links[j->chain_start + j->chain_count - 1].id, j->id, 32) != 0) { j->status = DECODE_ELSEWHERE; return; }
+    // The blob itself, the chain's last link, is checked against its id (its bases are
+    // not: decode_chain). Any failure is the caller's to read again and name.
+    const link_t *chain = &b->links[j->chain_start];
+    uint32_t n = j->chain_count;
+    if (memcmp(chain[n - 1].id, j->id, 32) != 0) { j->status = DECODE_ELSEWHERE; return; }
     held_t blob;
-    if (!decode_chain(j->transfer, &b->links[j->chain_start], j->chain_count, &blob)) { j->status = DECODE_ELSEWHERE; return; }
+    if (!decode_chain(j->transfer, chain, n, n - 1, &blob)) { j->status = DECODE_ELSEWHERE; return; }
     j->kept_len = blob.len;
     if (!(j->kept = held_own(&blob))) { j->status = DECODE_ELSEWHERE; return; }
     bytes = j->kept;
@@ -248,17 +281,13 @@ static void verify_one(batch_t *b, job_t *j, int *fds, char **paths, size_t *ope
   } else if (j->encoding == ENCODING_DELTA) {
     const link_t *chain = &b->links[j->chain_start];
     if (j->payload_len <= DELTA_HEADER || (j->chain_count > 0 && memcmp(j->payload + 1, chain[j->chain_count - 1].id, 32) != 0)) { j->status = DECODE_ELSEWHERE; return; }
-    held_t base;
-    // A base that does not read back right is this store's problem, which the caller words;
-    // one sent without its chain that is no longer held here, the caller sends again with it.
-    if (j->chain_count > 0 ? !decode_chain(j->transfer, chain, j->chain_count, &base) : !recent_held(j->transfer, j->payload + 1, &base)) { j->status = DECODE_ELSEWHERE; return; }
-    size_t got;
-    j->kept = decode_frame(j->payload + DELTA_HEADER, j->payload_len - DELTA_HEADER, base.bytes, base.len, &got);
-    held_free(&base);
-    if (!j->kept) { j->status = UNDECODABLE; return; }
-    j->kept_len = got;
+    // The result's hash vouches for the stored bases; when it fails they are checked, so
+    // that a damaged base is not blamed on the sender.
+    int status = delta_result(j, chain, j->chain_count);
+    if (status != VERIFIED && j->chain_count > 0) status = delta_result(j, chain, 0);
+    if (status != VERIFIED) { j->status = status; return; }
     bytes = j->kept;
-    len = got;
+    len = j->kept_len;
   } else if (j->encoding == ENCODING_RAW) {
     bytes = j->payload;
     len = j->payload_len;
@@ -279,9 +308,9 @@ static void verify_one(batch_t *b, job_t *j, int *fds, char **paths, size_t *ope
     len = j->kept_len;
   }
   if (j->size >= 0 && len != (size_t)j->size) { j->status = WRONG_SIZE; return; }
-  // (A stored blob was checked, and remembered, as the last link of its chain.)
+  // (A stored blob was checked, and remembered, as the last link of its chain; a delta's result in delta_result.)
   if (j->encoding != STORED) {
-    if (!hash_is(bytes, len, j->id, j->actual)) { j->status = WRONG_HASH; return; }
+    if (j->encoding != ENCODING_DELTA && !hash_is(bytes, len, j->id, j->actual)) { j->status = WRONG_HASH; return; }
     recent_put(j->transfer, j->id, bytes, len);
   }
   for (uint32_t k = 0; k < j->use_count; k++) {
